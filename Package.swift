@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Kernels are hot loops over raw buffers: bounds are checked by the callers, so release
+// builds drop the per-element overflow and bounds traps there.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+  name: "dpl",
+  platforms: [.macOS(.v13)],
+  products: [.executable(name: "dpl", targets: ["dpl"])],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+    .target(name: "Autodiff", dependencies: ["Tensor"], swiftSettings: fast),
+    .target(name: "Language"),
+    .target(name: "IR", dependencies: ["Language"]),
+    .target(name: "Runtime", dependencies: ["IR", "Autodiff", "Tensor", "CZlib"], swiftSettings: fast),
+    .executableTarget(name: "dpl", dependencies: [
+      "Runtime", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ]),
+    .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+    .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
+    .testTarget(name: "LanguageTests", dependencies: ["Language"]),
+    .testTarget(name: "IRTests", dependencies: ["IR"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+// zlib, for gzip-compressed NIfTI volumes (.nii.gz).
+#include <zlib.h>

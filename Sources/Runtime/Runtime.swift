@@ -1,0 +1,2 @@
+@_exported import Autodiff
+@_exported import Tensor

@@ -1,0 +1,52 @@
+import Foundation
+import CBLAS
+
+/// Fork-join parallelism over the machine's cores.
+///
+/// dpl owns all threading: OpenBLAS is pinned to one thread and our kernels split work
+/// (batch items, channels, GEMM rows) across `Parallel.workers` threads, so the two
+/// never oversubscribe the cores. Nested calls run serially on the calling thread.
+public enum Parallel {
+  /// Worker count: `DPL_THREADS` if set, else the number of active cores.
+  public static let workers: Int = {
+    openblas_set_num_threads(1)
+    if let s = ProcessInfo.processInfo.environment["DPL_THREADS"], let n = Int(s), n > 0 { return n }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+  }()
+
+  private static let depthKey = ThreadLocalFlag()
+
+  /// Runs `body(range)` over disjoint chunks of `0..<count`, in parallel when the work is
+  /// large enough. `cost` is a rough number of scalar operations per index.
+  public static func forEachChunk(_ count: Int, cost: Int = 1, _ body: (Range<Int>) -> Void) {
+    let w = workers
+    if count <= 1 || w == 1 || count * cost < 32_768 || depthKey.isSet {
+      body(0..<count)
+      return
+    }
+    let chunks = min(w, count)
+    withoutActuallyEscaping(body) { body in
+      DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        depthKey.set(true)
+        defer { depthKey.set(false) }
+        let lo = count * c / chunks, hi = count * (c + 1) / chunks
+        if lo < hi { body(lo..<hi) }
+      }
+    }
+  }
+
+  /// Runs `body(i)` for every `i` in `0..<count`, in parallel when worthwhile.
+  public static func forEach(_ count: Int, cost: Int = 1, _ body: (Int) -> Void) {
+    forEachChunk(count, cost: cost) { r in for i in r { body(i) } }
+  }
+}
+
+/// A per-thread boolean (is this thread already inside a parallel region?).
+final class ThreadLocalFlag: @unchecked Sendable {
+  private var key = pthread_key_t()
+  init() { pthread_key_create(&key, nil) }
+  var isSet: Bool { pthread_getspecific(key) != nil }
+  func set(_ on: Bool) {
+    pthread_setspecific(key, on ? UnsafeRawPointer(bitPattern: 1) : nil)
+  }
+}
