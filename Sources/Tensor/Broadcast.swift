@@ -72,3 +72,14 @@ extension Tensor {
     return r
   }
 }
+
+extension Tensor {
+  /// This tensor stretched to `target` (which it must broadcast to).
+  public func broadcast(to target: [Int]) throws -> Tensor {
+    if shape == target { return self }
+    guard Broadcast.shape(shape, target) == target else {
+      throw TensorError("broadcast", "cannot broadcast \(shapeString(shape)) to \(shapeString(target))")
+    }
+    return strided(target, base: 0, srcStrides: Broadcast.strides(of: shape, in: target))
+  }
+}

@@ -204,3 +204,48 @@ public struct SliceRange: Equatable, Sendable {
     return (lo, (hi - lo + step - 1) / step)
   }
 }
+
+extension NDArray {
+  /// The gradient of `sliced(ranges)`: `grad` placed back at the sliced positions of a
+  /// zero array of `shape`.
+  public static func unslice(_ grad: NDArray, ranges: [SliceRange], shape: [Int]) throws -> NDArray {
+    var r = NDArray(shape: shape, repeating: .zero)
+    let s = NDArray.strides(shape)
+    var base = 0, strides = s
+    for (d, rg) in ranges.enumerated() {
+      let (lo, n) = try rg.resolve(extent: shape[d], axis: d)
+      guard n == grad.shape[d] else { throw TensorError("slice", "gradient shape \(shapeString(grad.shape)) does not match") }
+      base += lo * s[d]
+      strides[d] = s[d] * rg.step
+    }
+    let g = grad.buffer.pointer, dst = r.buffer.pointer
+    let rank = shape.count, total = grad.count
+    if total == 0 { return r }
+    if rank == 0 { dst[0] = g[0]; return r }
+    var idx = [Int](repeating: 0, count: rank)
+    for o in 0..<total {
+      var off = base
+      for d in 0..<rank { off += idx[d] * strides[d] }
+      dst[off] = g[o]
+      var d = rank - 1
+      while d >= 0 { idx[d] += 1; if idx[d] < grad.shape[d] { break }; idx[d] = 0; d -= 1 }
+    }
+    return r
+  }
+
+  /// The gradient of `gathered(index, axis)`: entries summed back into a zero array of `shape`.
+  public static func ungather(_ grad: NDArray, index: IntTensor, axis: Int, shape: [Int]) -> NDArray {
+    let ax = axis < 0 ? axis + shape.count : axis
+    let outer = shape[..<ax].reduce(1, *), n = shape[ax], inner = shape[(ax + 1)...].reduce(1, *)
+    var r = NDArray(shape: shape, repeating: .zero)
+    let ip = index.buffer.pointer, g = grad.buffer.pointer, dst = r.buffer.pointer
+    let k = index.count
+    for o in 0..<outer {
+      for j in 0..<k {
+        let d = dst + (o * n + Int(ip[j])) * inner, s = g + (o * k + j) * inner
+        for i in 0..<inner { d[i] += s[i] }
+      }
+    }
+    return r
+  }
+}

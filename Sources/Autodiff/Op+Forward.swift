@@ -1,0 +1,25 @@
+import Tensor
+
+extension Op {
+  /// Runs the forward kernel. Throws `TensorError` on a shape or argument error.
+  public func forward(_ x: [Tensor]) throws -> (Tensor, Saved) {
+    switch self {
+    case .leaf, .stopGradient: return (x[0], Saved())
+    case .binary(let b): return (try x[0].zip(x[1], b), Saved())
+    case .unary(let u): return (x[0].map(u), Saved())
+    case .scale(let s): return (x[0].zip(scalar: s, .mul), Saved())
+    case .shift(let s): return (x[0].zip(scalar: s, .add), Saved())
+    case .matmul: return (try x[0].matmul(x[1]), Saved())
+    case .reduce(let r, let axis, let keep): return (try x[0].reduce(r, axis: axis, keepDims: keep), Saved())
+    case .reshape(let s): return (try x[0].reshaped(s), Saved())
+    case .permute(let p): return (try x[0].permuted(p), Saved())
+    case .slice(let r): return (try x[0].sliced(r), Saved())
+    case .concat(let a): return (try Tensor.concat(x, axis: a), Saved())
+    case .pad(let p, let v): return (try x[0].padded(p, value: v), Saved())
+    case .gather(let i, let a): return (try x[0].gathered(i, axis: a), Saved())
+    case .broadcast(let s): return (try x[0].broadcast(to: s), Saved())
+    case .custom(let name, _):
+      throw TensorError(name, "a custom op has no forward kernel; record it with Tape.custom")
+    }
+  }
+}

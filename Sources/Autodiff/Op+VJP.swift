@@ -1,0 +1,117 @@
+import Tensor
+
+extension Op {
+  /// The vector-Jacobian product: given the gradient `g` of the output, the gradient of
+  /// each input (nil where an input gets none). Results may have the broadcast output's
+  /// shape; the tape sums them to each input's shape (`Tensor.sum(toShape:)`), the one
+  /// place where un-broadcasting happens.
+  ///
+  /// This switch is the table of gradient rules: one entry per differentiable primitive.
+  func vjp(_ x: [Tensor], _ y: Tensor, _ saved: Saved, _ g: Tensor) throws -> [Tensor?] {
+    switch self {
+    case .leaf: return []
+    case .stopGradient: return [nil]
+    case .binary(let op):
+      let a = x[0], b = x[1]
+      switch op {
+      case .add: return [g, g]
+      case .sub: return [g, g.map(.neg)]
+      case .mul: return [try g * b, try g * a]
+      case .div:
+        let ga = try g / b
+        return [ga, try (ga * a / b).map(.neg)]
+      case .pow:
+        // d/da a^b = b a^(b-1) = b y / a ; d/db = y log a
+        let ga = try g * b * (try a.zip(b.zip(scalar: 1, .sub), .pow))
+        let gb = try g * y * a.map(.log)
+        return [ga, gb]
+      case .maximum, .minimum:
+        let pick = try a.zip(b, op == .maximum ? .greaterEqual : .lessEqual)
+        return [try g * pick, try g * pick.zip(scalar: -1, .mul).zip(scalar: 1, .add)]
+      case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
+        throw TensorError(op.rawValue, "comparison has no gradient")
+      }
+    case .unary(let op):
+      let a = x[0]
+      switch op {
+      case .neg: return [g.map(.neg)]
+      case .exp: return [try g * y]
+      case .log: return [try g / a]
+      case .sqrt: return [try (g / y) * 0.5]
+      case .abs: return [try g * a.map(.sign)]
+      case .relu: return [try Tensor.maskPositive(g, by: y)]
+      case .sigmoid: return [try g * y * (y.zip(scalar: -1, .mul) + 1)]
+      case .tanh: return [try g * (y.map(.square).zip(scalar: -1, .mul) + 1)]
+      case .square: return [try g * a * 2]
+      case .round, .floor, .ceil, .sign:
+        throw TensorError(op.rawValue, "has no gradient; route it with @bypass")
+      }
+    case .scale(let s): return [g * s]
+    case .shift: return [g]
+    case .matmul: return try matmulVJP(x[0], x[1], g)
+    case .reduce(let op, let axis, let keep):
+      let a = x[0]
+      var gk = g
+      if let axis, !keep {  // put the reduced axis back as extent 1
+        var s = a.shape
+        s[axis < 0 ? axis + a.rank : axis] = 1
+        gk = try g.reshaped(s)
+      } else if axis == nil {
+        gk = try g.reshaped(a.shape.map { _ in 1 })
+      }
+      switch op {
+      case .sum: return [try gk.broadcast(to: a.shape)]
+      case .mean: return [try gk.broadcast(to: a.shape) * (Float(gk.count) / Float(max(a.count, 1)))]
+      case .max, .min:
+        // Split the gradient evenly among tied extreme elements.
+        let yk = try y.reshaped(gk.shape)
+        let hit = try a.zip(yk, .equal)
+        let ties = try hit.reduce(.sum, axis: axis, keepDims: true)
+        return [try hit * (gk / ties)]
+      }
+    case .reshape: return [try g.reshaped(x[0].shape)]
+    case .permute(let p):
+      var inv = [Int](repeating: 0, count: p.count)
+      for (i, d) in p.enumerated() { inv[d] = i }
+      return [try g.permuted(inv)]
+    case .slice(let r): return [try Tensor.unslice(g, ranges: r, shape: x[0].shape)]
+    case .concat(let axis):
+      var out: [Tensor?] = []
+      var lo = 0
+      let ax = axis < 0 ? axis + g.rank : axis
+      for part in x {
+        var ranges = [SliceRange](repeating: .all, count: ax)
+        ranges.append(SliceRange(lo, lo + part.shape[ax]))
+        out.append(try g.sliced(ranges))
+        lo += part.shape[ax]
+      }
+      return out
+    case .pad(let p, _): return [try g.padded(p.map { (-$0.0, -$0.1) })]
+    case .gather(let i, let a): return [Tensor.ungather(g, index: i, axis: a, shape: x[0].shape)]
+    case .broadcast: return [g]
+    case .custom(_, let rule): return try rule(g)
+    }
+  }
+}
+
+/// Gradients of a batched matrix product (both operands rank ≥ 2; the tape reshapes
+/// vectors before recording).
+func matmulVJP(_ a: Tensor, _ b: Tensor, _ g: Tensor) throws -> [Tensor?] {
+  let ga = try g.matmul(b.transposed(-1, -2))
+  let gb = try a.transposed(-1, -2).matmul(g)
+  return [ga, gb]
+}
+
+extension Tensor {
+  /// `g` where `y > 0`, else 0 (the ReLU backward, from its output).
+  static func maskPositive(_ g: Tensor, by y: Tensor) throws -> Tensor {
+    guard g.shape == y.shape else { throw TensorError("relu", "gradient shape mismatch") }
+    var r = g
+    y.withUnsafeBufferPointer { yp in
+      r.withUnsafeMutableBufferPointer { rp in
+        for i in 0..<rp.count where !(yp[i] > 0) { rp[i] = 0 }
+      }
+    }
+    return r
+  }
+}

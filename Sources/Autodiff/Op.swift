@@ -1,0 +1,68 @@
+import Tensor
+
+/// A differentiable primitive and its constant attributes.
+///
+/// Each case's forward kernel is in `Op+Forward.swift` and its vector-Jacobian product in
+/// `Op+VJP.swift`: one switch each, so every op is found by following one enum case.
+/// Constant operands that receive no gradient (targets, indices, centres) are attributes.
+public enum Op: CustomStringConvertible {
+  /// A tape input (a watched tensor or parameter).
+  case leaf
+  case binary(BinaryOp)            // add sub mul div pow maximum minimum
+  case unary(UnaryOp)              // neg exp log sqrt abs relu sigmoid tanh square
+  case scale(Float)                // x * s
+  case shift(Float)                // x + s
+  case matmul
+  case reduce(ReduceOp, axis: Int?, keepDims: Bool)
+  case reshape([Int])
+  case permute([Int])
+  case slice([SliceRange])
+  case concat(axis: Int)
+  case pad([(Int, Int)], value: Float)
+  case gather(IntTensor, axis: Int)
+  case broadcast([Int])
+  /// A gradient-free identity: forward passes the value, backward passes nothing.
+  case stopGradient
+  /// An op whose backward is a closure made by its caller (bypass estimators, surrogates).
+  case custom(name: String, vjp: @Sendable (Tensor) throws -> [Tensor?])
+
+  public var description: String {
+    switch self {
+    case .leaf: return "leaf"
+    case .binary(let b): return b.rawValue
+    case .unary(let u): return u.rawValue
+    case .scale(let s): return "scale(\(s))"
+    case .shift(let s): return "shift(\(s))"
+    case .matmul: return "matmul"
+    case .reduce(let r, let axis, _): return axis.map { "\(r.rawValue)(axis: \($0))" } ?? r.rawValue
+    case .reshape(let s): return "reshape\(shapeString(s))"
+    case .permute(let p): return "permute\(p)"
+    case .slice: return "slice"
+    case .concat(let a): return "concat(axis: \(a))"
+    case .pad: return "pad"
+    case .gather(_, let a): return "gather(axis: \(a))"
+    case .broadcast(let s): return "broadcast\(shapeString(s))"
+    case .stopGradient: return "stop_gradient"
+    case .custom(let name, _): return name
+    }
+  }
+
+  /// Whether the VJP of this op needs to read the forward output (else it can be dropped).
+  var vjpNeedsOutput: Bool {
+    switch self {
+    case .unary(let u): return [.exp, .sqrt, .sigmoid, .tanh, .relu].contains(u)
+    case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _): return true
+    default: return false
+    }
+  }
+}
+
+/// Extra values a forward pass keeps for its backward pass.
+public struct Saved {
+  public var tensors: [Tensor] = []
+  public var indices: IntTensor?
+  public init(tensors: [Tensor] = [], indices: IntTensor? = nil) {
+    self.tensors = tensors
+    self.indices = indices
+  }
+}

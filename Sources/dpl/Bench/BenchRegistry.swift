@@ -1,0 +1,4 @@
+/// Every benchmark `dpl bench` knows, in the order they run. Add a benchmark by appending
+/// its list here.
+let allBenchmarks: [Benchmark] =
+  GemmBench.all
