@@ -28,6 +28,7 @@ let package = Package(
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language"]),
     .testTarget(name: "IRTests", dependencies: ["IR"]),
+    .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
   ],
   swiftLanguageModes: [.v5]
 )
