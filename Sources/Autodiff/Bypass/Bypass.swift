@@ -1,0 +1,112 @@
+import Tensor
+
+/// Gradient estimators for calls that have no gradient of their own (`@bypass`).
+///
+/// Each estimator records one custom node on the tape: its value is always the true
+/// `f(x)`, and its VJP is the estimator's. `f` is given batched: it maps a stack of
+/// inputs `[K, x…]` to a stack of outputs `[K, y…]`, so the noisy calls run as one batch.
+/// Exploration noise comes from the caller's seeded `RNG`, so a seed replays a gradient.
+public enum Bypass {
+  /// A batched function: `[K, x…] → [K, y…]`.
+  public typealias Batched = (Tensor) throws -> Tensor
+
+  /// Straight-through: the gradient of the output is passed to the input unchanged.
+  public static func ste(_ tape: Tape, x: Var, y: Tensor) throws -> Var {
+    guard x.shape == y.shape else {
+      throw TensorError("@bypass(ste)", "straight-through needs input and output of one shape, got \(shapeString(x.shape)) and \(shapeString(y.shape))")
+    }
+    return tape.custom("bypass.ste", [x], output: y) { g in [g] }
+  }
+
+  /// Evolution strategies with antithetic pairs (thesis §3.3):
+  /// `∇ ≈ 1/(2σS) Σ_s ⟨v, f(x+σε_s) − f(x−σε_s)⟩ ε_s`. The 2S calls run as one batch
+  /// when the gradient is asked for.
+  public static func es(_ tape: Tape, x: Var, y: Tensor, sigma: Float, samples: Int,
+                        rng: inout RNG, f: @escaping Batched) throws -> Var {
+    try checkNoise("es", sigma: sigma, samples: samples)
+    let eps = rng.normal([samples] + x.shape)
+    let x0 = x.value
+    return tape.custom("bypass.es", [x], output: y) { v in
+      let plus = try stacked(x0, eps, sigma), minus = try stacked(x0, eps, -sigma)
+      let out = try f(Tensor.concat([plus, minus], axis: 0))
+      let ys = try outputs(out, count: 2 * samples, like: v, name: "es")
+      // weight_s = ⟨v, f(x+σε_s) − f(x−σε_s)⟩
+      var weights = [Float](repeating: 0, count: samples)
+      for s in 0..<samples { weights[s] = dot(v, ys, s) - dot(v, ys, s + samples) }
+      return [try combine(eps, weights, scale: 1 / (2 * sigma * Float(samples)))]
+    }
+  }
+
+  /// Perturbed optimiser (Berthet et al. 2020): `∇ ≈ 1/(σS) Σ_s ⟨v, f(x+σε_s) − f(x)⟩ ε_s`,
+  /// the Monte-Carlo estimate of `E[f(x+σε) εᵀ]/σ` with `f(x)` as a variance-reducing
+  /// baseline (unbiased since E[ε] = 0).
+  public static func perturbed(_ tape: Tape, x: Var, y: Tensor, sigma: Float, samples: Int,
+                               rng: inout RNG, f: @escaping Batched) throws -> Var {
+    try checkNoise("perturbed", sigma: sigma, samples: samples)
+    let eps = rng.normal([samples] + x.shape)
+    let x0 = x.value
+    return tape.custom("bypass.perturbed", [x], output: y) { v in
+      let ys = try outputs(try f(try stacked(x0, eps, sigma)), count: samples, like: v, name: "perturbed")
+      let base = dotFlat(v, y)
+      let weights = (0..<samples).map { dot(v, ys, $0) - base }
+      return [try combine(eps, weights, scale: 1 / (sigma * Float(samples)))]
+    }
+  }
+
+  /// Blackbox differentiation of combinatorial solvers (Vlastelica et al. 2020): for a
+  /// solver minimising a linear cost `x`, `x' = x + λv` and `∇ = −(f(x) − f(x'))/λ`.
+  public static func blackbox(_ tape: Tape, x: Var, y: Tensor, lambda: Float,
+                              f: @escaping Batched) throws -> Var {
+    guard lambda > 0 else { throw TensorError("@bypass(blackbox)", "lambda must be positive, got \(lambda)") }
+    guard x.shape == y.shape else {
+      throw TensorError("@bypass(blackbox)", "the solver's output \(shapeString(y.shape)) must have its cost's shape \(shapeString(x.shape))")
+    }
+    let x0 = x.value
+    return tape.custom("bypass.blackbox", [x], output: y) { v in
+      let xp = try x0 + v * lambda
+      let yp = try f(try xp.reshaped([1] + xp.shape)).reshaped(y.shape)
+      return [try (y - yp) * (-1 / lambda)]
+    }
+  }
+
+  static func checkNoise(_ name: String, sigma: Float, samples: Int) throws {
+    guard sigma > 0, samples >= 1 else {
+      throw TensorError("@bypass(\(name))", "needs sigma > 0 and samples ≥ 1, got sigma \(sigma), samples \(samples)")
+    }
+  }
+
+  /// `[S, x…]`: `x + σ ε_s` for every sample.
+  static func stacked(_ x: Tensor, _ eps: Tensor, _ sigma: Float) throws -> Tensor {
+    try eps.zip(scalar: sigma, .mul).zip(x, .add)
+  }
+
+  /// Checks the batched outputs' shape `[count, v…]`.
+  static func outputs(_ out: Tensor, count: Int, like v: Tensor, name: String) throws -> Tensor {
+    guard out.shape == [count] + v.shape else {
+      throw TensorError("@bypass(\(name))", "the batched call returned \(shapeString(out.shape)), expected \(shapeString([count] + v.shape))")
+    }
+    return out
+  }
+
+  /// ⟨v, ys[s]⟩ in Double.
+  static func dot(_ v: Tensor, _ ys: Tensor, _ s: Int) -> Float {
+    let n = v.count
+    return v.withUnsafeBufferPointer { vp in
+      ys.withUnsafeBufferPointer { yp in
+        var acc = 0.0
+        for i in 0..<n { acc += Double(vp[i]) * Double(yp[s * n + i]) }
+        return Float(acc)
+      }
+    }
+  }
+
+  static func dotFlat(_ v: Tensor, _ y: Tensor) -> Float {
+    (try? y.reshaped([1] + y.shape)).map { dot(v, $0, 0) } ?? 0
+  }
+
+  /// `scale · Σ_s weights[s] ε_s`.
+  static func combine(_ eps: Tensor, _ weights: [Float], scale: Float) throws -> Tensor {
+    let w = try Tensor(shape: [weights.count], scalars: weights).reshaped([weights.count] + Array(repeating: 1, count: eps.rank - 1))
+    return try (eps * w).reduce(.sum, axis: 0) * scale
+  }
+}
