@@ -2,3 +2,4 @@
 /// its list here.
 let allBenchmarks: [Benchmark] =
   GemmBench.all
+  + DPBench.all
