@@ -18,8 +18,11 @@ extension Op {
     case .pad(let p, let v): return (try x[0].padded(p, value: v), Saved())
     case .gather(let i, let a): return (try x[0].gathered(i, axis: a), Saved())
     case .broadcast(let s): return (try x[0].broadcast(to: s), Saved())
+    case .conv2d(let s, let p):
+      return (try kConv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p), Saved())
     case .custom(let name, _):
       throw TensorError(name, "a custom op has no forward kernel; record it with Tape.custom")
     }
   }
 }
+

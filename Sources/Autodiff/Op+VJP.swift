@@ -89,6 +89,9 @@ extension Op {
     case .pad(let p, _): return [try g.padded(p.map { (-$0.0, -$0.1) })]
     case .gather(let i, let a): return [Tensor.ungather(g, index: i, axis: a, shape: x[0].shape)]
     case .broadcast: return [g]
+    case .conv2d(let s, let p):
+      let r = try conv2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p)
+      return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
     case .custom(_, let rule): return try rule(g)
     }
   }

@@ -21,6 +21,8 @@ public enum Op: CustomStringConvertible {
   case pad([(Int, Int)], value: Float)
   case gather(IntTensor, axis: Int)
   case broadcast([Int])
+  /// Inputs: x [N, Cin, H, W], weight [Cout, Cin, kh, kw], optional bias [Cout].
+  case conv2d(stride: Int, padding: Int)
   /// A gradient-free identity: forward passes the value, backward passes nothing.
   case stopGradient
   /// An op whose backward is a closure made by its caller (bypass estimators, surrogates).
@@ -42,6 +44,7 @@ public enum Op: CustomStringConvertible {
     case .pad: return "pad"
     case .gather(_, let a): return "gather(axis: \(a))"
     case .broadcast(let s): return "broadcast\(shapeString(s))"
+    case .conv2d(let s, let p): return "conv2d(stride: \(s), padding: \(p))"
     case .stopGradient: return "stop_gradient"
     case .custom(let name, _): return name
     }

@@ -39,9 +39,13 @@ public final class Tape {
   private var parameterLeaves: [ObjectIdentifier: (Parameter, Int)] = [:]
   /// When false, nothing is recorded (inference).
   public let isRecording: Bool
+  /// When false, parameters are constants on this tape: gradients flow to watched
+  /// tensors only (e.g. through a frozen surrogate network to its input).
+  public let tracksParameters: Bool
 
-  public init(recording: Bool = true) {
+  public init(recording: Bool = true, tracksParameters: Bool = true) {
     self.isRecording = recording
+    self.tracksParameters = tracksParameters
   }
 
   /// Number of recorded nodes (leaves included).
@@ -57,7 +61,7 @@ public final class Tape {
 
   /// The tape value of a parameter; a parameter used twice shares one leaf.
   public func watch(_ p: Parameter) -> Var {
-    guard isRecording else { return Var(constant: p.value) }
+    guard isRecording, tracksParameters else { return Var(constant: p.value) }
     if let (_, id) = parameterLeaves[ObjectIdentifier(p)] { return Var(p.value, node: id) }
     let v = watch(p.value)
     parameterLeaves[ObjectIdentifier(p)] = (p, v.node!)
