@@ -1,0 +1,285 @@
+/// How a value depends on the inputs a gradient block asks about.
+struct Activity: Equatable {
+  /// There is a differentiable path from a requested input to this value.
+  var diff = false
+  /// The value depends on a requested input at all.
+  var dep = false
+  /// A real-valued call without gradient that a differentiable path ran into (error a).
+  var taint: Taint?
+  /// A call without gradient that every dependence passes through (error b).
+  var blocker: Taint?
+
+  static let inactive = Activity()
+  static let source = Activity(diff: true, dep: true)
+
+  func join(_ o: Activity) -> Activity {
+    Activity(diff: diff || o.diff, dep: dep || o.dep, taint: taint ?? o.taint, blocker: blocker ?? o.blocker)
+  }
+}
+
+struct Taint: Equatable {
+  var name: String
+  var span: Span
+  /// Where `@bypass(ste) ` would be inserted.
+  var callStart: Span
+}
+
+/// Activity analysis (DESIGN.md "Gradients through non-differentiable calls"): for each
+/// `grad`/`minimize` block, follows what depends on the requested inputs (for `minimize`,
+/// every model and layer value: their parameters) through the block, user functions and
+/// model `forward`s, and reports (a) a real-valued call without gradient on a path to the
+/// loss and (b) a loss that no differentiable path reaches.
+struct ActivityAnalysis {
+  let checker: Checker
+  var diags: DiagnosticEngine
+  var env: [Int: Activity] = [:]
+  /// True inside `minimize`: model and layer values carry parameters.
+  var parametersActive = false
+  var summaries: [String: Activity] = [:]
+  var inProgress: Set<String> = []
+  var returned: Activity?
+  var depth = 0
+
+  init(checker: Checker) {
+    self.checker = checker
+    self.diags = checker.diags
+  }
+
+  /// Finds every gradient block in the modules and analyses it.
+  mutating func run(_ modules: [SourceModule]) {
+    var blocks: [(Expr, CallTarget)] = []
+    for m in modules {
+      ASTWalker.forEachExpr(in: m.stmts) { e in
+        if let t = checker.calls[e.id], t == .minimize || t == .grad(valueToo: false) || t == .grad(valueToo: true) {
+          blocks.append((e, t))
+        }
+      }
+    }
+    for (e, t) in blocks { analyseBlock(e, t) }
+  }
+
+  mutating func analyseBlock(_ e: Expr, _ t: CallTarget) {
+    guard case .call(let callee, let args, let block?) = e.kind else { return }
+    env = [:]
+    summaries = [:]
+    parametersActive = t == .minimize
+    var names: [String] = []
+    for a in args {
+      if let id = checker.references[a.value.id] {
+        env[id] = .source
+        names.append(checker.symbols[id].name)
+      }
+    }
+    if t != .minimize, names.isEmpty { return }
+    let loss = analyse(block)
+    let what = t == .minimize ? "minimize" : (t == .grad(valueToo: true) ? "value_and_grad" : "grad")
+    let inputs = t == .minimize ? "the model parameters" : names.map { "'\($0)'" }.joined(separator: ", ")
+    if let taint = loss.taint {
+      diags.error("'\(taint.name)' has no gradient, but it lies on a path from \(inputs) to the loss of '\(what)'", at: taint.span,
+                  notes: [Note("its gradient would silently be zero"),
+                          Note("add '@bypass(ste)' (or es, perturbed, a surrogate model) to route the gradient around '\(taint.name)', or wrap it in 'stop_gradient(…)' to cut it on purpose")],
+                  fixIts: [FixIt(span: Span(file: taint.callStart.file, start: taint.callStart.start, end: taint.callStart.start), replacement: "@bypass(ste) ")])
+    } else if !loss.diff, let b = loss.blocker {
+      diags.error("no gradient reaches \(inputs): every path to the loss of '\(what)' passes through '\(b.name)', which has no gradient", at: b.span,
+                  notes: [Note("add '@bypass(…)' to '\(b.name)' to route a gradient around it")],
+                  fixIts: [FixIt(span: Span(file: b.callStart.file, start: b.callStart.start, end: b.callStart.start), replacement: "@bypass(ste) ")])
+    } else if !loss.dep {
+      diags.error("the loss of '\(what)' does not depend on \(inputs), so its gradient would be zero",
+                  at: block.stmts.last?.span ?? callee.span)
+    }
+  }
+
+  // MARK: Walking
+
+  mutating func analyse(_ b: Block) -> Activity {
+    var last = Activity.inactive
+    for (i, s) in b.stmts.enumerated() {
+      let a = stmt(s)
+      last = i == b.stmts.count - 1 ? a : .inactive
+    }
+    return last
+  }
+
+  mutating func bind(_ p: Pattern, _ a: Activity) {
+    switch p {
+    case .name(_, let span), .wildcard(let span):
+      if let id = checker.bindings[span] { env[id] = a }
+    case .tuple(let ps, _): for q in ps { bind(q, a) }
+    }
+  }
+
+  mutating func stmt(_ s: Stmt) -> Activity {
+    switch s.kind {
+    case .expr(let e): return expr(e)
+    case .binding(let b): bind(b.pattern, expr(b.value))
+    case .assign(let target, _, let value):
+      let v = expr(value)
+      var root = target
+      while case .index(let base, _) = root.kind { root = base }
+      if let id = checker.references[root.id] { env[id] = (env[id] ?? .inactive).join(v) }
+    case .forLoop(let p, let seq, let body):
+      bind(p, expr(seq))
+      _ = analyse(body)
+      _ = analyse(body)
+    case .whileLoop(let c, let body):
+      _ = expr(c)
+      _ = analyse(body)
+      _ = analyse(body)
+    case .returnValue(let e):
+      let a = e.map { expr($0) } ?? .inactive
+      returned = (returned ?? .inactive).join(a)
+    default: break
+    }
+    return .inactive
+  }
+
+  func isParameterHolder(_ t: ValueType?) -> Bool {
+    switch t {
+    case .model?, .layer?: return true
+    default: return false
+    }
+  }
+
+  func nondifferentiable(_ input: Activity, name: String, span: Span, callStart: Span, real: Bool) -> Activity {
+    guard input.dep else { return .inactive }
+    let t = Taint(name: name, span: span, callStart: callStart)
+    return Activity(diff: false, dep: true, taint: real && input.diff ? (input.taint ?? t) : (real ? input.taint : nil),
+                    blocker: input.blocker ?? t)
+  }
+
+  mutating func expr(_ e: Expr) -> Activity {
+    depth += 1
+    defer { depth -= 1 }
+    if depth > 2000 { return .inactive }
+    switch e.kind {
+    case .int, .float, .bool, .string, .range, .error: return .inactive
+    case .name:
+      guard let id = checker.references[e.id] else { return .inactive }
+      if parametersActive, isParameterHolder(checker.symbols[id].type) { return .source }
+      return env[id] ?? .inactive
+    case .list(let xs), .tuple(let xs):
+      return xs.reduce(Activity.inactive) { $0.join(expr($1)) }
+    case .unary(let op, let x):
+      let a = expr(x)
+      return op == .neg ? a : .inactive
+    case .binary(let op, let l, let r, let opSpan):
+      let a = expr(l).join(expr(r))
+      if op.isLogical { return .inactive }
+      if op.isComparison {
+        let real = checker.types[e.id]?.isTensor ?? false
+        return nondifferentiable(a, name: op.rawValue, span: opSpan, callStart: l.span, real: real)
+      }
+      return a
+    case .index(let base, let items):
+      for case .expr(let x) in items { _ = expr(x) }
+      return expr(base)
+    case .member(let base, _, _):
+      let t = checker.types[e.id]
+      if t == .int || t == .list(.int, count: nil) { return .inactive }
+      if case .list(.int, _)? = t { return .inactive }
+      if parametersActive, isParameterHolder(t) { return .source }
+      return expr(base)
+    case .ifExpr(let i):
+      _ = expr(i.condition)
+      let a = analyse(i.then)
+      return i.otherwise.map { a.join(analyse($0)) } ?? a
+    case .bypass(_, let options, let call):
+      for o in options { _ = expr(o.value) }
+      guard case .call(let callee, let args, _) = call.kind else { return expr(call) }
+      var a = isParameterHolder(checker.types[callee.id]) && parametersActive ? Activity.source : .inactive
+      for x in args { a = a.join(expr(x.value)) }
+      return Activity(diff: a.dep, dep: a.dep, taint: a.taint, blocker: nil)
+    case .call(let callee, let args, let block):
+      return call(e, callee, args, block)
+    }
+  }
+
+  mutating func argActs(_ args: [Argument]) -> [Activity] { args.map { expr($0.value) } }
+
+  mutating func call(_ e: Expr, _ callee: Expr, _ args: [Argument], _ block: Block?) -> Activity {
+    let target = checker.calls[e.id] ?? .dynamic
+    let calleeName: String = {
+      switch callee.kind {
+      case .name(let n): return n
+      case .member(_, let n, _): return n
+      default: return "call"
+      }
+    }()
+    switch target {
+    case .builtin(let name, _):
+      let acts = argActs(args)
+      let all = acts.reduce(Activity.inactive) { $0.join($1) }
+      guard let b = Builtins.named(name) else { return all }
+      switch b.gradient {
+      case .differentiable: return all
+      case .nonDifferentiable:
+        return nondifferentiable(all, name: name, span: callee.span, callStart: e.span, real: true)
+      case .integer:
+        return nondifferentiable(all, name: name, span: callee.span, callStart: e.span, real: false)
+      case .none:
+        if name == "item" { return nondifferentiable(all, name: name, span: callee.span, callStart: e.span, real: true) }
+        return .inactive
+      }
+    case .function(let q, let sources):
+      let acts = argActs(args)
+      return summary(q, sources.map { if case .arg(let i) = $0 { return acts[i] }; return .inactive })
+    case .method(let model, let name, let sources):
+      let acts = argActs(args)
+      let holder: Activity
+      if case .member(let base, _, _) = callee.kind { holder = expr(base) } else { holder = expr(callee) }
+      let q = checker.models[model]?.methods[name] ?? (model + "." + name)
+      let r = summary(q, sources.map { if case .arg(let i) = $0 { return acts[i] }; return .inactive })
+      return parametersActive ? r.join(Activity(diff: holder.diff, dep: holder.dep)) : r
+    case .layer:
+      return argActs(args).reduce(expr(callee)) { $0.join($1) }
+    case .construct:
+      _ = argActs(args)
+      return .inactive
+    case .stopGradient:
+      _ = argActs(args)
+      return .inactive
+    case .surrogate:
+      let a = argActs(args).reduce(Activity.inactive) { $0.join($1) }
+      return Activity(diff: a.dep, dep: a.dep, taint: a.taint)
+    case .eval:
+      return block.map { analyse($0) } ?? .inactive
+    case .grad, .minimize:
+      // A nested gradient is analysed on its own; its value depends on what it captures.
+      return argActs(args).reduce(Activity.inactive) { $0.join($1) }
+    case .dynamic:
+      return argActs(args).reduce(expr(callee)) { $0.join($1) }
+    }
+  }
+
+  /// The activity of a user function's result given its arguments' activities, found by
+  /// analysing its body (memoised; recursion is cut conservatively).
+  mutating func summary(_ q: String, _ acts: [Activity]) -> Activity {
+    guard let info = checker.functions[q] else { return acts.reduce(.inactive) { $0.join($1) } }
+    let key = q + "|" + acts.map { "\($0.diff ? 1 : 0)\($0.dep ? 1 : 0)" }.joined() + (parametersActive ? "p" : "")
+    if let s = summaries[key] { return s }
+    if inProgress.contains(key) || inProgress.count > 64 {
+      let a = acts.reduce(Activity.inactive) { $0.join($1) }
+      return Activity(diff: a.diff, dep: a.dep)
+    }
+    inProgress.insert(key)
+    let savedEnv = env, savedReturn = returned
+    env = [:]
+    returned = nil
+    // Strip taints from arguments: only calls inside the body are new findings here.
+    for (i, id) in info.paramSymbols.enumerated() where i < acts.count {
+      env[id] = Activity(diff: acts[i].diff, dep: acts[i].dep)
+    }
+    var r = analyse(info.decl.body)
+    if let ret = returned { r = r.join(ret) }
+    env = savedEnv
+    returned = savedReturn
+    inProgress.remove(key)
+    // Taints from arguments flow through unchanged.
+    let argTaint = acts.first { $0.taint != nil }?.taint
+    let argBlock = acts.first { $0.blocker != nil }?.blocker
+    r.taint = r.taint ?? (r.dep ? argTaint : nil)
+    r.blocker = r.blocker ?? (r.dep ? argBlock : nil)
+    summaries[key] = r
+    return r
+  }
+}

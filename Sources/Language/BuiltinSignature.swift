@@ -1,0 +1,100 @@
+/// What a builtin parameter accepts.
+public enum ParamKind: String, Sendable {
+  /// A Tensor or IntTensor.
+  case tensor
+  /// A number or a tensor.
+  case real
+  case int, float, bool, string
+  /// A list of Ints (a shape).
+  case shape
+  case list
+  /// A model instance or layer (something with parameters).
+  case module
+  case any
+}
+
+/// How gradients pass through a builtin (what activity analysis needs).
+public enum Gradient: String, Sendable {
+  /// Has a vector-Jacobian product.
+  case differentiable
+  /// Real-valued output with no gradient (`round`, `floor`): on a path to a loss it needs `@bypass`.
+  case nonDifferentiable
+  /// Index-valued output (`argmax`, `dp_contour`): fine on a side path, e.g. as an index.
+  case integer
+  /// Output does not depend differentiably on any input (constructors, I/O).
+  case none
+}
+
+/// What a builtin name denotes.
+public enum BuiltinKind: String, Sendable {
+  case function
+  /// Creates a layer value that owns parameters (`dense`, `conv2d`).
+  case layer
+  /// Creates an optimizer over a model's parameters.
+  case optimizer
+  /// Handled by the checker and the lowering directly (`grad`, `eval`, `stop_gradient`).
+  case special
+}
+
+/// One parameter of a builtin: name (also its label), what it accepts, and its default.
+public struct BuiltinParam: Sendable {
+  public let name: String
+  public let kind: ParamKind
+  /// The default when the argument is omitted; nil means the argument is required.
+  public let defaultValue: ConstValue?
+}
+
+/// The checker's view of one call: the argument types and constant values by parameter
+/// position (defaults filled in), and errors a shape rule reports.
+public struct CallInfo {
+  public var types: [ValueType]
+  public var consts: [ConstValue?]
+  var errors: [(message: String, param: Int?)] = []
+
+  func type(_ i: Int) -> ValueType { i < types.count ? types[i] : .any }
+  func int(_ i: Int) -> Int? { i < consts.count ? consts[i]?.intValue : nil }
+  func shape(_ i: Int) -> [Dim]? {
+    if i < consts.count, case .list(let xs)? = consts[i] {
+      return xs.map { $0.intValue.map(Dim.known) ?? .unknown }
+    }
+    if case .list(_, let n?) = type(i) { return Array(repeating: .unknown, count: n) }
+    return nil
+  }
+  func isAbsent(_ i: Int) -> Bool { i < consts.count && consts[i] == ConstValue.none }
+  mutating func fail(_ message: String, at param: Int? = nil) { errors.append((message, param)) }
+}
+
+/// A builtin's signature: the single place that says what a builtin name means statically.
+public struct Builtin: Sendable {
+  public let name: String
+  public let params: [BuiltinParam]
+  /// Accepts any number of positional arguments (`print`).
+  public let variadic: Bool
+  public let gradient: Gradient
+  public let kind: BuiltinKind
+  /// One line for `docs/language.md` and the REPL.
+  public let summary: String
+  let rule: @Sendable (inout CallInfo) -> ValueType
+
+  init(_ name: String, _ params: [BuiltinParam], variadic: Bool = false, _ gradient: Gradient,
+       kind: BuiltinKind = .function, _ summary: String, rule: @escaping @Sendable (inout CallInfo) -> ValueType) {
+    self.name = name
+    self.params = params
+    self.variadic = variadic
+    self.gradient = gradient
+    self.kind = kind
+    self.summary = summary
+    self.rule = rule
+  }
+
+  /// Computes the result type of a call; shape errors are added to `info`.
+  public func resultType(_ info: inout CallInfo) -> ValueType { rule(&info) }
+
+  /// Index of the parameter called `name`.
+  public func index(of name: String) -> Int? { params.firstIndex { $0.name == name } }
+}
+
+/// Shorthand for builtin parameter lists.
+func p(_ name: String, _ kind: ParamKind, _ def: ConstValue? = nil) -> BuiltinParam {
+  BuiltinParam(name: name, kind: kind, defaultValue: def)
+}

@@ -1,0 +1,311 @@
+/// Every builtin the language knows, in one table: labels, defaults, accepted types, the
+/// result type/shape rule, and whether it is differentiable. The runtime binds its
+/// implementations to these names; `docs/language.md` lists the same table.
+public enum Builtins {
+  /// Looks a builtin up by name.
+  public static func named(_ name: String) -> Builtin? { table[name] }
+
+  public static let table: [String: Builtin] = {
+    var t: [String: Builtin] = [:]
+    for b in all { t[b.name] = b }
+    return t
+  }()
+
+  public static let all: [Builtin] = creation + shaping + elementwise + reductions + nn + losses + edpcnn + misc + special
+}
+
+// MARK: Rule helpers
+
+/// Elementwise on one input: scalars stay scalars (as Float), tensors keep their shape.
+let sameAsInput: @Sendable (inout CallInfo) -> ValueType = { info in
+  switch info.type(0) {
+  case .int, .float: return .float
+  case .tensor(let s), .intTensor(let s): return .tensor(s)
+  default: return info.type(0).isLenient ? info.type(0) : .tensor(nil)
+  }
+}
+
+let scalarTensor: @Sendable (inout CallInfo) -> ValueType = { _ in .tensor([]) }
+
+/// Tensor from a shape argument at position 0.
+let fromShape: @Sendable (inout CallInfo) -> ValueType = { info in .tensor(info.shape(0)) }
+
+/// Reduction over `axis` (param 1, none = all) with `keepdims` (param 2).
+func reduce(integer: Bool) -> @Sendable (inout CallInfo) -> ValueType {
+  return { info in
+    let inputIsInt: Bool
+    if case .intTensor = info.type(0) { inputIsInt = true } else { inputIsInt = false }
+    let make: ([Dim]?) -> ValueType = { s in integer || inputIsInt ? .intTensor(s) : .tensor(s) }
+    if info.isAbsent(1) { return make([]) }
+    guard let shape = info.type(0).shape else { return make(nil) }
+    guard let a = info.int(1) else { return make(nil) }
+    guard let ax = ShapeRules.axis(a, rank: shape.count) else {
+      info.fail("axis \(a) is out of range for a tensor of rank \(shape.count)", at: 1)
+      return make(nil)
+    }
+    var s = shape
+    if info.consts.count > 2, info.consts[2] == .bool(true) { s[ax] = .known(1) } else { s.remove(at: ax) }
+    return make(s)
+  }
+}
+
+/// Checks that `axis` (param i) is valid for the tensor in param 0, returning the shape unchanged.
+func keepShape(axisParam i: Int) -> @Sendable (inout CallInfo) -> ValueType {
+  return { info in
+    if let s = info.type(0).shape, let a = info.int(i), ShapeRules.axis(a, rank: s.count) == nil {
+      info.fail("axis \(a) is out of range for a tensor of rank \(s.count)", at: i)
+    }
+    return .tensor(info.type(0).shape)
+  }
+}
+
+// MARK: The table
+
+let creation: [Builtin] = [
+  Builtin("tensor", [p("data", .list)], .none, "a tensor from a nested list; Int literals give an IntTensor") { info in
+    var dims: [Dim] = []
+    var t = info.type(0)
+    while case .list(let elem, let n) = t {
+      dims.append(n.map(Dim.known) ?? .unknown)
+      t = elem
+    }
+    return t == .int ? .intTensor(dims) : .tensor(dims)
+  },
+  Builtin("zeros", [p("shape", .shape)], .none, "a tensor of zeros", rule: fromShape),
+  Builtin("ones", [p("shape", .shape)], .none, "a tensor of ones", rule: fromShape),
+  Builtin("full", [p("shape", .shape), p("value", .float)], .none, "a tensor filled with value", rule: fromShape),
+  Builtin("randn", [p("shape", .shape), p("seed", .int, .int(0))], .none, "standard normal samples", rule: fromShape),
+  Builtin("rand", [p("shape", .shape), p("seed", .int, .int(0))], .none, "uniform samples in [0, 1)", rule: fromShape),
+  Builtin("linspace", [p("start", .float), p("end", .float), p("count", .int)], .none, "count evenly spaced values, both ends included") { info in
+    .tensor([info.int(2).map(Dim.known) ?? .unknown])
+  },
+  Builtin("arange", [p("count", .int)], .none, "0, 1, …, count − 1 as a Tensor") { info in
+    .tensor([info.int(0).map(Dim.known) ?? .unknown])
+  },
+  Builtin("eye", [p("n", .int)], .none, "the n × n identity") { info in
+    let d = info.int(0).map(Dim.known) ?? .unknown
+    return .tensor([d, d])
+  },
+]
+
+let shaping: [Builtin] = [
+  Builtin("reshape", [p("t", .tensor), p("shape", .shape)], .differentiable, "the same elements in a new shape; one dim may be -1") { info in
+    guard let target = info.shape(1) else { return info.type(0) == .intTensor(nil) ? .intTensor(nil) : .tensor(nil) }
+    var out = target
+    if let s = info.type(0).shape, let n = ShapeRules.count(s) {
+      let fixed = target.filter { $0 != .known(-1) }
+      if let m = ShapeRules.count(fixed) {
+        if target.count == fixed.count, m != n {
+          info.fail("cannot reshape \(shapeText(s)) (\(n) elements) to \(shapeText(target)) (\(m) elements)", at: 1)
+        } else if target.count == fixed.count + 1, m > 0 {
+          if n % m != 0 { info.fail("cannot reshape \(shapeText(s)) (\(n) elements) to \(shapeText(target))", at: 1) }
+          out = target.map { $0 == .known(-1) ? .known(n / m) : $0 }
+        }
+      }
+    } else {
+      out = target.map { $0 == .known(-1) ? .unknown : $0 }
+    }
+    if case .intTensor = info.type(0) { return .intTensor(out) }
+    return .tensor(out)
+  },
+  Builtin("transpose", [p("t", .tensor), p("a", .int, .int(0)), p("b", .int, .int(1))], .differentiable, "swaps axes a and b") { info in
+    guard var s = info.type(0).shape else { return .tensor(nil) }
+    guard let a = info.int(1), let b = info.int(2) else { return .tensor(Array(repeating: .unknown, count: s.count)) }
+    guard let x = ShapeRules.axis(a, rank: s.count), let y = ShapeRules.axis(b, rank: s.count) else {
+      info.fail("transpose axes \(a) and \(b) are out of range for a tensor of rank \(s.count)", at: 1)
+      return .tensor(nil)
+    }
+    s.swapAt(x, y)
+    if case .intTensor = info.type(0) { return .intTensor(s) }
+    return .tensor(s)
+  },
+  Builtin("concat", [p("tensors", .list), p("axis", .int, .int(0))], .differentiable, "joins tensors along an existing axis") { info in
+    guard case .list(let elem, let n) = info.type(0) else { return .tensor(nil) }
+    guard let s = elem.shape, let a = info.int(1) else { return .tensor(nil) }
+    guard let ax = ShapeRules.axis(a, rank: s.count) else {
+      info.fail("axis \(a) is out of range for tensors of rank \(s.count)", at: 1)
+      return .tensor(nil)
+    }
+    var out = s
+    if let n, case .known(let v) = s[ax] { out[ax] = .known(v * n) } else { out[ax] = .unknown }
+    if case .intTensor = elem { return .intTensor(out) }
+    return .tensor(out)
+  },
+  Builtin("stack", [p("tensors", .list), p("axis", .int, .int(0))], .differentiable, "joins tensors along a new axis") { info in
+    guard case .list(let elem, let n) = info.type(0), var s = elem.shape, let a = info.int(1),
+          let ax = ShapeRules.axis(a, rank: s.count + 1) else { return .tensor(nil) }
+    s.insert(n.map(Dim.known) ?? .unknown, at: ax)
+    return .tensor(s)
+  },
+  Builtin("unsqueeze", [p("t", .tensor), p("axis", .int)], .differentiable, "inserts an axis of size 1") { info in
+    guard var s = info.type(0).shape, let a = info.int(1), let ax = ShapeRules.axis(a, rank: s.count + 1) else { return .tensor(nil) }
+    s.insert(.known(1), at: ax)
+    return .tensor(s)
+  },
+  Builtin("flatten", [p("t", .tensor)], .differentiable, "keeps axis 0, flattens the rest") { info in
+    guard let s = info.type(0).shape, let first = s.first else { return .tensor(nil) }
+    return .tensor([first, ShapeRules.count(Array(s.dropFirst())).map(Dim.known) ?? .unknown])
+  },
+  Builtin("pad", [p("t", .tensor), p("pad", .int), p("value", .float, .float(0))], .differentiable, "pads the last two axes by pad on each side") { info in
+    guard var s = info.type(0).shape, s.count >= 2 else { return .tensor(info.type(0).shape) }
+    for i in (s.count - 2)..<s.count {
+      if case .known(let v) = s[i], let q = info.int(1) { s[i] = .known(v + 2 * q) } else { s[i] = .unknown }
+    }
+    return .tensor(s)
+  },
+  Builtin("upsample", [p("t", .tensor), p("scale", .int, .int(2)), p("mode", .string, .string("nearest"))], .differentiable,
+          "scales the last two axes by an integer factor (nearest or bilinear)") { info in
+    guard var s = info.type(0).shape, s.count >= 2 else { return .tensor(info.type(0).shape) }
+    for i in (s.count - 2)..<s.count {
+      if case .known(let v) = s[i], let k = info.int(1) { s[i] = .known(v * k) } else { s[i] = .unknown }
+    }
+    return .tensor(s)
+  },
+  Builtin("diff", [p("t", .tensor), p("axis", .int, .int(-1))], .differentiable, "t[…, 1:] − t[…, :-1] along axis") { info in
+    guard var s = info.type(0).shape, let a = info.int(1) else { return .tensor(nil) }
+    guard let ax = ShapeRules.axis(a, rank: s.count) else {
+      info.fail("axis \(a) is out of range for a tensor of rank \(s.count)", at: 1)
+      return .tensor(nil)
+    }
+    if case .known(let v) = s[ax] { s[ax] = .known(max(0, v - 1)) }
+    return .tensor(s)
+  },
+]
+
+let elementwise: [Builtin] =
+  ["exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "square"].map { name in
+    Builtin(name, [p("x", .real)], .differentiable, "elementwise \(name)", rule: sameAsInput)
+  } + ["round", "floor", "ceil", "sign"].map { name in
+    Builtin(name, [p("x", .real)], .nonDifferentiable, "elementwise \(name) (no gradient: use @bypass)", rule: sameAsInput)
+  } + [
+    Builtin("pow", [p("x", .real), p("exponent", .float)], .differentiable, "elementwise power", rule: sameAsInput),
+    Builtin("clip", [p("x", .real), p("lo", .float), p("hi", .float)], .differentiable, "clamps into [lo, hi]", rule: sameAsInput),
+    Builtin("leaky_relu", [p("x", .real), p("slope", .float, .float(0.01))], .differentiable, "max(x, slope·x)", rule: sameAsInput),
+    Builtin("softmax", [p("t", .tensor), p("axis", .int, .int(-1))], .differentiable, "softmax along axis", rule: keepShape(axisParam: 1)),
+    Builtin("log_softmax", [p("t", .tensor), p("axis", .int, .int(-1))], .differentiable, "log of softmax along axis", rule: keepShape(axisParam: 1)),
+  ]
+
+let reductions: [Builtin] = ["sum", "mean", "max", "min"].map { name in
+  Builtin(name, [p("t", .tensor), p("axis", .int, ConstValue.none), p("keepdims", .bool, .bool(false))], .differentiable,
+          "\(name) over axis (all elements when no axis: a 0-d tensor)", rule: reduce(integer: false))
+} + ["argmax", "argmin"].map { name in
+  Builtin(name, [p("t", .tensor), p("axis", .int, ConstValue.none), p("keepdims", .bool, .bool(false))], .integer,
+          "index of the \(name == "argmax" ? "largest" : "smallest") element along axis (flat index when no axis)",
+          rule: reduce(integer: true))
+}
+
+let nn: [Builtin] = [
+  Builtin("dense", [p("cin", .int), p("cout", .int), p("bias", .bool, .bool(true))], .none, kind: .layer,
+          "a fully connected layer [.., cin] → [.., cout]") { info in
+    .layer(LayerInfo(kind: "dense", inFeatures: info.int(0), outFeatures: info.int(1)))
+  },
+  Builtin("conv2d", [p("cin", .int), p("cout", .int), p("kernel", .int, .int(3)), p("stride", .int, .int(1)), p("pad", .int, .int(0))],
+          .none, kind: .layer, "a 2-D convolution layer [B, cin, H, W] → [B, cout, H', W']") { info in
+    .layer(LayerInfo(kind: "conv2d", inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4)))
+  },
+  Builtin("conv_transpose2d", [p("cin", .int), p("cout", .int), p("kernel", .int, .int(2)), p("stride", .int, .int(2)), p("pad", .int, .int(0))],
+          .none, kind: .layer, "a transposed 2-D convolution layer (learned upsampling)") { info in
+    .layer(LayerInfo(kind: "conv_transpose2d", inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4)))
+  },
+  Builtin("batchnorm2d", [p("channels", .int), p("momentum", .float, .float(0.1)), p("eps", .float, .float(1e-5))], .none, kind: .layer,
+          "batch normalisation over [B, C, H, W] with running statistics") { info in
+    .layer(LayerInfo(kind: "batchnorm2d", inFeatures: info.int(0), outFeatures: info.int(0)))
+  },
+  Builtin("max_pool2d", [p("t", .tensor), p("k", .int, .int(2)), p("stride", .int, ConstValue.none)], .differentiable,
+          "max pooling over the last two axes with a k × k window") { info in
+    guard var s = info.type(0).shape, s.count >= 2 else { return .tensor(info.type(0).shape) }
+    let k = info.int(1), st = info.isAbsent(2) ? k : info.int(2)
+    for i in (s.count - 2)..<s.count { s[i] = ShapeRules.convOut(s[i], kernel: k, stride: st, pad: 0) }
+    return .tensor(s)
+  },
+  Builtin("dropout", [p("t", .tensor), p("rate", .float, .float(0.5)), p("seed", .int, .int(0))], .differentiable,
+          "zeroes elements with probability rate while training", rule: sameAsInput),
+  Builtin("adam", [p("model", .module), p("lr", .float, .float(1e-3)), p("beta1", .float, .float(0.9)), p("beta2", .float, .float(0.999)),
+                   p("eps", .float, .float(1e-8))], .none, kind: .optimizer, "the Adam optimizer over a model's parameters") { _ in .optimizer },
+  Builtin("sgd", [p("model", .module), p("lr", .float, .float(0.01)), p("momentum", .float, .float(0))], .none, kind: .optimizer,
+          "stochastic gradient descent with momentum") { _ in .optimizer },
+]
+
+let losses: [Builtin] = [
+  Builtin("mse", [p("prediction", .tensor), p("target", .tensor)], .differentiable, "mean squared error, a 0-d tensor") { info in
+    if case .failure(let e) = ShapeRules.broadcast(info.type(0).shape, info.type(1).shape) { info.fail(e.message, at: 1) }
+    return .tensor([])
+  },
+  Builtin("nll", [p("logp", .tensor), p("target", .tensor)], .differentiable, "negative log-likelihood of class log-probabilities on the last axis", rule: scalarTensor),
+  Builtin("cross_entropy", [p("logits", .tensor), p("target", .tensor)], .differentiable, "cross-entropy of logits on axis 1 (or the last axis)", rule: scalarTensor),
+  Builtin("dice", [p("a", .tensor), p("b", .tensor)], .differentiable, "soft Dice overlap 2|a·b| / (|a| + |b|), a 0-d tensor", rule: scalarTensor),
+]
+
+let edpcnn: [Builtin] = [
+  Builtin("dp_contour", [p("g", .tensor), p("delta", .int, .int(1))], .integer,
+          "indices [B, N] of the closed contour minimising Σ g[b, n, v_n] with |v_n − v_(n+1 mod N)| ≤ delta") { info in
+    guard let s = info.type(0).shape else { return .intTensor([.unknown, .unknown]) }
+    if s.count != 3 { info.fail("dp_contour needs g of shape [B, N, M], got \(shapeText(s))", at: 0); return .intTensor(nil) }
+    return .intTensor([s[0], s[1]])
+  },
+  Builtin("star_sample", [p("map", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
+                          p("radius", .float, .float(65)), p("angle", .float, .float(0)), p("mode", .string, .string("bilinear"))],
+          .differentiable, "samples map [B, H, W] (or [B, 1, H, W]) along `lines` rays from each centre → [B, lines, points]") { info in
+    let b = info.type(0).shape?.first ?? .unknown
+    return .tensor([b, info.int(2).map(Dim.known) ?? .unknown, info.int(3).map(Dim.known) ?? .unknown])
+  },
+  Builtin("smooth_circular", [p("idx", .tensor), p("window", .int, .int(5))], .differentiable,
+          "circular moving average over axis 1 (rays); IntTensor input gives a Tensor") { info in .tensor(info.type(0).shape) },
+  Builtin("star_targets", [p("mask", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
+                           p("radius", .float, .float(65)), p("angle", .float, .float(0))], .integer,
+          "ground-truth ray indices [B, lines] of a mask's boundary") { info in
+    .intTensor([info.type(0).shape?.first ?? .unknown, info.int(2).map(Dim.known) ?? .unknown])
+  },
+  Builtin("rasterize", [p("indices", .tensor), p("centers", .tensor), p("points", .int, .int(64)), p("radius", .float, .float(65)),
+                        p("size", .int, .int(64)), p("angle", .float, .float(0))], .nonDifferentiable,
+          "fills the star polygon given by ray indices → mask [B, size, size]") { info in
+    let d = info.int(4).map(Dim.known) ?? .unknown
+    return .tensor([info.type(0).shape?.first ?? .unknown, d, d])
+  },
+  Builtin("center_of_mass", [p("mask", .tensor)], .none, "centres [B, 2] (row, col) of masks [B, H, W]") { info in
+    .tensor([info.type(0).shape?.first ?? .unknown, .known(2)])
+  },
+]
+
+let misc: [Builtin] = [
+  Builtin("print", [], variadic: true, .none, "writes its arguments to stdout separated by spaces") { _ in .void },
+  Builtin("len", [p("value", .any)], .none, "length of a list, tuple, or axis 0 of a tensor") { _ in .int },
+  Builtin("item", [p("t", .tensor)], .none, "the value of a one-element tensor (Float, or Int for an IntTensor)") { info in
+    if case .intTensor = info.type(0) { return .int }
+    if let s = info.type(0).shape, let n = ShapeRules.count(s), n != 1 {
+      info.fail("item needs a one-element tensor, got shape \(shapeText(s))", at: 0)
+    }
+    return .float
+  },
+  Builtin("float", [p("x", .real)], .differentiable, "converts to Float (IntTensor → Tensor)") { info in
+    if case .intTensor(let s) = info.type(0) { return .tensor(s) }
+    if case .tensor = info.type(0) { return info.type(0) }
+    return .float
+  },
+  Builtin("int", [p("x", .real)], .integer, "truncates to Int (Tensor → IntTensor)") { info in
+    if case .tensor(let s) = info.type(0) { return .intTensor(s) }
+    if case .intTensor = info.type(0) { return info.type(0) }
+    return .int
+  },
+  Builtin("str", [p("x", .any)], .none, "the printed form of a value") { _ in .string },
+  Builtin("shape", [p("t", .tensor)], .none, "the shape as a list of Ints (same as t.shape)") { info in
+    .list(.int, count: info.type(0).shape?.count)
+  },
+  Builtin("save", [p("value", .any), p("path", .string)], .none, "writes a tensor or a model's parameters (safetensors)") { _ in .void },
+  Builtin("load", [p("path", .string)], .none, "reads a tensor from a safetensors file") { _ in .tensor(nil) },
+  Builtin("load_into", [p("model", .module), p("path", .string)], .none, "loads a model's parameters from a checkpoint") { _ in .void },
+  Builtin("assert", [p("condition", .bool), p("message", .string, .string("assertion failed"))], .none, "stops with an error when false") { _ in .void },
+  Builtin("seed", [p("value", .int)], .none, "reseeds the default random generator") { _ in .void },
+]
+
+/// Forms with their own checking rules (trailing blocks, gradient control).
+let special: [Builtin] = [
+  Builtin("grad", [], variadic: true, .none, kind: .special,
+          "grad(x, …) { loss }: gradient of a scalar block w.r.t. tensors (a tuple for several)") { _ in .any },
+  Builtin("value_and_grad", [], variadic: true, .none, kind: .special,
+          "value_and_grad(x, …) { loss }: (loss, gradient)") { _ in .any },
+  Builtin("eval", [], .none, kind: .special, "eval { … }: runs a block in evaluation mode, without recording") { _ in .any },
+  Builtin("stop_gradient", [p("x", .any)], .none, kind: .special, "the value, with no gradient, on purpose") { info in info.type(0) },
+  Builtin("surrogate", [p("y", .any)], .differentiable, kind: .special,
+          "the DiffBypass surrogate's output net(x) for a value made by @bypass(net) f(x)") { _ in .tensor(nil) },
+]

@@ -1,0 +1,160 @@
+import Foundation
+
+/// Settings of one compilation.
+public struct CompileOptions: Sendable {
+  /// Folders searched for `import NAME` (as `NAME.dpl`) after the importing file's folder.
+  public var searchPaths: [String]
+  /// Reads a file; the default reads from disk as UTF-8.
+  public var readFile: @Sendable (String) -> String?
+
+  public init(searchPaths: [String] = [], readFile: (@Sendable (String) -> String?)? = nil) {
+    self.searchPaths = searchPaths
+    self.readFile = readFile ?? { path in try? String(contentsOfFile: path, encoding: .utf8) }
+  }
+
+  /// The `stdlib` folder of the package that holds an executable: walks up from the
+  /// executable's folder until a folder containing `stdlib/` is found.
+  public static func stdlibPaths(nearExecutable path: String) -> [String] {
+    var dir = URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<8 {
+      let candidate = dir.appendingPathComponent("stdlib")
+      var isDir: ObjCBool = false
+      if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), isDir.boolValue {
+        return [candidate.path]
+      }
+      dir = dir.deletingLastPathComponent()
+    }
+    return []
+  }
+}
+
+/// Everything the checker learnt about a program, keyed by AST node id; the input of the
+/// IR lowering.
+public struct CheckedProgram: Sendable {
+  /// Modules in dependency order; the main program is last.
+  public let modules: [SourceModule]
+  public let files: [SourceFile]
+  /// Type of every expression.
+  public let types: [NodeID: ValueType]
+  /// Compile-time value of constant expressions.
+  public let constants: [NodeID: ConstValue]
+  /// Every declared name, by id.
+  public let symbols: [Symbol]
+  /// Name (and `module.member`) expressions → symbol id.
+  public let references: [NodeID: Int]
+  /// Binding sites (pattern, parameter and declaration name spans) → symbol id.
+  public let bindings: [Span: Int]
+  /// Call expressions → what they call, with labels resolved.
+  public let calls: [NodeID: CallTarget]
+  public let functions: [String: FunctionInfo]
+  public let models: [String: ModelInfo]
+  /// Symbols of `config` fields, in order.
+  public let configFields: [Int]
+  /// Top-level bindings read or written from inside functions or models.
+  public let globals: Set<Int>
+  /// `@bypass` expressions → strategy (`es`, `ste`, `blackbox`, `perturbed`, or `model`).
+  public let bypassStrategies: [NodeID: String]
+}
+
+/// A compilation session: owns the source files, the parsed modules and the diagnostics.
+/// Nothing is shared between sessions, so tests and the REPL can run many at once.
+public final class Compilation {
+  public let options: CompileOptions
+  public private(set) var files: [SourceFile] = []
+  public private(set) var diagnostics = DiagnosticEngine()
+  /// Parsed modules in dependency order (imports before importers).
+  public private(set) var modules: [SourceModule] = []
+  var nextID: NodeID = 0
+  var loadedPaths: [String: String] = [:]
+  var loading: [String] = []
+
+  public init(options: CompileOptions = CompileOptions()) {
+    self.options = options
+  }
+
+  /// Adds a file to the file table (for diagnostics) and returns its id.
+  public func addFile(path: String, text: String) -> Int {
+    files.append(SourceFile(path: path, text: text))
+    return files.count - 1
+  }
+
+  /// Parses the program at `path` and, recursively, its imports.
+  @discardableResult
+  public func parse(path: String) -> SourceModule? {
+    guard let text = options.readFile(path) else {
+      diagnostics.error("cannot read file '\(path)'", at: .none)
+      return nil
+    }
+    return parse(source: text, path: path)
+  }
+
+  /// Parses source text as the main program (its imports are read through `options`).
+  @discardableResult
+  public func parse(source: String, path: String) -> SourceModule? {
+    parseModule(source: source, path: path, name: "main", isMain: true)
+  }
+
+  func parseModule(source: String, path: String, name: String, isMain: Bool) -> SourceModule? {
+    let fileID = addFile(path: path, text: source)
+    let parser = Parser(file: files[fileID], fileID: fileID, firstID: nextID, diagnostics: diagnostics)
+    let m = parser.parseModule(name: name)
+    nextID = parser.nextID
+    diagnostics = parser.diagnostics
+    loading.append(path)
+    defer { loading.removeLast() }
+    for s in m.stmts {
+      guard case .importModule(let importName, let span) = s.kind else { continue }
+      resolveImport(importName, span: span, from: path)
+    }
+    modules.append(m)
+    return m
+  }
+
+  func resolveImport(_ name: String, span: Span, from importer: String) {
+    let dir = (importer as NSString).deletingLastPathComponent
+    let candidates = [(dir.isEmpty ? "" : dir + "/") + name + ".dpl"] + options.searchPaths.map { $0 + "/" + name + ".dpl" }
+    for path in candidates {
+      let key = (path as NSString).standardizingPath
+      if loading.contains(where: { ($0 as NSString).standardizingPath == key }) {
+        diagnostics.error("import cycle: '\(name)' imports itself through " +
+                          loading.map { ($0 as NSString).lastPathComponent }.joined(separator: " → "), at: span)
+        return
+      }
+      if let loadedName = loadedPaths[key] {
+        if loadedName != name { diagnostics.error("module '\(name)' was already loaded under another name", at: span) }
+        return
+      }
+      guard let text = options.readFile(path) else { continue }
+      loadedPaths[key] = name
+      if modules.contains(where: { $0.name == name }) {
+        diagnostics.error("two different modules are named '\(name)'", at: span)
+        return
+      }
+      _ = parseModule(source: text, path: path, name: name, isMain: false)
+      return
+    }
+    diagnostics.error("cannot find module '\(name)'", at: span,
+                      notes: [Note("looked for " + candidates.joined(separator: ", "))])
+  }
+
+  /// Checks the parsed modules: names, types, shapes, activity. Returns nil when any
+  /// error was reported (read `diagnostics`).
+  public func check() -> CheckedProgram? {
+    let checker = Checker(files: files, diagnostics: diagnostics)
+    for (i, m) in modules.enumerated() {
+      checker.checkModule(m, isMain: i == modules.count - 1)
+    }
+    var activity = ActivityAnalysis(checker: checker)
+    activity.run(modules)
+    diagnostics = activity.diags
+    if diagnostics.hasErrors { return nil }
+    return CheckedProgram(modules: modules, files: files, types: checker.types, constants: checker.consts,
+                          symbols: checker.symbols, references: checker.references, bindings: checker.bindings,
+                          calls: checker.calls, functions: checker.functions, models: checker.models,
+                          configFields: checker.configFields, globals: checker.capturedGlobals,
+                          bypassStrategies: checker.bypassStrategies)
+  }
+
+  /// Renders all diagnostics as the CLI prints them.
+  public func renderDiagnostics() -> String { diagnostics.render(files: files) }
+}
