@@ -35,7 +35,7 @@ public func dpContour(_ g: Tensor, delta: Int) throws -> IntTensor {
   let finite = g.withUnsafeBufferPointer { p in p.allSatisfy { $0.isFinite } }
   guard finite else { throw TensorError("dp_contour", "g \(shapeString(g.shape)) contains NaN or infinite values") }
 
-  var out = IntTensor(uninitialized: [b, n])
+  let out = IntTensor(uninitialized: [b, n])
   if b == 0 || n == 0 { return out }
   let src = g.buffer.pointer, dst = out.buffer.pointer
   let d = min(delta, m - 1)

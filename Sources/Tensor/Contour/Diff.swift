@@ -6,7 +6,7 @@ public func diff(_ t: Tensor, axis: Int) throws -> Tensor {
   let (outer, k, inner, ax) = try diffDims("diff", t.shape, axis: axis, extentDelta: 0)
   var shape = t.shape
   shape[ax] = k - 1
-  var out = Tensor(uninitialized: shape)
+  let out = Tensor(uninitialized: shape)
   let src = t.buffer.pointer, dst = out.buffer.pointer
   for o in 0..<outer {
     let s = src + o * k * inner, d = dst + o * (k - 1) * inner
@@ -22,7 +22,7 @@ public func diffBackward(_ grad: Tensor, axis: Int) throws -> Tensor {
   let k = k1 + 1
   var shape = grad.shape
   shape[ax] = k
-  var out = Tensor(shape: shape, repeating: 0)
+  let out = Tensor(shape: shape, repeating: 0)
   let src = grad.buffer.pointer, dst = out.buffer.pointer
   for o in 0..<outer {
     let g = src + o * k1 * inner, d = dst + o * k * inner

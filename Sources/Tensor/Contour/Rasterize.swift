@@ -26,7 +26,7 @@ public func rasterizeStar(_ indices: Tensor, centers: Tensor, rotation: Tensor? 
   guard idx.allSatisfy(\.isFinite), place.centers.allSatisfy(\.isFinite), place.rotation.allSatisfy(\.isFinite) else {
     throw TensorError(op, "indices, centers and rotation must be finite")
   }
-  var out = Tensor(shape: [b, height, width], repeating: 0)
+  let out = Tensor(shape: [b, height, width], repeating: 0)
   let dst = out.buffer.pointer
   let n = pattern.lines
   Parallel.forEach(b, cost: height * width) { bi in

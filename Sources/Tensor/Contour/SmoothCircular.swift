@@ -40,7 +40,7 @@ private func smoothDims(_ op: String, _ shape: [Int], window: Int) throws -> (In
 /// `(1/w) Σ_(k = lowOffset …< lowOffset + w) x[(n + k) mod N]` along axis 1.
 private func circularWindowSum(_ src: UnsafeMutablePointer<Float>, b: Int, n: Int, inner: Int, shape: [Int],
                                window: Int, lowOffset: Int) -> Tensor {
-  var out = Tensor(shape: shape, repeating: 0)
+  let out = Tensor(shape: shape, repeating: 0)
   let dst = out.buffer.pointer
   let scale = 1 / Float(window)
   for bi in 0..<b {

@@ -28,7 +28,7 @@ public func starSample(_ map: Tensor, centers: Tensor, rotation: Tensor? = nil, 
   let taps = try StarTaps(op, centers: centers, rotation: rotation, batch: b, height: h, width: w,
                           pattern: pattern, interpolation: interpolation)
   let k = taps.perItem
-  var out = Tensor(uninitialized: [b, c, pattern.lines, pattern.points])
+  let out = Tensor(uninitialized: [b, c, pattern.lines, pattern.points])
   let src = map.buffer.pointer, dst = out.buffer.pointer
   Parallel.forEach(b * c, cost: k * 8) { bc in
     let plane = src + bc * h * w, o = dst + bc * k
@@ -57,7 +57,7 @@ public func starSampleBackward(_ grad: Tensor, centers: Tensor, rotation: Tensor
   let taps = try StarTaps(op, centers: centers, rotation: rotation, batch: b, height: height, width: width,
                           pattern: pattern, interpolation: interpolation)
   let k = taps.perItem
-  var out = Tensor(shape: [b, c, height, width], repeating: 0)
+  let out = Tensor(shape: [b, c, height, width], repeating: 0)
   let src = grad.buffer.pointer, dst = out.buffer.pointer
   Parallel.forEach(b * c, cost: k * 8) { bc in
     let plane = dst + bc * height * width, g = src + bc * k
