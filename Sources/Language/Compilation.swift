@@ -158,3 +158,10 @@ public final class Compilation {
   /// Renders all diagnostics as the CLI prints them.
   public func renderDiagnostics() -> String { diagnostics.render(files: files) }
 }
+
+extension Compilation {
+  /// Records an internal compiler error (a broken IR invariant) as a diagnostic.
+  public func reportInternal(_ message: String) {
+    diagnostics.error("internal compiler error: \(message)", at: .none)
+  }
+}

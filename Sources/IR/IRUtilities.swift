@@ -1,0 +1,84 @@
+import Language
+
+extension OpKind {
+  /// Builtins with effects or state: never removed, merged or reordered.
+  static let effectfulBuiltins: Set<String> = [
+    "print", "save", "load", "load_into", "assert", "seed", "randn", "rand", "dropout",
+  ]
+
+  /// True when the op has no effect besides its result and gives the same result for the
+  /// same operands (so DCE may drop it and CSE may merge it).
+  public var isPure: Bool {
+    switch self {
+    case .const, .binary, .unary, .list, .tuple, .index, .member, .range, .format, .stopGradient, .surrogate, .config:
+      return true
+    case .builtin(let n):
+      guard let b = Builtins.named(n) else { return false }
+      return b.kind == .function && !OpKind.effectfulBuiltins.contains(n)
+    default:
+      return false
+    }
+  }
+
+  /// Reads that are free of effects but may change between two executions (never merged).
+  var isRemovableRead: Bool {
+    switch self {
+    case .varGet, .globalGet, .fieldGet: return true
+    default: return false
+    }
+  }
+}
+
+extension Region {
+  /// Calls `visit` on every op, recursively, in order.
+  func forEachOp(_ visit: (Op) -> Void) {
+    for op in ops {
+      visit(op)
+      for r in op.regions { r.forEachOp(visit) }
+    }
+  }
+
+  /// Rewrites every operand through `map` (recursively).
+  mutating func substitute(_ map: [ValueID: ValueID]) {
+    guard !map.isEmpty else { return }
+    for i in ops.indices {
+      ops[i].operands = ops[i].operands.map { resolve($0, map) }
+      for j in ops[i].regions.indices { ops[i].regions[j].substitute(map) }
+    }
+  }
+
+  /// Number of ops, recursively.
+  var opCount: Int {
+    var n = 0
+    forEachOp { _ in n += 1 }
+    return n
+  }
+}
+
+/// Follows a substitution chain to its end.
+func resolve(_ v: ValueID, _ map: [ValueID: ValueID]) -> ValueID {
+  var v = v
+  var steps = 0
+  while let w = map[v], w != v, steps < 10_000 {
+    v = w
+    steps += 1
+  }
+  return v
+}
+
+extension Function {
+  /// How many times each value is used as an operand.
+  func useCounts() -> [ValueID: Int] {
+    var uses: [ValueID: Int] = [:]
+    body.forEachOp { op in for o in op.operands { uses[o, default: 0] += 1 } }
+    return uses
+  }
+
+  /// The type of every value defined in the function.
+  func valueTypes() -> [ValueID: ValueType] {
+    var t: [ValueID: ValueType] = [:]
+    for (p, ty) in zip(body.params, paramTypes) { t[p] = ty }
+    body.forEachOp { op in if let r = op.result { t[r] = op.type } }
+    return t
+  }
+}

@@ -1,0 +1,99 @@
+import Language
+
+/// A transformation of a module, registered in `Pipeline.passes`.
+public struct Pass: Sendable {
+  public let name: String
+  public let summary: String
+  /// Passes that must appear earlier in the pipeline.
+  public let requires: [String]
+  let body: @Sendable (inout IRModule) -> Void
+
+  public init(name: String, summary: String, requires: [String] = [], run: @escaping @Sendable (inout IRModule) -> Void) {
+    self.name = name
+    self.summary = summary
+    self.requires = requires
+    self.body = run
+  }
+
+  /// Runs the pass on a module.
+  public func run(_ m: inout IRModule) { body(&m) }
+}
+
+/// The pass pipeline as data: the order below is the order they run.
+public enum Pipeline {
+  public static let passes: [Pass] = [
+    Pass(name: "inline", summary: "inline calls to small, non-recursive user functions", run: Inliner.run),
+    Pass(name: "fold", summary: "fold constant arithmetic and branches on constants", run: ConstantFolding.run),
+    Pass(name: "cse", summary: "merge identical pure ops", requires: ["fold"], run: CommonSubexpressions.run),
+    Pass(name: "dce", summary: "remove pure ops whose values are unused", requires: ["cse"], run: DeadCode.run),
+    Pass(name: "tape", summary: "mark ops that must be recorded on the tape", requires: ["dce"], run: TapeMarking.run),
+  ]
+
+  /// Names of the passes, in order.
+  public static var names: [String] { passes.map(\.name) }
+
+  /// Checks that every pass's requirements come before it; returns a message if not.
+  public static func orderProblem(_ list: [Pass] = passes) -> String? {
+    var seen: Set<String> = []
+    for p in list {
+      for r in p.requires where !seen.contains(r) { return "pass '\(p.name)' must run after '\(r)'" }
+      if seen.contains(p.name) { return "pass '\(p.name)' is listed twice" }
+      seen.insert(p.name)
+    }
+    return nil
+  }
+
+  #if DEBUG
+  /// Debug builds verify the IR after every pass.
+  public static let verifyByDefault = true
+  #else
+  public static let verifyByDefault = false
+  #endif
+
+  /// Runs the pipeline, stopping after the pass named `after` (`"lower"` or nil for none
+  /// vs. all: `after: nil` runs every pass; `after: "lower"` runs none).
+  public static func run(_ module: IRModule, after: String? = nil, verify: Bool = verifyByDefault) throws -> IRModule {
+    var m = module
+    if verify { try Verifier.verify(m) }
+    if after == "lower" { return m }
+    for p in passes {
+      p.run(&m)
+      if verify {
+        do { try Verifier.verify(m) } catch let e as VerifierError {
+          throw VerifierError(function: e.function, message: "after pass '\(p.name)': " + e.message)
+        }
+      }
+      if p.name == after { break }
+    }
+    return m
+  }
+}
+
+/// Checked AST → lowered, optimised, tape-marked IR in one call.
+public enum Compiler {
+  /// Parses, checks and lowers the program at `path`, then runs the pipeline.
+  /// - Returns: the module, or nil when there were errors (see `compilation.diagnostics`).
+  public static func compile(path: String, options: CompileOptions = CompileOptions(), after: String? = nil) -> (IRModule?, Compilation) {
+    let c = Compilation(options: options)
+    c.parse(path: path)
+    return (finish(c, after: after), c)
+  }
+
+  /// Same as `compile(path:)` for source text.
+  public static func compile(source: String, path: String = "<input>", options: CompileOptions = CompileOptions(), after: String? = nil) -> (IRModule?, Compilation) {
+    let c = Compilation(options: options)
+    c.parse(source: source, path: path)
+    return (finish(c, after: after), c)
+  }
+
+  static func finish(_ c: Compilation, after: String?) -> IRModule? {
+    guard !c.diagnostics.hasErrors, let checked = c.check() else { return nil }
+    let m = Lowering.lower(checked)
+    do {
+      return try Pipeline.run(m, after: after)
+    } catch {
+      c.reportInternal("\(error)")
+      return nil
+    }
+  }
+}

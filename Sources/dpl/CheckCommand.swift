@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import IR
+import Language
+
+/// `dpl check FILE`: parses and checks a program; exit 0, or diagnostics on stderr and exit 65.
+struct CheckCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Check a program (syntax, names, types, shapes, gradients) without running it.")
+
+  @Argument(help: "The .dpl file to check.")
+  var file: String
+
+  func run() throws {
+    let c = Compilation(options: FrontEnd.options())
+    c.parse(path: file)
+    if !c.diagnostics.hasErrors { _ = c.check() }
+    try FrontEnd.finish(c)
+  }
+}
+
+/// Helpers shared by the front-end commands.
+enum FrontEnd {
+  /// Compile options with the `stdlib/` folder of the package that holds this executable.
+  static func options() -> CompileOptions {
+    let exe = Bundle.main.executablePath ?? CommandLine.arguments.first ?? "."
+    return CompileOptions(searchPaths: CompileOptions.stdlibPaths(nearExecutable: exe))
+  }
+
+  /// Prints diagnostics to stderr and exits 65 if there were errors.
+  static func finish(_ c: Compilation) throws {
+    let text = c.renderDiagnostics()
+    if !text.isEmpty { FileHandle.standardError.write(Data(text.utf8)) }
+    if c.diagnostics.hasErrors {
+      let n = c.diagnostics.errorCount
+      FileHandle.standardError.write(Data("\(n) error\(n == 1 ? "" : "s") generated\n".utf8))
+      throw ExitCode(65)
+    }
+  }
+}
