@@ -8,6 +8,9 @@ struct DPL: ParsableCommand {
     abstract: "A small differentiable-programming language with gradient bypasses.",
     subcommands: [
       BenchCommand.self,
+      ParseCommand.self,
+      CheckCommand.self,
+      IRCommand.self,
     ]
   )
 }

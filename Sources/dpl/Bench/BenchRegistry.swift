@@ -3,3 +3,4 @@
 let allBenchmarks: [Benchmark] =
   GemmBench.all
   + DPBench.all
+  + CheckBench.all
