@@ -82,6 +82,14 @@ private func bruteForce(_ g: Tensor, _ b: Int, delta: Int) -> Double {
     #expect(throws: TensorError.self) { try dpContour(g, delta: 1) }
   }
 
+  @Test func energyOfAContour() throws {
+    let g = try Tensor(shape: [2, 3, 2], scalars: [1, 2, 3, 4, 5, 6, /**/ 0, 1, 0, 1, 0, 1])
+    let v = try IntTensor(shape: [2, 3], scalars: [0, 1, 0, 1, 1, 1])
+    #expect(try contourEnergy(g, v, delta: 1).scalars == [1 + 4 + 5, 3])
+    #expect(try contourEnergy(g, v, delta: 0).scalars == [.infinity, 3])
+    #expect(throws: TensorError.self) { try contourEnergy(g, IntTensor(shape: [2, 3], repeating: 2), delta: 1) }
+  }
+
   @Test func emptyBatch() throws {
     #expect(try dpContour(Tensor.zeros([0, 4, 5]), delta: 1).shape == [0, 4])
   }

@@ -226,3 +226,26 @@ struct DPContourSolver {
     }
   }
 }
+
+/// The energy `Σ_n g[b, n, v_n]` of contours `v` `[B, N]` on costs `g` `[B, N, M]`,
+/// accumulated in Double and rounded to Float; +∞ where a step breaks `|Δv| ≤ delta`.
+/// For checking `dpContour` against other solvers.
+public func contourEnergy(_ g: Tensor, _ v: IntTensor, delta: Int) throws -> Tensor {
+  guard g.rank == 3, v.shape == [g.shape[0], g.shape[1]] else {
+    throw TensorError("contour_energy", "expected g [B, N, M] and v [B, N], got \(shapeString(g.shape)) and \(shapeString(v.shape))")
+  }
+  let (n, m) = (g.shape[1], g.shape[2])
+  let pg = g.buffer.pointer, pv = v.buffer.pointer
+  guard v.withUnsafeBufferPointer({ $0.allSatisfy { $0 >= 0 && Int($0) < m } }) else {
+    throw TensorError("contour_energy", "indices of v must lie in 0..<\(m)")
+  }
+  return Tensor(shape: [g.shape[0]]) { b in
+    var e = 0.0
+    for r in 0..<n {
+      let a = Int(pv[b * n + r]), c = Int(pv[b * n + (r + 1) % n])
+      if abs(a - c) > delta { return .infinity }
+      e += Double(pg[(b * n + r) * m + a])
+    }
+    return Float(e)
+  }
+}
