@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import Runtime
+
+/// The shared ACDC copy, found relative to the package root (`../shared/data/acdc`).
+let acdcRoot: URL = {
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  return root.deletingLastPathComponent().appendingPathComponent("shared/data/acdc")
+}()
+let acdcAvailable = FileManager.default.fileExists(atPath: acdcRoot.appendingPathComponent("training/patient001").path)
+
+@Suite("ACDC on the shared data")
+struct DataACDCTests {
+  @Test("one volume: dims, spacing, datatypes, labels in 0…3")
+  func volume() throws {
+    guard acdcAvailable else { print("skipped: ACDC data not found at \(acdcRoot.path)"); return }
+    let dir = acdcRoot.appendingPathComponent("training/patient001")
+    let img = try NIfTI.read(dir.appendingPathComponent("patient001_frame01.nii.gz"))
+    let gt = try NIfTI.read(dir.appendingPathComponent("patient001_frame01_gt.nii.gz"))
+    #expect(img.dims == [216, 256, 10])
+    #expect(gt.dims == img.dims)
+    #expect(img.datatype == 4 && gt.datatype == 2)
+    #expect(abs(img.spacing[0] - 1.5625) < 1e-4 && abs(img.spacing[2] - 10) < 1e-4)
+    #expect(Set(gt.data) == [0, 1, 2, 3])
+    #expect(try ACDC.frames(dir.appendingPathComponent("Info.cfg")) == [1, 12])
+  }
+
+  @Test("full set at 128: split by patient, LV in every slice, shapes")
+  func fullSet() throws {
+    guard acdcAvailable else { print("skipped: ACDC data not found at \(acdcRoot.path)"); return }
+    let start = Date()
+    let split = try ACDC.load(acdcRoot, options: .init(size: 128))
+    print("ACDC at 128: \(split.train.summary); \(split.validation.summary); \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    #expect(Set(split.train.info.map(\.patient)).count == 80)
+    #expect(Set(split.validation.info.map(\.patient)).count == 20)
+    #expect(split.validation.info.allSatisfy { $0.patient % 5 == 0 })
+    #expect(split.train.info.allSatisfy { $0.patient % 5 != 0 })
+    // The thesis has 1436 / 372 slices at 212; resampling details move this by a few.
+    #expect(abs(split.train.count - 1436) < 40 && abs(split.validation.count - 372) < 15)
+    for d in [split.train, split.validation] {
+      for i in stride(from: 0, to: d.count, by: 7) {
+        #expect(d.images[i].shape == [1, 128, 128] && d.labels[i].shape == [128, 128])
+        #expect(d.labels[i].scalars.allSatisfy { (0...3).contains($0) })
+        #expect(d.labels[i].scalars.contains(3))
+        #expect(d.images[i].scalars.allSatisfy { $0.isFinite })
+      }
+    }
+    let (x, y) = try split.train.batch([0, 5, 9])
+    #expect(x.shape == [3, 1, 128, 128] && y.shape == [3, 128, 128])
+    let c = try #require(split.train.lvCenter(0))
+    #expect(y[0, Int(c.row.rounded()), Int(c.col.rounded())] == 3)
+  }
+
+  @Test("a missing folder and a corrupt volume give IOErrors naming the file")
+  func errors() throws {
+    #expect(throws: IOError.self) { try ACDC.load(URL(fileURLWithPath: "/nonexistent/acdc")) }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-acdc-\(UUID().uuidString)/patient005")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir.deletingLastPathComponent()) }
+    try Data("ED: 1\nES: 2\n".utf8).write(to: dir.appendingPathComponent("Info.cfg"))
+    try Data([0x1F, 0x8B, 8, 0, 0, 0]).write(to: dir.appendingPathComponent("patient005_frame01.nii.gz"))
+    do {
+      _ = try ACDC.load(dir.deletingLastPathComponent())
+      Issue.record("expected an error")
+    } catch let e as IOError {
+      #expect(e.path.hasSuffix("patient005_frame01.nii.gz"))
+      #expect(e.message.contains("truncated") || e.message.contains("corrupt"))
+    }
+  }
+}
