@@ -99,7 +99,7 @@ extension Lowering {
   }
 
   /// Lowers arguments in source order, then arranges them in parameter order.
-  mutating func arguments(_ args: [Argument], _ sources: [ArgSource], _ span: Span) -> [ValueID] {
+  mutating func arguments(_ args: [CallArgument], _ sources: [ArgSource], _ span: Span) -> [ValueID] {
     let vs = args.map { expr($0.value) }
     return sources.map { s in
       switch s {
@@ -163,7 +163,7 @@ extension Lowering {
     }
   }
 
-  mutating func bypass(_ e: Expr, _ strategy: Expr, _ options: [Argument], _ call: Expr, _ t: ValueType) -> ValueID {
+  mutating func bypass(_ e: Expr, _ strategy: Expr, _ options: [CallArgument], _ call: Expr, _ t: ValueType) -> ValueID {
     guard case .call(_, let args, _) = call.kind else { return expr(call) }
     // The bypassed input: `wrt: name` (a parameter name of the callee), else the first tensor argument.
     var chosen: Expr?

@@ -27,7 +27,7 @@ public struct Printer {
   }
 
   mutating func function(_ f: Function) {
-    let params = zip(zip(f.paramNames, f.body.params), f.paramTypes).map { "\($0.0.1) \($0.0.0) <\($0.1)>" }
+    let params = zip(zip(f.paramNames, f.body.params), f.paramTypes).map { "v\($0.0.1) \($0.0.0) <\($0.1)>" }
     out += "\nfn \(f.name)(\(params.joined(separator: ", "))) -> <\(f.resultType)> {\n"
     for op in f.body.ops { self.op(op, 1) }
     out += "}\n"

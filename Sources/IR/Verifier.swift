@@ -17,12 +17,9 @@ public enum Verifier {
   }
 
   public static func verify(_ f: Function) throws {
-    var defined = Set<ValueID>()
     func fail(_ msg: String) -> VerifierError { VerifierError(function: f.name, message: msg) }
-    for p in f.body.params {
-      guard defined.insert(p).inserted else { throw fail("parameter v\(p) defined twice") }
-    }
-    try region(f.body, inLoop: false, scope: defined, f: f, fail)
+    if f.body.params.count != f.paramTypes.count { throw fail("has \(f.body.params.count) parameters but \(f.paramTypes.count) types") }
+    try region(f.body, inLoop: false, scope: [], f: f, fail)
   }
 
   static func region(_ r: Region, inLoop: Bool, scope: Set<ValueID>, f: Function,

@@ -25,13 +25,13 @@ public indirect enum ExprKind: Hashable, Sendable {
   case unary(UnaryOp, Expr)
   case binary(BinaryOp, Expr, Expr, opSpan: Span)
   /// A call `callee(args) { block }`; the trailing block is optional.
-  case call(callee: Expr, args: [Argument], block: Block?)
+  case call(callee: Expr, args: [CallArgument], block: Block?)
   case index(Expr, [IndexItem])
   case member(Expr, name: String, nameSpan: Span)
   case range(Expr, Expr)
   case ifExpr(IfExpr)
   /// `@bypass(strategy, label: value, …) call`.
-  case bypass(strategy: Expr, options: [Argument], call: Expr)
+  case bypass(strategy: Expr, options: [CallArgument], call: Expr)
   /// A parse error placeholder; never reported on again.
   case error
 }
@@ -43,7 +43,7 @@ public enum StringSegment: Hashable, Sendable {
 }
 
 /// A call argument, optionally labelled (`axis: 0`).
-public struct Argument: Hashable, Sendable {
+public struct CallArgument: Hashable, Sendable {
   public var label: String?
   public var labelSpan: Span?
   public var value: Expr

@@ -100,7 +100,7 @@ public struct ASTPrinter {
     }
   }
 
-  mutating func args(_ args: [Argument], _ d: Int) {
+  mutating func args(_ args: [CallArgument], _ d: Int) {
     for a in args {
       if let l = a.label {
         line(d, "Label \(l):")

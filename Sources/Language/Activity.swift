@@ -194,9 +194,9 @@ struct ActivityAnalysis {
     }
   }
 
-  mutating func argActs(_ args: [Argument]) -> [Activity] { args.map { expr($0.value) } }
+  mutating func argActs(_ args: [CallArgument]) -> [Activity] { args.map { expr($0.value) } }
 
-  mutating func call(_ e: Expr, _ callee: Expr, _ args: [Argument], _ block: Block?) -> Activity {
+  mutating func call(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ block: Block?) -> Activity {
     let target = checker.calls[e.id] ?? .dynamic
     let calleeName: String = {
       switch callee.kind {

@@ -8,7 +8,7 @@ extension Checker {
   /// Resolves labels: positional arguments first, then labelled ones by parameter name.
   /// Returns, per parameter, the index of its argument (nil when the default is used), or
   /// nil after reporting an error.
-  func matchArguments(_ args: [Argument], to params: [MatchParam], callee: String, call: Expr) -> [Int?]? {
+  func matchArguments(_ args: [CallArgument], to params: [MatchParam], callee: String, call: Expr) -> [Int?]? {
     var slots: [Int?] = Array(repeating: nil, count: params.count)
     var ok = true
     var next = 0
@@ -148,7 +148,7 @@ extension Checker {
     return functions[q]?.result
   }
 
-  func checkArgTypes(_ slots: [Int?], _ argTypes: [ValueType], _ paramTypes: [ValueType], _ args: [Argument], _ params: [MatchParam]) {
+  func checkArgTypes(_ slots: [Int?], _ argTypes: [ValueType], _ paramTypes: [ValueType], _ args: [CallArgument], _ params: [MatchParam]) {
     var symbolsBound: [String: Dim] = [:]
     for (i, s) in slots.enumerated() {
       guard let s, i < paramTypes.count else { continue }
@@ -254,7 +254,7 @@ extension Checker {
     }
   }
 
-  func checkBuiltinCall(_ b: Builtin, _ args: [Argument], _ e: Expr) -> ValueType {
+  func checkBuiltinCall(_ b: Builtin, _ args: [CallArgument], _ e: Expr) -> ValueType {
     let argTypes = args.map { checkExpr($0.value) }
     if b.variadic {
       for a in args where a.label != nil {
@@ -314,7 +314,7 @@ extension Checker {
     }
   }
 
-  func checkSpecial(_ n: String, _ args: [Argument], _ block: Block?, _ e: Expr) -> ValueType {
+  func checkSpecial(_ n: String, _ args: [CallArgument], _ block: Block?, _ e: Expr) -> ValueType {
     switch n {
     case "grad", "value_and_grad":
       var ts: [ValueType] = []
@@ -392,7 +392,7 @@ extension Checker {
   static let strategies = ["es", "ste", "blackbox", "perturbed"]
   static let bypassOptions = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt", "seed"]
 
-  func checkBypass(_ strategy: Expr, _ options: [Argument], _ call: Expr, _ e: Expr) -> ValueType {
+  func checkBypass(_ strategy: Expr, _ options: [CallArgument], _ call: Expr, _ e: Expr) -> ValueType {
     // Strategy: a builtin estimator name, or a model value (DiffBypass).
     if case .name(let n) = strategy.kind, lookup(n) == nil {
       if Checker.strategies.contains(n) {

@@ -209,12 +209,12 @@ extension Parser {
     }
   }
 
-  func arguments() throws -> [Argument] {
+  func arguments() throws -> [CallArgument] {
     try consume(.lparen, "to start the arguments")
     let saved = allowTrailingBlock
     allowTrailingBlock = true
     defer { allowTrailingBlock = saved }
-    var args: [Argument] = []
+    var args: [CallArgument] = []
     while !check(.rparen) {
       let start = current.span
       var label: String?, labelSpan: Span?
@@ -227,7 +227,7 @@ extension Parser {
       if label == nil, let prev = args.last, prev.label != nil {
         diags.error("positional argument cannot follow labelled argument '\(prev.label ?? "")'", at: value.span)
       }
-      args.append(Argument(label: label, labelSpan: labelSpan, value: value, span: start.to(value.span)))
+      args.append(CallArgument(label: label, labelSpan: labelSpan, value: value, span: start.to(value.span)))
       if !match(.comma) { break }
     }
     try consume(.rparen, "to close the argument list")
