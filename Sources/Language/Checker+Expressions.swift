@@ -319,6 +319,7 @@ extension Checker {
       default: break
       }
     case .model(let q):
+      if models[q]?.fields.isEmpty == true { checkModelBody(q) }
       if let info = models[q] {
         if info.methods[name] != nil { return .function(q + "." + name) }
         if let f = info.fields.first(where: { $0.name == name }) { return symbols[f.symbol].type }

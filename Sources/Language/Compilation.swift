@@ -67,6 +67,8 @@ public final class Compilation {
   var nextID: NodeID = 0
   var loadedPaths: [String: String] = [:]
   var loading: [String] = []
+  /// True when lexing or parsing reported an error (checking would only add cascades).
+  public private(set) var hasSyntaxErrors = false
 
   public init(options: CompileOptions = CompileOptions()) {
     self.options = options
@@ -100,6 +102,7 @@ public final class Compilation {
     let m = parser.parseModule(name: name)
     nextID = parser.nextID
     diagnostics = parser.diagnostics
+    if diagnostics.hasErrors { hasSyntaxErrors = true }
     loading.append(path)
     defer { loading.removeLast() }
     for s in m.stmts {
@@ -138,8 +141,9 @@ public final class Compilation {
   }
 
   /// Checks the parsed modules: names, types, shapes, activity. Returns nil when any
-  /// error was reported (read `diagnostics`).
+  /// error was reported (read `diagnostics`). Does nothing after syntax errors.
   public func check() -> CheckedProgram? {
+    if hasSyntaxErrors { return nil }
     let checker = Checker(files: files, diagnostics: diagnostics)
     for (i, m) in modules.enumerated() {
       checker.checkModule(m, isMain: i == modules.count - 1)

@@ -33,7 +33,16 @@ public struct Lexer {
       } else if isIdentStart(c) {
         while pos < end, isIdentChar(file.bytes[pos]) { pos += 1 }
         let text = String(decoding: file.bytes[start..<pos], as: UTF8.self)
-        add(Keyword(rawValue: text).map { .keyword($0) } ?? .identifier(text), start)
+        let keyword = Keyword(rawValue: text)
+        if let keyword, Lexer.statementKeywords.contains(keyword), atLineStart(start), let top = brackets.last, top != UInt8(ascii: "{") {
+          // A statement keyword cannot be inside ( ) or [ ]: an unclosed bracket above it
+          // must not swallow the rest of the file, so newlines count again from here.
+          while let b = brackets.last, b != UInt8(ascii: "{") { brackets.removeLast() }
+          if let last = tokens.last, last.kind != .newline {
+            tokens.append(Token(kind: .newline, span: Span(file: fileID, start: last.span.end, end: last.span.end)))
+          }
+        }
+        add(keyword.map { .keyword($0) } ?? .identifier(text), start)
       } else if isDigit(c) {
         lexNumber(start, &diags)
       } else if c == UInt8(ascii: "\"") {
@@ -44,6 +53,20 @@ public struct Lexer {
     }
     add(.eof, pos)
     return tokens
+  }
+
+  static let statementKeywords: Set<Keyword> = [.let, .var, .fn, .model, .import, .config, .for, .while, .return, .break, .continue]
+
+  /// Whether only spaces precede `offset` on its line.
+  func atLineStart(_ offset: Int) -> Bool {
+    var i = offset - 1
+    while i >= 0 {
+      let b = file.bytes[i]
+      if b == UInt8(ascii: "\n") { return true }
+      if b != UInt8(ascii: " ") && b != UInt8(ascii: "\t") { return false }
+      i -= 1
+    }
+    return true
   }
 
   mutating func add(_ kind: TokenKind, _ start: Int) {
@@ -202,6 +225,7 @@ public struct Lexer {
       while pos < end, file.bytes[pos] & 0xC0 == 0x80 { pos += 1 }
       let text = String(decoding: file.bytes[start..<pos], as: UTF8.self)
       diags.error("unexpected character '\(text)'", at: Span(file: fileID, start: start, end: pos))
+      add(.invalid, start)
       return
     }
     switch p {

@@ -125,9 +125,12 @@ public final class Parser {
     while !check(.eof) {
       if level == 0, check(.newline) || check(.semicolon) { return }
       if check(.lbrace) || check(.lparen) || check(.lbracket) { level += 1 }
-      if check(.rbrace) || check(.rparen) || check(.rbracket) {
+      if check(.rbrace) {
         if level == 0 { return }
         level -= 1
+      } else if check(.rparen) || check(.rbracket) {
+        // A stray closer at statement level belongs to the broken statement: skip it.
+        if level > 0 { level -= 1 }
       }
       advance()
     }

@@ -14,8 +14,7 @@ func compile(_ source: String, path: String = "test.dpl", files: [String: String
     return try? String(contentsOfFile: p, encoding: .utf8)
   }))
   c.parse(source: source, path: path)
-  let checked = c.diagnostics.hasErrors ? nil : c.check()
-  if !c.diagnostics.hasErrors { _ = checked }
+  let checked = c.check()
   return (c, checked)
 }
 
@@ -23,7 +22,7 @@ func compile(_ source: String, path: String = "test.dpl", files: [String: String
 func compileFile(_ url: URL) -> (Compilation, CheckedProgram?) {
   let c = Compilation(options: CompileOptions(searchPaths: [packageRoot.appendingPathComponent("stdlib").path]))
   c.parse(path: url.path)
-  let checked = c.diagnostics.hasErrors ? nil : c.check()
+  let checked = c.check()
   return (c, checked)
 }
 
