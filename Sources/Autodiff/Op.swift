@@ -8,8 +8,8 @@ import Tensor
 public enum Op: CustomStringConvertible {
   /// A tape input (a watched tensor or parameter).
   case leaf
-  case binary(BinaryOp)            // add sub mul div pow maximum minimum
-  case unary(UnaryOp)              // neg exp log sqrt abs relu sigmoid tanh square
+  case binary(ZipOp)            // add sub mul div pow maximum minimum
+  case unary(MapOp)              // neg exp log sqrt abs relu sigmoid tanh square
   case scale(Float)                // x * s
   case shift(Float)                // x + s
   case matmul

@@ -6,7 +6,7 @@ extension Tape {
   public func sub(_ a: Var, _ b: Var) throws -> Var { try apply(.binary(.sub), [a, b]) }
   public func mul(_ a: Var, _ b: Var) throws -> Var { try apply(.binary(.mul), [a, b]) }
   public func div(_ a: Var, _ b: Var) throws -> Var { try apply(.binary(.div), [a, b]) }
-  public func unary(_ op: UnaryOp, _ a: Var) throws -> Var { try apply(.unary(op), [a]) }
+  public func unary(_ op: MapOp, _ a: Var) throws -> Var { try apply(.unary(op), [a]) }
   public func relu(_ a: Var) throws -> Var { try apply(.unary(.relu), [a]) }
   public func scale(_ a: Var, _ s: Float) throws -> Var { try apply(.scale(s), [a]) }
   public func sum(_ a: Var, axis: Int? = nil, keepDims: Bool = false) throws -> Var {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Binary elementwise operations, broadcasting like NumPy.
-public enum BinaryOp: String, Sendable, CaseIterable {
+public enum ZipOp: String, Sendable, CaseIterable {
   case add, sub, mul, div, pow, maximum, minimum
   case less, lessEqual, greater, greaterEqual, equal, notEqual
 
@@ -25,7 +25,7 @@ public enum BinaryOp: String, Sendable, CaseIterable {
 }
 
 /// Unary elementwise operations.
-public enum UnaryOp: String, Sendable, CaseIterable {
+public enum MapOp: String, Sendable, CaseIterable {
   case neg, exp, log, sqrt, abs, relu, sigmoid, tanh, round, floor, ceil, sign, square
 
   @inline(__always) func apply(_ x: Float) -> Float {
@@ -49,7 +49,7 @@ public enum UnaryOp: String, Sendable, CaseIterable {
 
 extension Tensor {
   /// Applies `op` to every element.
-  public func map(_ op: UnaryOp) -> Tensor {
+  public func map(_ op: MapOp) -> Tensor {
     var r = Tensor(uninitialized: shape)
     let src = buffer.pointer, dst = r.buffer.pointer
     switch op {  // the common ones get their own loops so they vectorise
@@ -62,7 +62,7 @@ extension Tensor {
   }
 
   /// `self op other` with broadcasting; throws naming both shapes when they don't broadcast.
-  public func zip(_ other: Tensor, _ op: BinaryOp) throws -> Tensor {
+  public func zip(_ other: Tensor, _ op: ZipOp) throws -> Tensor {
     if shape == other.shape { return sameShape(other, op) }
     guard let out = Broadcast.shape(shape, other.shape) else {
       throw TensorError(op.rawValue, "shapes \(shapeString(shape)) and \(shapeString(other.shape)) do not broadcast")
@@ -84,7 +84,7 @@ extension Tensor {
     return r
   }
 
-  private func sameShape(_ other: Tensor, _ op: BinaryOp) -> Tensor {
+  private func sameShape(_ other: Tensor, _ op: ZipOp) -> Tensor {
     var r = Tensor(uninitialized: shape)
     let a = buffer.pointer, b = other.buffer.pointer, o = r.buffer.pointer
     switch op {
@@ -96,7 +96,7 @@ extension Tensor {
     return r
   }
 
-  private func scalarRight(_ s: Float, _ op: BinaryOp) -> Tensor {
+  private func scalarRight(_ s: Float, _ op: ZipOp) -> Tensor {
     var r = Tensor(uninitialized: shape)
     let a = buffer.pointer, o = r.buffer.pointer
     switch op {
@@ -108,7 +108,7 @@ extension Tensor {
   }
 
   /// `self op scalar` (no broadcasting needed).
-  public func zip(scalar s: Float, _ op: BinaryOp) -> Tensor { scalarRight(s, op) }
+  public func zip(scalar s: Float, _ op: ZipOp) -> Tensor { scalarRight(s, op) }
 
   /// `self += other` in place (same shape); used to accumulate gradients.
   public mutating func addInPlace(_ other: Tensor) throws {

@@ -150,3 +150,6 @@ extension NDArray: Equatable {
     a.shape == b.shape && (a.buffer === b.buffer || a.scalars == b.scalars)
   }
 }
+
+/// Arrays are values: a shared buffer is copied before any write (copy-on-write).
+extension NDArray: @unchecked Sendable {}

@@ -16,11 +16,11 @@ struct GradCheckTests {
     #expect(r.maxAbsError <= atol || r.maxRelError <= rtol, "\(r)")
   }
 
-  static let binaries: [BinaryOp] = [.add, .sub, .mul, .div, .maximum, .minimum]
+  static let binaries: [ZipOp] = [.add, .sub, .mul, .div, .maximum, .minimum]
   static let shapes: [([Int], [Int])] = [([3, 4], [3, 4]), ([2, 3, 4], [4]), ([3, 1], [1, 5]), ([], [2, 2])]
 
   @Test(arguments: binaries, shapes)
-  func binary(op: BinaryOp, shapes: ([Int], [Int])) throws {
+  func binary(op: ZipOp, shapes: ([Int], [Int])) throws {
     let a = Self.rand(shapes.0, seed: 1)
     var b = Self.rand(shapes.1, seed: 2, lo: 0.5, hi: 1.5)  // away from 0 for div, distinct from a
     if op == .sub { b = b * -1 }
@@ -32,12 +32,12 @@ struct GradCheckTests {
     try check([a, b], h: 1e-3) { t, v in try t.apply(.binary(.pow), v) }
   }
 
-  static let unaries: [UnaryOp] = [.neg, .exp, .log, .sqrt, .abs, .relu, .sigmoid, .tanh, .square]
+  static let unaries: [MapOp] = [.neg, .exp, .log, .sqrt, .abs, .relu, .sigmoid, .tanh, .square]
 
   @Test(arguments: unaries)
-  func unary(op: UnaryOp) throws {
+  func unary(op: MapOp) throws {
     // Positive inputs for log/sqrt; others on both sides of 0 but away from the kinks.
-    let positive: Set<UnaryOp> = [.log, .sqrt]
+    let positive: Set<MapOp> = [.log, .sqrt]
     var x = Self.rand([2, 5], seed: 5, lo: 0.2, hi: 2)
     if !positive.contains(op) { x = try x * Tensor(shape: [5], scalars: [1, -1, 1, -1, 1]) }
     try check([x], h: 1e-3) { t, v in try t.unary(op, v[0]) }

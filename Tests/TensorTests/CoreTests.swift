@@ -30,7 +30,7 @@ struct CoreTests {
   @Test(arguments: pairs)
   func broadcastingMatchesNaive(shapes: ([Int], [Int])) throws {
     let a = Self.rand(shapes.0, seed: 1), b = Self.rand(shapes.1, seed: 2)
-    for op in BinaryOp.allCases {
+    for op in ZipOp.allCases {
       let y = try a.zip(b, op)
       #expect(y.shape == Broadcast.shape(shapes.0, shapes.1))
       for i in 0..<y.count {
