@@ -20,6 +20,10 @@ extension Op {
     case .broadcast(let s): return (try x[0].broadcast(to: s), Saved())
     case .conv2d(let s, let p):
       return (try kConv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p), Saved())
+    case .starSample(let c, let r, let p, let i):
+      return (try kStarSample(x[0], centers: c, rotation: r, pattern: p, interpolation: i), Saved())
+    case .diff(let a): return (try kDiff(x[0], axis: a), Saved())
+    case .smoothCircular(let w): return (try kSmoothCircular(x[0], window: w), Saved())
     case .custom(let name, _):
       throw TensorError(name, "a custom op has no forward kernel; record it with Tape.custom")
     }

@@ -92,6 +92,11 @@ extension Op {
     case .conv2d(let s, let p):
       let r = try conv2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p)
       return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
+    case .starSample(let c, let r, let p, let i):
+      return [try starSampleBackward(g, centers: c, rotation: r, pattern: p, interpolation: i,
+                                     height: x[0].shape[2], width: x[0].shape[3])]
+    case .diff(let a): return [try diffBackward(g, axis: a)]
+    case .smoothCircular(let w): return [try smoothCircularBackward(g, window: w)]
     case .custom(_, let rule): return try rule(g)
     }
   }

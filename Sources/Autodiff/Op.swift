@@ -23,6 +23,12 @@ public enum Op: CustomStringConvertible {
   case broadcast([Int])
   /// Inputs: x [N, Cin, H, W], weight [Cout, Cin, kh, kw], optional bias [Cout].
   case conv2d(stride: Int, padding: Int)
+  /// Samples a map [B, C, H, W] on a star pattern around `centers` [B, 2].
+  case starSample(centers: Tensor, rotation: Tensor?, pattern: StarPattern, interpolation: StarInterpolation)
+  /// `t[…, 1:] − t[…, :-1]` along an axis.
+  case diff(axis: Int)
+  /// Circular moving average over axis 1 (the rays).
+  case smoothCircular(window: Int)
   /// A gradient-free identity: forward passes the value, backward passes nothing.
   case stopGradient
   /// An op whose backward is a closure made by its caller (bypass estimators, surrogates).
@@ -45,6 +51,9 @@ public enum Op: CustomStringConvertible {
     case .gather(_, let a): return "gather(axis: \(a))"
     case .broadcast(let s): return "broadcast\(shapeString(s))"
     case .conv2d(let s, let p): return "conv2d(stride: \(s), padding: \(p))"
+    case .starSample(_, _, let p, let i): return "star_sample(lines: \(p.lines), points: \(p.points), \(i.rawValue))"
+    case .diff(let a): return "diff(axis: \(a))"
+    case .smoothCircular(let w): return "smooth_circular(window: \(w))"
     case .stopGradient: return "stop_gradient"
     case .custom(let name, _): return name
     }
