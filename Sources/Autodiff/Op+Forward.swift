@@ -20,6 +20,23 @@ extension Op {
     case .broadcast(let s): return (try x[0].broadcast(to: s), Saved())
     case .conv2d(let s, let p):
       return (try kConv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p), Saved())
+    case .convTranspose2d(let s, let p):
+      return (try kConvTranspose2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p), Saved())
+    case .maxPool2d(let k, let s):
+      let (y, idx) = try kMaxPool2d(x[0], kernel: k, stride: s)
+      return (y, Saved(indices: idx))
+    case .batchNorm2d(let running, let training, let momentum, let eps):
+      if training {
+        let r = try batchNorm2dTraining(x[0], gamma: x[1], beta: x[2], running: &running.stats, momentum: momentum, eps: eps)
+        return (r.y, Saved(tensors: [r.mean, r.invstd]))
+      }
+      return (try batchNorm2dInference(x[0], gamma: x[1], beta: x[2], running: running.stats, eps: eps), Saved())
+    case .upsample(let h, let w, let m): return (try kUpsample(x[0], size: (h, w), mode: m), Saved())
+    case .softmax(let a): return (try kSoftmax(x[0], axis: a), Saved())
+    case .logSoftmax(let a): return (try kLogSoftmax(x[0], axis: a), Saved())
+    case .mse: return (try kMSE(x[0], x[1]), Saved())
+    case .nll(let t, let a): return (try kNLL(x[0], target: t, classAxis: a), Saved())
+    case .crossEntropy(let t, let a): return (try kCrossEntropy(x[0], target: t, classAxis: a), Saved())
     case .starSample(let c, let r, let p, let i):
       return (try kStarSample(x[0], centers: c, rotation: r, pattern: p, interpolation: i), Saved())
     case .diff(let a): return (try kDiff(x[0], axis: a), Saved())

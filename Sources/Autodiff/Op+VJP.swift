@@ -39,9 +39,9 @@ extension Op {
       case .log: return [try g / a]
       case .sqrt: return [try (g / y) * 0.5]
       case .abs: return [try g * a.map(.sign)]
-      case .relu: return [try Tensor.maskPositive(g, by: y)]
-      case .sigmoid: return [try g * y * (y.zip(scalar: -1, .mul) + 1)]
-      case .tanh: return [try g * (y.map(.square).zip(scalar: -1, .mul) + 1)]
+      case .relu: return [try reluBackward(g, y)]
+      case .sigmoid: return [try sigmoidBackward(g, y: y)]
+      case .tanh: return [try tanhBackward(g, y: y)]
       case .square: return [try g * a * 2]
       case .round, .floor, .ceil, .sign:
         throw TensorError(op.rawValue, "has no gradient; route it with @bypass")
@@ -92,6 +92,26 @@ extension Op {
     case .conv2d(let s, let p):
       let r = try conv2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p)
       return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
+    case .convTranspose2d(let s, let p):
+      let r = try convTranspose2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p)
+      return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
+    case .maxPool2d:
+      guard let idx = saved.indices else { throw TensorError("max_pool2d", "no saved indices") }
+      return [try maxPool2dBackward(g, indices: idx, inputShape: x[0].shape)]
+    case .batchNorm2d(let running, let training, _, let eps):
+      if training {
+        let r = try batchNorm2dBackward(g, x: x[0], gamma: x[1], mean: saved.tensors[0], invstd: saved.tensors[1])
+        return [r.dx, r.dgamma, r.dbeta]
+      }
+      return try batchNormEvalVJP(g, x: x[0], gamma: x[1], stats: running.stats, eps: eps)
+    case .upsample(_, _, let m): return [try upsampleBackward(g, inputShape: x[0].shape, mode: m)]
+    case .softmax(let a): return [try softmaxBackward(g, y: y, axis: a)]
+    case .logSoftmax(let a): return [try logSoftmaxBackward(g, y: y, axis: a)]
+    case .mse:
+      let r = try mseBackward(g, x[0], x[1])
+      return [r.da, r.db]
+    case .nll(let t, let a): return [try nllBackward(g, inputShape: x[0].shape, target: t, classAxis: a)]
+    case .crossEntropy(let t, let a): return [try crossEntropyBackward(g, logits: x[0], target: t, classAxis: a)]
     case .starSample(let c, let r, let p, let i):
       return [try starSampleBackward(g, centers: c, rotation: r, pattern: p, interpolation: i,
                                      height: x[0].shape[2], width: x[0].shape[3])]
@@ -110,16 +130,14 @@ func matmulVJP(_ a: Tensor, _ b: Tensor, _ g: Tensor) throws -> [Tensor?] {
   return [ga, gb]
 }
 
-extension Tensor {
-  /// `g` where `y > 0`, else 0 (the ReLU backward, from its output).
-  static func maskPositive(_ g: Tensor, by y: Tensor) throws -> Tensor {
-    guard g.shape == y.shape else { throw TensorError("relu", "gradient shape mismatch") }
-    var r = g
-    y.withUnsafeBufferPointer { yp in
-      r.withUnsafeMutableBufferPointer { rp in
-        for i in 0..<rp.count where !(yp[i] > 0) { rp[i] = 0 }
-      }
-    }
-    return r
-  }
+/// Evaluation-mode batch norm is a per-channel affine map `x·a + b` with
+/// `a = gamma/√(var + eps)`; its gradients follow directly.
+func batchNormEvalVJP(_ g: Tensor, x: Tensor, gamma: Tensor, stats: BatchNormStats, eps: Float) throws -> [Tensor?] {
+  let c = gamma.count
+  let perChannel = [1, c] + Array(repeating: 1, count: max(0, x.rank - 2))
+  let invstd = try stats.variance.zip(scalar: eps, .add).map(.sqrt).reshaped(perChannel)
+  let xhat = try (x - stats.mean.reshaped(perChannel)) / invstd
+  func channelSum(_ t: Tensor) throws -> Tensor { try t.sum(toShape: perChannel).reshaped([c]) }
+  let dx = try g * (gamma.reshaped(perChannel) / invstd)
+  return [dx, try channelSum(g * xhat), try channelSum(g)]
 }

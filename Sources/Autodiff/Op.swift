@@ -23,6 +23,22 @@ public enum Op: CustomStringConvertible {
   case broadcast([Int])
   /// Inputs: x [N, Cin, H, W], weight [Cout, Cin, kh, kw], optional bias [Cout].
   case conv2d(stride: Int, padding: Int)
+  /// Inputs: x [N, Cin, H, W], weight [Cin, Cout, kh, kw], optional bias [Cout].
+  case convTranspose2d(stride: Int, padding: Int)
+  case maxPool2d(kernel: Int, stride: Int)
+  /// Inputs: x [N, C, …], gamma [C], beta [C]. Training mode normalises by batch statistics
+  /// and updates `running`; evaluation mode uses `running`.
+  case batchNorm2d(running: RunningStats, training: Bool, momentum: Float, eps: Float)
+  /// Resizes [N, C, H, W] to `size`.
+  case upsample(height: Int, width: Int, mode: UpsampleMode)
+  case softmax(axis: Int)
+  case logSoftmax(axis: Int)
+  /// Mean squared error of inputs [a, b]; a 0-d result.
+  case mse
+  /// Mean negative log-likelihood of log-probabilities against class indices.
+  case nll(target: IntTensor, classAxis: Int?)
+  /// Mean cross-entropy of logits against class indices.
+  case crossEntropy(target: IntTensor, classAxis: Int?)
   /// Samples a map [B, C, H, W] on a star pattern around `centers` [B, 2].
   case starSample(centers: Tensor, rotation: Tensor?, pattern: StarPattern, interpolation: StarInterpolation)
   /// `t[…, 1:] − t[…, :-1]` along an axis.
@@ -51,6 +67,15 @@ public enum Op: CustomStringConvertible {
     case .gather(_, let a): return "gather(axis: \(a))"
     case .broadcast(let s): return "broadcast\(shapeString(s))"
     case .conv2d(let s, let p): return "conv2d(stride: \(s), padding: \(p))"
+    case .convTranspose2d(let s, let p): return "conv_transpose2d(stride: \(s), padding: \(p))"
+    case .maxPool2d(let k, let s): return "max_pool2d(kernel: \(k), stride: \(s))"
+    case .batchNorm2d(_, let training, _, _): return "batch_norm2d(\(training ? "train" : "eval"))"
+    case .upsample(let h, let w, let m): return "upsample(\(h)×\(w), \(m.rawValue))"
+    case .softmax(let a): return "softmax(axis: \(a))"
+    case .logSoftmax(let a): return "log_softmax(axis: \(a))"
+    case .mse: return "mse"
+    case .nll: return "nll"
+    case .crossEntropy: return "cross_entropy"
     case .starSample(_, _, let p, let i): return "star_sample(lines: \(p.lines), points: \(p.points), \(i.rawValue))"
     case .diff(let a): return "diff(axis: \(a))"
     case .smoothCircular(let w): return "smooth_circular(window: \(w))"
@@ -63,7 +88,7 @@ public enum Op: CustomStringConvertible {
   var vjpNeedsOutput: Bool {
     switch self {
     case .unary(let u): return [.exp, .sqrt, .sigmoid, .tanh, .relu].contains(u)
-    case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _): return true
+    case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _), .softmax, .logSoftmax: return true
     default: return false
     }
   }
@@ -77,4 +102,10 @@ public struct Saved {
     self.tensors = tensors
     self.indices = indices
   }
+}
+
+/// Batch-norm running statistics, shared by a layer and the ops it records.
+public final class RunningStats {
+  public var stats: BatchNormStats
+  public init(channels: Int) { stats = BatchNormStats(channels: channels) }
 }

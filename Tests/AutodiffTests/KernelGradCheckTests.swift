@@ -37,4 +37,42 @@ struct KernelGradCheckTests {
     try check([x]) { t, v in try t.apply(.diff(axis: 1), v) }
     try check([Self.rand([3, 8], seed: 6)]) { t, v in try t.apply(.smoothCircular(window: 3), v) }
   }
+
+  @Test(arguments: [(2, 0), (1, 0), (2, 1)])
+  func convTranspose2d(stride: Int, padding: Int) throws {
+    let x = Self.rand([2, 3, 3, 4], seed: 7), w = Self.rand([3, 2, 2, 3], seed: 8), b = Self.rand([2], seed: 9)
+    try check([x, w, b]) { t, v in try t.apply(.convTranspose2d(stride: stride, padding: padding), v) }
+  }
+
+  @Test func maxPool() throws {
+    // Distinct values keep the argmax away from ties.
+    let x = Tensor(shape: [2, 2, 5, 6]) { i in Float((i * 37) % 61) / 10 }
+    try check([x]) { t, v in try t.apply(.maxPool2d(kernel: 2, stride: 2), v) }
+  }
+
+  @Test(arguments: [true, false])
+  func batchNorm(training: Bool) throws {
+    let x = Self.rand([3, 2, 3, 3], seed: 10), gamma = Self.rand([2], seed: 11), beta = Self.rand([2], seed: 12)
+    let running = RunningStats(channels: 2)
+    running.stats.mean = Self.rand([2], seed: 13)
+    let op = Op.batchNorm2d(running: running, training: training, momentum: 0.1, eps: 1e-5)
+    try check([x, gamma, beta], h: 1e-3) { t, v in try t.apply(op, v) }
+  }
+
+  @Test(arguments: [UpsampleMode.nearest, .bilinear])
+  func upsample(mode: UpsampleMode) throws {
+    try check([Self.rand([1, 2, 3, 4], seed: 14)]) { t, v in try t.apply(.upsample(height: 7, width: 8, mode: mode), v) }
+  }
+
+  @Test func softmaxAndLosses() throws {
+    let x = Self.rand([3, 4, 5], seed: 15)
+    try check([x]) { t, v in try t.apply(.softmax(axis: 1), v) }
+    try check([x]) { t, v in try t.apply(.logSoftmax(axis: -1), v) }
+    try check([x, Self.rand([3, 4, 5], seed: 16)]) { t, v in try t.apply(.mse, v) }
+    let target = try IntTensor(shape: [3, 5], scalars: (0..<15).map { Int32($0 % 4) })
+    try check([x]) { t, v in try t.apply(.crossEntropy(target: target, classAxis: nil), v) }
+    try check([x]) { t, v in try t.apply(.nll(target: target, classAxis: nil), [try t.apply(.logSoftmax(axis: 1), v)]) }
+    let last = try IntTensor(shape: [3, 4], scalars: (0..<12).map { Int32($0 % 5) })
+    try check([x]) { t, v in try t.apply(.crossEntropy(target: last, classAxis: -1), v) }
+  }
 }
