@@ -87,7 +87,7 @@ public enum Compiler {
   }
 
   static func finish(_ c: Compilation, after: String?) -> IRModule? {
-    guard !c.diagnostics.hasErrors, let checked = c.check() else { return nil }
+    guard let checked = c.check() else { return nil }
     let m = Lowering.lower(checked)
     do {
       return try Pipeline.run(m, after: after)

@@ -86,6 +86,10 @@ public enum TapeMarking {
       }
       if case .bypass = op.kind { isActive = isActive || op.regions[0].ops.contains { $0.record } }
       switch op.kind {
+      case .bypass, .surrogate:
+        // The bypass supplies the gradient even for index-valued results.
+        op.record = isActive
+        if isActive, let res = op.result { active.insert(res) }
       case .varNew, .varSet:
         if isActive { active.insert(op.kind == .varSet ? op.operands[0] : (op.result ?? -1)) }
         op.record = false

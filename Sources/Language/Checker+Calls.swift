@@ -413,7 +413,7 @@ extension Checker {
     }
     var seen: Set<String> = []
     for o in options {
-      let t = checkExpr(o.value)
+      let t: ValueType = o.label == "wrt" ? .any : checkExpr(o.value)
       guard let label = o.label else {
         diags.error("'@bypass' options must be labelled, e.g. 'sigma: 1.0'", at: o.span)
         continue
@@ -425,7 +425,18 @@ extension Checker {
         if let best = closest(label, in: Checker.bypassOptions) { notes.insert(Note("did you mean '\(best)'?"), at: 0) }
         diags.error("unknown '@bypass' option '\(label)'", at: o.labelSpan ?? o.span, notes: notes)
       } else if label == "wrt" {
-        if case .name = o.value.kind {} else { diags.error("'wrt' must name a parameter of the bypassed call", at: o.value.span) }
+        var known = false
+        if case .name(let pname) = o.value.kind, case .call(let callee, let args, _) = call.kind {
+          known = args.contains { $0.label == pname }
+          if case .name(let fname) = callee.kind, let b = Builtins.named(fname), b.index(of: pname) != nil { known = true }
+          if let id = references[callee.id] ?? (callee.kind == .error ? nil : nil), case .function(let q) = symbols[id].kind,
+             functions[q]?.decl.params.contains(where: { $0.name == pname }) == true { known = true }
+          if !known, case .name(let fname) = callee.kind, lookup(fname) != nil {
+            if let id = lookup(fname), case .function(let q) = symbols[id].kind,
+               functions[q]?.decl.params.contains(where: { $0.name == pname }) == true { known = true }
+          }
+        }
+        if !known { diags.error("'wrt' must name a parameter of the bypassed call", at: o.value.span) }
       } else if !t.isNumericScalar, !t.isLenient {
         diags.error("'@bypass' option '\(label)' must be a number, not \(t)", at: o.value.span)
       }

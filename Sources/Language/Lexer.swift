@@ -28,7 +28,9 @@ public struct Lexer {
         pos += 1
         if brackets.last.map({ $0 == UInt8(ascii: "{") }) ?? true {
           if let last = tokens.last, last.kind == .newline { continue }
-          add(.newline, start)
+          // Point "found end of line" just after the line's last token, not after its comment.
+          let at = tokens.last?.span.end ?? start
+          tokens.append(Token(kind: .newline, span: Span(file: fileID, start: at, end: at)))
         }
       } else if isIdentStart(c) {
         while pos < end, isIdentChar(file.bytes[pos]) { pos += 1 }
@@ -51,7 +53,8 @@ public struct Lexer {
         lexPunct(start, &diags)
       }
     }
-    add(.eof, pos)
+    let endAt = tokens.last?.span.end ?? pos
+    tokens.append(Token(kind: .eof, span: Span(file: fileID, start: endAt, end: endAt)))
     return tokens
   }
 
