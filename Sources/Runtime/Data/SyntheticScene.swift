@@ -57,7 +57,7 @@ struct SyntheticScene {
     let level = uni(0, 1)
     let phase = uni(0.6, 1)
     let scale = uni(0.8, 1.2) * u
-    let r0 = scale * (2.5 + 9 * Float(pow(Double(level), 0.6))) * phase.squareRoot()
+    let r0 = scale * (3 + 10 * Float(pow(Double(level), 0.6))) * phase.squareRoot()
     let wall = scale * (2.8 + 2.2 * Float(rng.uniform())) * (1 + 0.35 * (1 - phase))
     lvR = S / 2 + max(-0.18 * S, min(0.18 * S, nrm(7 * u)))
     lvC = S / 2 + max(-0.18 * S, min(0.18 * S, nrm(7 * u)))
@@ -107,14 +107,14 @@ struct SyntheticScene {
 
     // Intensities: bright blood, darker myocardium with variable contrast.
     blood = uni(0.75, 1)
-    myo = blood * uni(0.22, 0.6)
+    myo = blood * uni(0.2, 0.5)
     rvBlood = blood * uni(0.8, 1.05)
     edgeSoft = uni(0.4, 1.8) * u
     for i in papillary.indices { papillary[i].value = myo * uni(0.9, 1.3) }
 
     // Body, lungs, liver, aorta, other bright structures.
-    body = Blob(r: S / 2 + nrm(3 * u), c: S / 2 + nrm(3 * u), a: S * uni(0.36, 0.5), b: S * uni(0.45, 0.6),
-                angle: nrm(0.2), soft: 1.5 * u, value: uni(0.25, 0.45))
+    body = Blob(r: S / 2 + nrm(3 * u), c: S / 2 + nrm(3 * u), a: S * uni(0.4, 0.6), b: S * uni(0.5, 0.75),
+                angle: nrm(0.2), soft: 1.5 * u, value: uni(0.3, 0.55))
     let side = rvDir + .pi / 2
     for sgn: Float in [-1, 1] where rng.uniform() < 0.85 {
       let d = maxEpi + uni(6, 16) * u
@@ -131,7 +131,7 @@ struct SyntheticScene {
     let ar = uni(2.5, 5) * u
     organs.append(Blob(r: lvR + aortaD * sin(aortaT), c: lvC + aortaD * cos(aortaT), a: ar, b: ar * uni(0.85, 1.15),
                        angle: 0, soft: 0.8 * u, value: blood * uni(0.8, 1.05)))
-    for _ in 0..<rng.int(below: 3) {
+    for _ in 0..<rng.int(below: 5) {
       let t = uni(0, 2 * .pi), d = maxEpi + uni(6, 30) * u, br = uni(1.5, 5) * u
       organs.append(Blob(r: lvR + d * sin(t), c: lvC + d * cos(t), a: br, b: br * uni(0.6, 1.4), angle: uni(0, .pi),
                          soft: 1 * u, value: uni(0.5, 0.95)))
