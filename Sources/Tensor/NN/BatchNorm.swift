@@ -1,0 +1,130 @@
+import Foundation
+
+/// Batch normalisation over the channel axis 1 of `[N, C, …]` tensors (PyTorch's
+/// `BatchNorm2d` for `[N, C, H, W]`; `[N, C]` works too).
+
+/// Running statistics a batch-norm layer keeps for evaluation, `[C]` each.
+public struct BatchNormStats {
+  public var mean: Tensor
+  public var variance: Tensor
+
+  /// Fresh statistics: mean 0, variance 1 (PyTorch's initial values).
+  public init(channels: Int) {
+    mean = Tensor.zeros([channels])
+    variance = Tensor.ones([channels])
+  }
+
+  public init(mean: Tensor, variance: Tensor) {
+    self.mean = mean
+    self.variance = variance
+  }
+}
+
+func checkBatchNorm(_ op: String, _ x: Tensor, _ params: [(String, Tensor)]) throws -> (n: Int, c: Int, inner: Int) {
+  guard x.rank >= 2 else { throw TensorError(op, "expected input [N, C, …], got \(shapeString(x.shape))") }
+  let c = x.shape[1]
+  for (name, t) in params where t.shape != [c] {
+    throw TensorError(op, "\(name) \(shapeString(t.shape)) does not match \(c) channels of input \(shapeString(x.shape))")
+  }
+  return (x.shape[0], c, x.count / max(1, x.shape[0] * c))
+}
+
+/// Training-mode batch norm: normalises each channel by its batch mean and biased variance,
+/// `y = (x − mean)·invstd·gamma + beta` with `invstd = 1/√(var + eps)`, and updates `running`
+/// as PyTorch does (`r ← (1 − momentum)·r + momentum·s`, with the unbiased variance).
+/// `x` is `[N, C, …]`; `gamma`, `beta` `[C]`. Returns `y` like `x` and the saved `mean`,
+/// `invstd` (`[C]`) that `batchNorm2dBackward` needs.
+public func batchNorm2dTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, running: inout BatchNormStats,
+                                momentum: Float = 0.1, eps: Float = 1e-5) throws -> (y: Tensor, mean: Tensor, invstd: Tensor) {
+  let (n, c, inner) = try checkBatchNorm("batch_norm2d", x, [("gamma", gamma), ("beta", beta),
+                                                              ("running mean", running.mean), ("running variance", running.variance)])
+  let m = n * inner
+  guard m > 1 else {
+    throw TensorError("batch_norm2d", "training needs more than one value per channel, got input \(shapeString(x.shape))")
+  }
+  let y = Tensor(uninitialized: x.shape), mean = Tensor(uninitialized: [c]), invstd = Tensor(uninitialized: [c])
+  let xp = x.buffer.pointer, yp = y.buffer.pointer, mp = mean.buffer.pointer, sp = invstd.buffer.pointer
+  let gp = gamma.buffer.pointer, bp = beta.buffer.pointer
+  var unbiased = [Float](repeating: 0, count: c)
+  unbiased.withUnsafeMutableBufferPointer { ub in
+    let up = ub.baseAddress!
+    Parallel.forEach(c, cost: 3 * m) { ch in
+      var sum: Double = 0
+      for b in 0..<n { sum += Double(reduceRow(xp + (b * c + ch) * inner, inner, 1, .sum)) }
+      let mu = Float(sum / Double(m))
+      var sq: Double = 0
+      for b in 0..<n {
+        let row = xp + (b * c + ch) * inner
+        var s0: Float = 0
+        for i in 0..<inner { let d = row[i] - mu; s0 += d * d }
+        sq += Double(s0)
+      }
+      let istd = Float(1 / (sq / Double(m) + Double(eps)).squareRoot())
+      mp[ch] = mu; sp[ch] = istd; up[ch] = Float(sq / Double(m - 1))
+      let scale = gp[ch] * istd, shift = bp[ch] - mu * scale
+      for b in 0..<n {
+        let src = xp + (b * c + ch) * inner, dst = yp + (b * c + ch) * inner
+        for i in 0..<inner { dst[i] = src[i] * scale + shift }
+      }
+    }
+  }
+  running.mean.withUnsafeMutableBufferPointer { r in
+    for ch in 0..<c { r[ch] = (1 - momentum) * r[ch] + momentum * mp[ch] }
+  }
+  running.variance.withUnsafeMutableBufferPointer { r in
+    for ch in 0..<c { r[ch] = (1 - momentum) * r[ch] + momentum * unbiased[ch] }
+  }
+  return (y, mean, invstd)
+}
+
+/// Evaluation-mode batch norm: `y = (x − running.mean)/√(running.variance + eps)·gamma + beta`.
+/// `x` is `[N, C, …]`; `gamma`, `beta` `[C]`; returns `y` like `x`.
+public func batchNorm2dInference(_ x: Tensor, gamma: Tensor, beta: Tensor, running: BatchNormStats,
+                                 eps: Float = 1e-5) throws -> Tensor {
+  let (n, c, inner) = try checkBatchNorm("batch_norm2d", x, [("gamma", gamma), ("beta", beta),
+                                                              ("running mean", running.mean), ("running variance", running.variance)])
+  let y = Tensor(uninitialized: x.shape)
+  let xp = x.buffer.pointer, yp = y.buffer.pointer, gp = gamma.buffer.pointer, bp = beta.buffer.pointer
+  let mp = running.mean.buffer.pointer, vp = running.variance.buffer.pointer
+  Parallel.forEach(n * c, cost: inner) { p in
+    let ch = p % c
+    let scale = gp[ch] / (vp[ch] + eps).squareRoot(), shift = bp[ch] - mp[ch] * scale
+    let src = xp + p * inner, dst = yp + p * inner
+    for i in 0..<inner { dst[i] = src[i] * scale + shift }
+  }
+  return y
+}
+
+/// Gradient of training-mode `batchNorm2dTraining`. `dy` and `x` are `[N, C, …]`; `gamma`,
+/// and the saved `mean`, `invstd` are `[C]`. With `x̂ = (x − mean)·invstd` and `M` values
+/// per channel: `dbeta = Σ dy`, `dgamma = Σ dy·x̂`, `dx = gamma·invstd/M·(M·dy − dbeta − x̂·dgamma)`.
+public func batchNorm2dBackward(_ dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, invstd: Tensor) throws
+  -> (dx: Tensor, dgamma: Tensor, dbeta: Tensor) {
+  let (n, c, inner) = try checkBatchNorm("batch_norm2d_backward", x, [("gamma", gamma), ("mean", mean), ("invstd", invstd)])
+  guard dy.shape == x.shape else {
+    throw TensorError("batch_norm2d_backward", "gradient \(shapeString(dy.shape)) does not match input \(shapeString(x.shape))")
+  }
+  let m = Float(n * inner)
+  let dx = Tensor(uninitialized: x.shape), dgamma = Tensor(uninitialized: [c]), dbeta = Tensor(uninitialized: [c])
+  let xp = x.buffer.pointer, gp = dy.buffer.pointer, dp = dx.buffer.pointer
+  let gam = gamma.buffer.pointer, mp = mean.buffer.pointer, sp = invstd.buffer.pointer
+  let dgp = dgamma.buffer.pointer, dbp = dbeta.buffer.pointer
+  Parallel.forEach(c, cost: 4 * n * inner) { ch in
+    let mu = mp[ch], istd = sp[ch]
+    var sdy: Double = 0, sdyx: Double = 0
+    for b in 0..<n {
+      let xr = xp + (b * c + ch) * inner, gr = gp + (b * c + ch) * inner
+      var a: Float = 0, bsum: Float = 0
+      for i in 0..<inner { a += gr[i]; bsum += gr[i] * (xr[i] - mu) }
+      sdy += Double(a); sdyx += Double(bsum)
+    }
+    let db = Float(sdy), dg = Float(sdyx) * istd
+    dbp[ch] = db; dgp[ch] = dg
+    let k = gam[ch] * istd / m
+    for b in 0..<n {
+      let xr = xp + (b * c + ch) * inner, gr = gp + (b * c + ch) * inner, dr = dp + (b * c + ch) * inner
+      for i in 0..<inner { dr[i] = k * (m * gr[i] - db - (xr[i] - mu) * istd * dg) }
+    }
+  }
+  return (dx, dgamma, dbeta)
+}

@@ -1,0 +1,120 @@
+/// Geometry of one 2-D convolution window sweep over a single image, shared by conv2d
+/// and conv_transpose2d: an image of `channels × height × width` is read through a
+/// `kh × kw` window at `stride`, with `pad` zeros on every side, giving `oh × ow` places.
+struct ConvGeometry {
+  let channels, height, width: Int
+  let kh, kw, stride, pad: Int
+  let oh, ow: Int
+
+  init(channels: Int, height: Int, width: Int, kh: Int, kw: Int, stride: Int, pad: Int) {
+    self.channels = channels; self.height = height; self.width = width
+    self.kh = kh; self.kw = kw; self.stride = stride; self.pad = pad
+    oh = (height + 2 * pad - kh) / stride + 1
+    ow = (width + 2 * pad - kw) / stride + 1
+  }
+
+  /// Rows of the column matrix: one per (channel, ki, kj).
+  var colRows: Int { channels * kh * kw }
+  /// Columns of the column matrix: one per output place.
+  var colCols: Int { oh * ow }
+  var imageSize: Int { channels * height * width }
+  /// A 1×1, stride-1, unpadded window: the column matrix is the image itself.
+  var isPointwise: Bool { kh == 1 && kw == 1 && stride == 1 && pad == 0 }
+
+  /// Output places `ox` whose input column `ox*stride - pad + kj` lies inside the image.
+  @inline(__always) func validColumns(_ kj: Int) -> (Int, Int) {
+    let lo = max(0, ceilDiv(pad - kj, stride))
+    let hi = min(ow, ceilDiv(width + pad - kj, stride))
+    return (lo, max(lo, hi))
+  }
+
+  /// Output rows per block so that one block of the column matrix stays in L2 cache.
+  var rowsPerBlock: Int {
+    let budget = blockBudget  // floats
+    // At least ~256 columns so the weight-gradient GEMM still has a useful depth.
+    let rows = max(budget / max(1, colRows * ow), (256 + ow - 1) / ow)
+    return max(1, min(oh, rows))
+  }
+
+  /// Unfolds output rows `rows` of `image` into `col` (`colRows × rows.count·ow`, row-major);
+  /// parallel over channels unless already inside a parallel region.
+  func im2col(_ image: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+    let plane = height * width, L = rows.count * ow
+    Parallel.forEach(channels, cost: kh * kw * L) { c in
+      let src = image + c * plane
+      for ki in 0..<kh {
+        for kj in 0..<kw {
+          let row = col + ((c * kh + ki) * kw + kj) * L
+          let (lo, hi) = validColumns(kj)
+          for oy in rows {
+            let dst = row + (oy - rows.lowerBound) * ow
+            let iy = oy * stride - pad + ki
+            if iy < 0 || iy >= height {
+              dst.update(repeating: 0, count: ow)
+              continue
+            }
+            if lo > 0 { dst.update(repeating: 0, count: lo) }
+            if hi < ow { (dst + hi).update(repeating: 0, count: ow - hi) }
+            let s = src + iy * width - pad + kj
+            if stride == 1 {
+              (dst + lo).update(from: s + lo, count: hi - lo)
+            } else {
+              for ox in lo..<hi { dst[ox] = s[ox * stride] }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Adds the column block of output rows `rows` back onto `image`, summing overlapping
+  /// windows (the adjoint of `im2col`). Parallel over channels unless nested.
+  func col2im(_ col: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+    let plane = height * width, L = rows.count * ow
+    Parallel.forEach(channels, cost: kh * kw * L) { c in
+      let dstPlane = image + c * plane
+      for ki in 0..<kh {
+        for kj in 0..<kw {
+          let row = col + ((c * kh + ki) * kw + kj) * L
+          let (lo, hi) = validColumns(kj)
+          for oy in rows {
+            let iy = oy * stride - pad + ki
+            if iy < 0 || iy >= height { continue }
+            let s = row + (oy - rows.lowerBound) * ow
+            let d = dstPlane + iy * width - pad + kj
+            if stride == 1 {
+              for ox in lo..<hi { d[ox] += s[ox] }
+            } else {
+              for ox in lo..<hi { d[ox * stride] += s[ox] }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline(__always) func ceilDiv(_ a: Int, _ b: Int) -> Int {
+  a >= 0 ? (a + b - 1) / b : -((-a) / b)
+}
+
+/// Splits `count` batch items over the workers when that balances well; returns the number
+/// of parts to use (1 means: loop serially and let GEMM and im2col split the work instead).
+func batchParts(_ count: Int) -> Int {
+  let w = Parallel.workers
+  if w == 1 || count < w { return 1 }
+  if count % w == 0 || count >= 3 * w { return w }
+  return 1
+}
+
+/// Runs `body(part, batchRange)` for each of `parts` contiguous slices of `0..<count`,
+/// in parallel when `parts > 1`.
+func forEachBatchPart(_ count: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
+  if parts == 1 { body(0, 0..<count); return }
+  Parallel.forEach(parts, cost: 1 << 24) { p in
+    let lo = count * p / parts, hi = count * (p + 1) / parts
+    if lo < hi { body(p, lo..<hi) }
+  }
+}
+import Foundation
+let blockBudget: Int = Int(ProcessInfo.processInfo.environment["DPL_BLOCK"] ?? "") ?? 64 * 1024
