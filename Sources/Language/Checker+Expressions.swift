@@ -117,7 +117,7 @@ extension Checker {
       references[e.id] = id
       noteCapture(id)
       let sym = symbols[id]
-      if let c = sym.constant, !sym.mutable { consts[e.id] = c }
+      if let c = sym.constant, !sym.mutable, sym.kind != .config { consts[e.id] = c }
       return sym.type
     }
     if let b = Builtins.named(n) { return .builtin(b.name) }

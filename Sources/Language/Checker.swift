@@ -317,7 +317,9 @@ final class Checker {
         case .int, .float, .bool, .string, .error: break
         default: diags.error("config field '\(f.name)' must be Int, Float, Bool or String", at: f.type.span)
         }
-        let id = declare(f.name, kind: .config, mutable: false, type: t, span: f.span)
+        var c = consts[f.defaultValue.id]
+        if t == .float, case .int(let v)? = c { c = .float(Double(v)) }
+        let id = declare(f.name, kind: .config, mutable: false, type: t, span: f.span, constant: c)
         configFields.append(id)
       }
     case .forLoop(let pattern, let seq, let body):
@@ -506,7 +508,8 @@ func closest(_ name: String, in candidates: [String]) -> String? {
   let a = Array(name)
   guard a.count <= 40 else { return nil }
   var best: (String, Int)?
-  for c in Set(candidates) where c != name && c.count <= 40 {
+  let limit = max(1, a.count / 3)
+  for c in Set(candidates) where c != name && abs(c.utf8.count - name.utf8.count) <= limit {
     let d = distance(a, Array(c))
     guard d <= max(1, a.count / 3) else { continue }
     if let b = best, d > b.1 || (d == b.1 && c >= b.0) { continue }
