@@ -52,22 +52,29 @@ func convForward(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, 
     withExtendedLifetime(scratch) {
       for b in range {
         let yb = y + b * cout * L, xb = x + b * g.imageSize
-        var beta: Float = 0
-        if let bias {
-          for co in 0..<cout { (yb + co * L).update(repeating: bias[co], count: L) }
-          beta = 1
-        }
         guard let col = scratch?.buffer.pointer else {
-          sgemm(m: cout, n: L, k: K, a: weight, lda: K, b: xb, ldb: L, beta: beta, c: yb, ldc: L)
+          sgemm(m: cout, n: L, k: K, a: weight, lda: K, b: xb, ldb: L, c: yb, ldc: L)
+          addBias(bias, yb, cout: cout, columns: 0..<L, ld: L)
           continue
         }
         for r0 in Swift.stride(from: 0, to: g.oh, by: rb) {
           let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
           g.im2col(xb, col, rows: rows)
-          sgemm(m: cout, n: lb, k: K, a: weight, lda: K, b: col, ldb: lb, beta: beta, c: yb + r0 * g.ow, ldc: L)
+          sgemm(m: cout, n: lb, k: K, a: weight, lda: K, b: col, ldb: lb, c: yb + r0 * g.ow, ldc: L)
+          addBias(bias, yb, cout: cout, columns: r0 * g.ow..<(r0 * g.ow + lb), ld: L)  // while in cache
         }
       }
     }
+  }
+}
+
+/// Adds `bias[co]` to columns `columns` of every row `co` of `y` (`cout` rows, `ld` apart).
+@inline(__always)
+func addBias(_ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, cout: Int, columns: Range<Int>, ld: Int) {
+  guard let bias else { return }
+  for co in 0..<cout {
+    let row = y + co * ld, v = bias[co]
+    for j in columns { row[j] += v }
   }
 }
 
@@ -96,40 +103,42 @@ func convInputGrad(_ g: ConvGeometry, n: Int, cout: Int, weight: UnsafePointer<F
   }
 }
 
-/// `dw = Σ_b dy[b] · im2col(x[b])ᵀ` (overwrites `dw`, `[cout, g.colRows]`). Batch parts other
-/// than the first accumulate into their own partials, summed at the end.
+/// `dw = Σ_b dy[b] · im2col(x[b])ᵀ` (overwrites `dw`, `[cout, g.colRows]`).
 /// Also conv_transpose2d's weight gradient (with the roles of `x` and `dy` swapped).
+///
+/// Each batch part accumulates the transpose `im2col(x)·dyᵀ` (`[colRows, cout]`) in its own
+/// buffer: with the long column matrix as GEMM's left operand OpenBLAS runs ~1.7× faster
+/// for few output channels. The parts are summed and transposed at the end.
 func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>,
                     dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
   let K = g.colRows, L = g.colCols, rb = g.rowsPerBlock
   let parts = batchParts(n)
-  let partials = parts > 1 ? Tensor(uninitialized: [parts - 1, cout * K]) : nil
-  let pp = partials?.buffer.pointer
-  dw.update(repeating: 0, count: cout * K)
-  if let pp { pp.update(repeating: 0, count: (parts - 1) * cout * K) }
+  let partials = Tensor(shape: [parts, K * cout], repeating: 0)
+  let pp = partials.buffer.pointer
   forEachBatchPart(n, parts: parts) { part, range in
-    let acc = part == 0 ? dw : pp! + (part - 1) * cout * K
+    let acc = pp + part * K * cout
     let scratch = g.isPointwise ? nil : Tensor(uninitialized: [K * rb * g.ow])
     withExtendedLifetime(scratch) {
       for b in range {
         let dyb = dy + b * cout * L, xb = x + b * g.imageSize
         guard let col = scratch?.buffer.pointer else {
-          sgemm(transB: true, m: cout, n: K, k: L, a: dyb, lda: L, b: xb, ldb: L, beta: 1, c: acc, ldc: K)
+          sgemm(transB: true, m: K, n: cout, k: L, a: xb, lda: L, b: dyb, ldb: L, beta: 1, c: acc, ldc: cout)
           continue
         }
         for r0 in Swift.stride(from: 0, to: g.oh, by: rb) {
           let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
           g.im2col(xb, col, rows: rows)
-          sgemm(transB: true, m: cout, n: K, k: lb, a: dyb + r0 * g.ow, lda: L, b: col, ldb: lb,
-                beta: 1, c: acc, ldc: K)
+          sgemm(transB: true, m: K, n: cout, k: lb, a: col, lda: lb, b: dyb + r0 * g.ow, ldb: L,
+                beta: 1, c: acc, ldc: cout)
         }
       }
     }
   }
-  if let pp {
-    for p in 0..<(parts - 1) {
-      let src = pp + p * cout * K
-      for i in 0..<(cout * K) { dw[i] += src[i] }
+  for co in 0..<cout {
+    for k in 0..<K {
+      var v: Float = 0
+      for p in 0..<parts { v += pp[p * K * cout + k * cout + co] }
+      dw[co * K + k] = v
     }
   }
   withExtendedLifetime(partials) {}

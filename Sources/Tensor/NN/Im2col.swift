@@ -30,7 +30,7 @@ struct ConvGeometry {
 
   /// Output rows per block so that one block of the column matrix stays in L2 cache.
   var rowsPerBlock: Int {
-    let budget = blockBudget  // floats
+    let budget = 64 * 1024  // floats (256 KiB: the block and GEMM's packed copy stay in L2)
     // At least ~256 columns so the weight-gradient GEMM still has a useful depth.
     let rows = max(budget / max(1, colRows * ow), (256 + ow - 1) / ow)
     return max(1, min(oh, rows))
@@ -116,5 +116,3 @@ func forEachBatchPart(_ count: Int, parts: Int, _ body: (Int, Range<Int>) -> Voi
     if lo < hi { body(p, lo..<hi) }
   }
 }
-import Foundation
-let blockBudget: Int = Int(ProcessInfo.processInfo.environment["DPL_BLOCK"] ?? "") ?? 64 * 1024
