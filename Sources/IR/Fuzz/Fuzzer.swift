@@ -125,8 +125,15 @@ public struct Fuzzer {
     var out = ""
     if below(4) == 0 { out += "import helpers\n" }
     if below(4) == 0 { out += "config { n: Int = \(below(10)) }\n" }
-    if below(2) == 0 {
-      out += "model M\(below(3))(c: Int) {\n  let l = dense(c, \(1 + below(4)))\n  fn forward(x: Tensor) -> Tensor { \(expr(2)) }\n}\n"
+    for k in 0..<3 {
+      let body = below(3) == 0 ? expr(2) : "relu(l(x))"
+      out += "model M\(k)(c: Int) {\n  let l = dense(c, c)\n  fn forward(x: Tensor) -> Tensor { \(body) }\n}\n"
+      out += "fn f\(k)(a: Tensor, b: Int = 1) -> Tensor { \(below(3) == 0 ? expr(2) : "a * 2.0 + sum(a)") }\n"
+    }
+    if below(3) > 0 {
+      out += "let x = tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])\nlet t = zeros([2, 3])\nlet n = 3\nvar s = 0\n"
+      out += "let net = M0(3)\nlet opt = adam(net, lr: 0.1)\nlet xs = [1, 2, 3]\n"
+      if below(2) == 0 { out += "let g = grad(x) { sum(f0(x) * x) }\nlet l = opt.minimize { mse(net(x), t) }\n" }
     }
     for _ in 0..<(1 + below(12)) { out += stmt(3) + "\n" }
     return out
@@ -145,7 +152,7 @@ public struct Fuzzer {
     case 6: return "if \(expr(2)) { \(stmt(d - 1)) } else { \(stmt(d - 1)) }"
     case 7: return "fn f\(below(3))(a: \(pick(["Int", "Float", "Tensor", "Tensor[B, 3]"])), b: Int = 1) -> \(pick(["Int", "Float", "Tensor"])) { \(expr(3)) }"
     case 8: return "let \(name()) = grad(\(name())) { \(expr(3)) }"
-    case 9: return "let opt = adam(M0(3), lr: 0.1)\nlet l = opt.minimize { \(expr(3)) }"
+    case 9: return "let o\(below(3)) = opt.minimize { \(expr(3)) }"
     case 10: return "let net = M\(below(3))(\(below(4)))"
     default: return "let (\(name()), \(name())) = (\(expr(2)), \(expr(2)))"
     }
