@@ -72,3 +72,26 @@ struct DataSyntheticTests {
     }
   }
 }
+
+/// Speed report, run by hand in release: `DPL_SPEED=1 swift test -c release --filter DataSpeed`.
+@Suite("data speed (DPL_SPEED=1)")
+struct DataSpeed {
+  @Test("generator images per second and ACDC load time at 128")
+  func speed() throws {
+    guard ProcessInfo.processInfo.environment["DPL_SPEED"] == "1" else { return }
+    let g = SyntheticCardiac(seed: 1, size: 128)
+    _ = try g.dataset(count: 50)
+    var t = Date()
+    let n = 4000
+    _ = try g.dataset(count: n)
+    let dt = Date().timeIntervalSince(t)
+    print("synthetic 128²: \(n) images in \(String(format: "%.2f", dt)) s = \(Int(Double(n) / dt)) images/s on \(Parallel.workers) workers")
+    guard acdcAvailable else { return }
+    t = Date()
+    let s = try ACDC.load(acdcRoot, options: .init(size: 128))
+    print("ACDC 128²: \(s.train.count) + \(s.validation.count) slices in \(String(format: "%.2f", Date().timeIntervalSince(t))) s")
+    t = Date()
+    let s212 = try ACDC.load(acdcRoot, options: .init(size: 212))
+    print("ACDC 212²: \(s212.train.count) + \(s212.validation.count) slices in \(String(format: "%.2f", Date().timeIntervalSince(t))) s")
+  }
+}

@@ -137,7 +137,7 @@ struct IOSafetensorsTests {
     #expect(wrong.value == Tensor(shape: [3, 2], repeating: 0))
   }
 
-  @Test("PyTorch reads our file (only when the peer venv has safetensors)")
+  @Test("PyTorch reads our files and we read its (only when ~/.peer-venv can import safetensors)")
   func pytorchInterop() throws {
     let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".peer-venv/bin/python")
     guard FileManager.default.isExecutableFile(atPath: python.path), run(python, ["-c", "import safetensors.torch"]) == 0 else {
@@ -153,6 +153,17 @@ struct IOSafetensorsTests {
       assert t['w'].tolist() == [1.5, -2.0] and t['i'].tolist() == [7], t
       """
     #expect(run(python, ["-c", script, url.path]) == 0)
+    // And the other way: PyTorch writes, we read.
+    let theirs = dir.appendingPathComponent("py.safetensors")
+    let writer = """
+      import sys, torch; from safetensors.torch import save_file
+      save_file({'x': torch.arange(6, dtype=torch.float32).reshape(2, 3), 'n': torch.tensor([3, -4], dtype=torch.int64),
+                 'h': torch.tensor([0.5], dtype=torch.float16)}, sys.argv[1], metadata={'m': 'v'})
+      """
+    #expect(run(python, ["-c", writer, theirs.path]) == 0)
+    let c = try Safetensors.read(theirs)
+    #expect(c.tensors["x"] == (try Tensor(shape: [2, 3], scalars: [0, 1, 2, 3, 4, 5])))
+    #expect(c.ints["n"]?.scalars == [3, -4] && c.tensors["h"]?.scalars == [0.5] && c.metadata == ["m": "v"])
   }
 }
 
