@@ -15,7 +15,7 @@ struct CheckCommand: ParsableCommand {
   func run() throws {
     let c = Compilation(options: FrontEnd.options())
     c.parse(path: file)
-    if !c.diagnostics.hasErrors { _ = c.check() }
+    _ = c.check()
     try FrontEnd.finish(c)
   }
 }
