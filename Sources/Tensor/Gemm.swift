@@ -20,7 +20,7 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
           let lo = m * w / workers, hi = m * (w + 1) / workers
           if lo == hi { continue }
           let aw = transA ? a + lo : a + lo * lda
-          cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(n), Int32(k), alpha, aw, Int32(lda),
+          BLAS.sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(n), Int32(k), alpha, aw, Int32(lda),
                       b, Int32(ldb), beta, c + lo * ldc, Int32(ldc))
         }
       }
@@ -30,15 +30,14 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
           let lo = n * w / workers, hi = n * (w + 1) / workers
           if lo == hi { continue }
           let bw = transB ? b + lo * ldb : b + lo
-          cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda),
+          BLAS.sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda),
                       bw, Int32(ldb), beta, c + lo, Int32(ldc))
         }
       }
     }
     return
   }
-  _ = Parallel.workers  // make sure OpenBLAS has been pinned to one thread
-  cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+  BLAS.sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
               b, Int32(ldb), beta, c, Int32(ldc))
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import CBLAS
 
 /// Fork-join parallelism over the machine's cores.
 ///
@@ -9,7 +8,6 @@ import CBLAS
 public enum Parallel {
   /// Worker count: `DPL_THREADS` if set, else the number of active cores.
   public static let workers: Int = {
-    openblas_set_num_threads(1)
     if let s = ProcessInfo.processInfo.environment["DPL_THREADS"], let n = Int(s), n > 0 { return n }
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
   }()

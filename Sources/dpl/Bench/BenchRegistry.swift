@@ -2,5 +2,7 @@
 /// its list here.
 let allBenchmarks: [Benchmark] =
   GemmBench.all
+  + ConvBench.all
+  + UNetBench.all
   + DPBench.all
   + CheckBench.all

@@ -1,0 +1,39 @@
+import CBLAS
+import Foundation
+
+/// OpenBLAS, loaded at run time.
+///
+/// OpenBLAS picks its kernels when the library initialises. On virtual machines whose
+/// CPU model it does not recognise (this project's build machines: "Intel Xeon Processor"
+/// with AVX-512) it falls back to generic SSE3 kernels, 4–10× slower. Loading it
+/// ourselves lets us first name the kernel family from the CPU's feature flags through
+/// `OPENBLAS_CORETYPE` — unless the user already set it, which always wins.
+enum BLAS {
+  typealias SgemmFn = @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, Int32, Int32, Int32,
+                                      Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
+                                      Float, UnsafeMutablePointer<Float>?, Int32) -> Void
+  typealias SetThreadsFn = @convention(c) (Int32) -> Void
+
+  /// The loaded `cblas_sgemm`, with OpenBLAS pinned to one thread (dpl splits work itself).
+  static let sgemm: SgemmFn = {
+    if getenv("OPENBLAS_CORETYPE") == nil, let core = coreType() {
+      setenv("OPENBLAS_CORETYPE", core, 0)
+    }
+    for name in ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"] {
+      guard let h = dlopen(name, RTLD_NOW | RTLD_GLOBAL), let f = dlsym(h, "cblas_sgemm") else { continue }
+      if let t = dlsym(h, "openblas_set_num_threads") { unsafeBitCast(t, to: SetThreadsFn.self)(1) }
+      return unsafeBitCast(f, to: SgemmFn.self)
+    }
+    fatalError("dpl: cannot load OpenBLAS (libopenblas.so.0); install libopenblas-dev (scripts/setup.sh does)")
+  }()
+
+  /// The OpenBLAS kernel family this CPU supports, from `/proc/cpuinfo` flags (Linux).
+  static func coreType() -> String? {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
+    if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+    return nil
+  }
+}

@@ -1,0 +1,32 @@
+import Tensor
+
+/// One 3×3, pad 1 convolution with bias, as the peer's `conv_layer.py`: forward, and the
+/// backward pass for input, weight and bias together.
+enum ConvBench {
+  static let shapes = [(10, 16, 16, 128), (10, 64, 64, 64), (10, 1, 8, 128)]
+
+  static let all: [Benchmark] = shapes.flatMap { (n, cin, cout, hw) -> [Benchmark] in
+    let name = "conv2d/\(cin)x\(cout)_\(hw)"
+    let flop = 2.0 * Double(n * cout * hw * hw * cin * 9)
+    func operands() -> (Tensor, Tensor, Tensor, Tensor) {
+      var rng = RNG(seed: 0)
+      let x = rng.normal([n, cin, hw, hw])
+      let w = rng.normal([cout, cin, 3, 3], std: (2 / Float(cin * 9)).squareRoot())
+      return (x, w, Tensor.zeros([cout]), rng.normal([n, cout, hw, hw]))
+    }
+    return [
+      Benchmark(name: "\(name)/fwd") {
+        let (x, w, b, _) = operands()
+        let (ms, it) = try Measure.median { _ = try conv2d(x, weight: w, bias: b, padding: 1) }
+        return BenchResult(medianMs: ms, figures: [("gflops", flop / ms / 1e6)], iterations: it)
+      },
+      Benchmark(name: "\(name)/bwd") {
+        let (x, w, _, gy) = operands()
+        let (ms, it) = try Measure.median {
+          _ = try conv2dBackward(gy, x: x, weight: w, hasBias: true, stride: 1, padding: 1)
+        }
+        return BenchResult(medianMs: ms, figures: [("gflops", 2 * flop / ms / 1e6)], iterations: it)
+      },
+    ]
+  }
+}
