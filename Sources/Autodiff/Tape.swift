@@ -26,7 +26,7 @@ public struct Var {
 /// sub-computations (data preparation, index arithmetic) cost nothing on the tape.
 public final class Tape {
   struct Node {
-    var op: Op
+    var op: Primitive
     var inputs: [Int?]
     var inputValues: [Tensor]
     var inputShapes: [[Int]]
@@ -69,7 +69,7 @@ public final class Tape {
   }
 
   /// Applies `op` to `inputs`, recording it when any input is active.
-  public func apply(_ op: Op, _ inputs: [Var]) throws -> Var {
+  public func apply(_ op: Primitive, _ inputs: [Var]) throws -> Var {
     let values = inputs.map(\.value)
     let (y, saved) = try op.forward(values)
     return record(op, inputs, output: y, saved: saved)
@@ -82,7 +82,7 @@ public final class Tape {
     record(.custom(name: name, vjp: vjp), inputs, output: output, saved: Saved())
   }
 
-  func record(_ op: Op, _ inputs: [Var], output y: Tensor, saved: Saved) -> Var {
+  func record(_ op: Primitive, _ inputs: [Var], output y: Tensor, saved: Saved) -> Var {
     guard isRecording, inputs.contains(where: \.isActive) else { return Var(constant: y) }
     nodes.append(Node(op: op, inputs: inputs.map(\.node), inputValues: inputs.map(\.value),
                       inputShapes: inputs.map(\.shape), output: op.vjpNeedsOutput ? y : nil,

@@ -26,7 +26,7 @@ struct KernelGradCheckTests {
     let map = Self.rand([2, 1, 9, 9], seed: 4)
     let centers = try Tensor(shape: [2, 2], scalars: [4.2, 3.9, 4.6, 4.1])
     let rot = try Tensor(shape: [2], scalars: [0.1, -0.3])
-    let op = Op.starSample(centers: centers, rotation: rot, pattern: StarPattern(lines: 5, points: 4, radius: 3.3),
+    let op = Primitive.starSample(centers: centers, rotation: rot, pattern: StarPattern(lines: 5, points: 4, radius: 3.3),
                            interpolation: .bilinear)
     try check([map]) { t, v in try t.apply(op, v) }
   }
@@ -55,7 +55,7 @@ struct KernelGradCheckTests {
     let x = Self.rand([3, 2, 3, 3], seed: 10), gamma = Self.rand([2], seed: 11), beta = Self.rand([2], seed: 12)
     let running = RunningStats(channels: 2)
     running.stats.mean = Self.rand([2], seed: 13)
-    let op = Op.batchNorm2d(running: running, training: training, momentum: 0.1, eps: 1e-5)
+    let op = Primitive.batchNorm2d(running: running, training: training, momentum: 0.1, eps: 1e-5)
     try check([x, gamma, beta], h: 1e-3) { t, v in try t.apply(op, v) }
   }
 

@@ -2,10 +2,10 @@ import Tensor
 
 /// A differentiable primitive and its constant attributes.
 ///
-/// Each case's forward kernel is in `Op+Forward.swift` and its vector-Jacobian product in
-/// `Op+VJP.swift`: one switch each, so every op is found by following one enum case.
+/// Each case's forward kernel is in `Primitive+Forward.swift` and its vector-Jacobian product in
+/// `Primitive+VJP.swift`: one switch each, so every op is found by following one enum case.
 /// Constant operands that receive no gradient (targets, indices, centres) are attributes.
-public enum Op: CustomStringConvertible {
+public enum Primitive: CustomStringConvertible {
   /// A tape input (a watched tensor or parameter).
   case leaf
   case binary(ZipOp)            // add sub mul div pow maximum minimum

@@ -1,6 +1,6 @@
 import Tensor
 
-extension Op {
+extension Primitive {
   /// Runs the forward kernel. Throws `TensorError` on a shape or argument error.
   public func forward(_ x: [Tensor]) throws -> (Tensor, Saved) {
     switch self {

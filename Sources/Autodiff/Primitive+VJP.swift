@@ -1,6 +1,6 @@
 import Tensor
 
-extension Op {
+extension Primitive {
   /// The vector-Jacobian product: given the gradient `g` of the output, the gradient of
   /// each input (nil where an input gets none). Results may have the broadcast output's
   /// shape; the tape sums them to each input's shape (`Tensor.sum(toShape:)`), the one
