@@ -2,7 +2,7 @@ import Tensor
 
 /// A trainable tensor owned by a model; optimizers update `value` from `grad`.
 public final class Parameter {
-  public let name: String
+  public var name: String
   public var value: Tensor
   /// Accumulated gradient from the last backward pass(es); cleared by `zeroGrad`.
   public var grad: Tensor?

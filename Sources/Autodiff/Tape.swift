@@ -41,7 +41,7 @@ public final class Tape {
   public let isRecording: Bool
   /// When false, parameters are constants on this tape: gradients flow to watched
   /// tensors only (e.g. through a frozen surrogate network to its input).
-  public let tracksParameters: Bool
+  public var tracksParameters: Bool
 
   public init(recording: Bool = true, tracksParameters: Bool = true) {
     self.isRecording = recording
@@ -71,7 +71,7 @@ public final class Tape {
   /// Applies `op` to `inputs`, recording it when any input is active.
   public func apply(_ op: Primitive, _ inputs: [Var]) throws -> Var {
     let values = inputs.map(\.value)
-    let (y, saved) = try op.forward(values)
+    let (y, saved) = try TapeProfile.measure("fwd " + TapeProfile.key(op, values.map(\.shape))) { try op.forward(values) }
     return record(op, inputs, output: y, saved: saved)
   }
 
@@ -110,11 +110,15 @@ public final class Tape {
       nodes[id].saved = Saved()
       if case .leaf = node.op { leafGrads[id] = g; continue }
       let out = node.output ?? Tensor(shape: [], repeating: 0)
-      let inGrads = try node.op.vjp(node.inputValues, out, node.saved, g)
-      for (k, input) in node.inputs.enumerated() {
-        guard let src = input, k < inGrads.count, let gi = inGrads[k] else { continue }
-        let shaped = try gi.sum(toShape: node.inputShapes[k])
-        if grads[src] == nil { grads[src] = shaped } else { try grads[src]!.addInPlace(shaped) }
+      let inGrads = try TapeProfile.measure("bwd " + TapeProfile.key(node.op, node.inputShapes)) {
+        try node.op.vjp(node.inputValues, out, node.saved, g)
+      }
+      try TapeProfile.measure("bwd accumulate") {
+        for (k, input) in node.inputs.enumerated() {
+          guard let src = input, k < inGrads.count, let gi = inGrads[k] else { continue }
+          let shaped = try gi.sum(toShape: node.inputShapes[k])
+          if grads[src] == nil { grads[src] = shaped } else { try grads[src]!.addInPlace(shaped) }
+        }
       }
     }
     for (p, id) in parameterLeaves.values {

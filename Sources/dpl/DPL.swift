@@ -7,6 +7,7 @@ struct DPL: ParsableCommand {
     commandName: "dpl",
     abstract: "A small differentiable-programming language with gradient bypasses.",
     subcommands: [
+      RunCommand.self,
       BenchCommand.self,
       ParseCommand.self,
       CheckCommand.self,

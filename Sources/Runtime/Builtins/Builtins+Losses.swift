@@ -1,0 +1,23 @@
+import Autodiff
+import IR
+import Tensor
+
+extension BuiltinTable {
+  static let losses: [String: BuiltinImpl] = [
+    "mse": { i, a, op in .tensor(try i.prim(.mse, [try i.tensor(a[0], op), try i.tensor(a[1], op)], op)) },
+    "nll": { i, a, op in
+      .tensor(try i.prim(.nll(target: try i.intTensor(a[1], op, "target"), classAxis: nil), [try i.tensor(a[0], op)], op))
+    },
+    "cross_entropy": { i, a, op in
+      .tensor(try i.prim(.crossEntropy(target: try i.intTensor(a[1], op, "target"), classAxis: nil), [try i.tensor(a[0], op)], op))
+    },
+    // Soft Dice 2Σab / (Σa + Σb), differentiable; two empty inputs score 1.
+    "dice": { i, a, op in
+      let x = try i.tensor(a[0], op), y = try i.tensor(a[1], op)
+      let inter = try i.prim(.reduce(.sum, axis: nil, keepDims: false), [try i.prim(.binary(.mul), [x, y], op)], op)
+      let total = try i.prim(.reduce(.sum, axis: nil, keepDims: false), [try i.prim(.binary(.add), [x, y], op)], op)
+      let num = try i.prim(.shift(1e-6), [try i.prim(.scale(2), [inter], op)], op)
+      return .tensor(try i.prim(.binary(.div), [num, try i.prim(.shift(1e-6), [total], op)], op))
+    },
+  ]
+}

@@ -1,0 +1,106 @@
+import Autodiff
+import Foundation
+import IR
+import Tensor
+
+extension BuiltinTable {
+  static let math: [String: BuiltinImpl] = {
+    var t: [String: BuiltinImpl] = [:]
+    let differentiable: [(String, MapOp, (Double) -> Double)] = [
+      ("exp", .exp, Foundation.exp), ("log", .log, Foundation.log), ("sqrt", .sqrt, { $0.squareRoot() }),
+      ("abs", .abs, Swift.abs), ("relu", .relu, { max($0, 0) }), ("sigmoid", .sigmoid, { 1 / (1 + Foundation.exp(-$0)) }),
+      ("tanh", .tanh, Foundation.tanh), ("square", .square, { $0 * $0 }),
+    ]
+    for (name, m, scalar) in differentiable {
+      t[name] = { i, a, op in
+        if let s = try i.scalarArg(a[0], op) { return .float(scalar(s)) }
+        return .tensor(try i.prim(.unary(m), [try i.tensor(a[0], op)], op))
+      }
+    }
+    // No gradient: computed on the values, never recorded (the checker asks for @bypass).
+    let stepwise: [(String, MapOp, (Double) -> Double)] = [
+      ("round", .round, { $0.rounded(.toNearestOrEven) }), ("floor", .floor, { $0.rounded(.down) }),
+      ("ceil", .ceil, { $0.rounded(.up) }), ("sign", .sign, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }),
+    ]
+    for (name, m, scalar) in stepwise {
+      t[name] = { i, a, op in
+        if let s = try i.scalarArg(a[0], op) { return .float(scalar(s)) }
+        return .tensor(try i.tensor(a[0], op).value.map(m))
+      }
+    }
+    t["sin"] = { i, a, op in try i.trig(a[0], op, sine: true) }
+    t["cos"] = { i, a, op in try i.trig(a[0], op, sine: false) }
+    t["pow"] = { i, a, op in
+      let e = try i.double(a[1], op, "exponent")
+      if let s = try i.scalarArg(a[0], op) { return .float(Foundation.pow(s, e)) }
+      return .tensor(try i.prim(.binary(.pow), [try i.tensor(a[0], op), Var(constant: Tensor(scalar: Float(e)))], op))
+    }
+    t["clip"] = { i, a, op in
+      let (lo, hi) = (try i.double(a[1], op, "lo"), try i.double(a[2], op, "hi"))
+      if let s = try i.scalarArg(a[0], op) { return .float(min(max(s, lo), hi)) }
+      let up = try i.prim(.binary(.maximum), [try i.tensor(a[0], op), Var(constant: Tensor(scalar: Float(lo)))], op)
+      return .tensor(try i.prim(.binary(.minimum), [up, Var(constant: Tensor(scalar: Float(hi)))], op))
+    }
+    t["leaky_relu"] = { i, a, op in
+      let slope = Float(try i.double(a[1], op, "slope"))
+      let x = try i.tensor(a[0], op)
+      return .tensor(try i.prim(.binary(.maximum), [x, try i.prim(.scale(slope), [x], op)], op))
+    }
+    t["softmax"] = { i, a, op in .tensor(try i.prim(.softmax(axis: try i.int(a[1], op, "axis")), [try i.tensor(a[0], op)], op)) }
+    t["log_softmax"] = { i, a, op in .tensor(try i.prim(.logSoftmax(axis: try i.int(a[1], op, "axis")), [try i.tensor(a[0], op)], op)) }
+    return t
+  }()
+
+  static let reductions: [String: BuiltinImpl] = {
+    var t: [String: BuiltinImpl] = [:]
+    for (name, r) in [("sum", ReduceOp.sum), ("mean", .mean), ("max", .max), ("min", .min)] {
+      t[name] = { i, a, op in
+        let axis = try i.optionalInt(a[1], op, "axis")
+        let keep = try i.bool(a[2], op)
+        if case .intTensor(let it, nil) = a[0], r != .mean {
+          let y = try it.map { Float($0) }.reduce(r, axis: axis, keepDims: keep)
+          return .intTensor(y.map { Int32($0) }, nil)
+        }
+        return .tensor(try i.prim(.reduce(r, axis: axis, keepDims: keep), [try i.tensor(a[0], op)], op))
+      }
+    }
+    for (name, isMax) in [("argmax", true), ("argmin", false)] {
+      t[name] = { i, a, op in
+        let axis = try i.optionalInt(a[1], op, "axis")
+        let x = try i.tensor(a[0], op).value
+        var y = try x.argReduce(max: isMax, axis: axis)
+        if try i.bool(a[2], op) {
+          var s = x.shape
+          if let axis { s[axis < 0 ? axis + s.count : axis] = 1 } else { s = s.map { _ in 1 } }
+          y = try y.reshaped(s)
+        }
+        return .intTensor(y, nil)
+      }
+    }
+    return t
+  }()
+}
+
+extension Interpreter {
+  /// The number in a scalar argument (Int or Float), or nil for a tensor.
+  func scalarArg(_ v: Value, _ op: IR.Op) throws -> Double? {
+    switch v {
+    case .int(let n): return Double(n)
+    case .float(let f): return f
+    default: return nil
+    }
+  }
+
+  /// sin and cos: no kernel of their own, so they are recorded as custom nodes whose
+  /// backward multiplies by the other function.
+  func trig(_ v: Value, _ op: IR.Op, sine: Bool) throws -> Value {
+    if let s = try scalarArg(v, op) { return .float(sine ? Foundation.sin(s) : Foundation.cos(s)) }
+    let x = try tensor(v, op)
+    let f: (Float) -> Float = sine ? { Foundation.sin($0) } : { Foundation.cos($0) }
+    let d: (Float) -> Float = sine ? { Foundation.cos($0) } : { -Foundation.sin($0) }
+    let y = x.value.map { f($0) }
+    guard op.record && tape.isRecording else { return .tensor(y) }
+    let dx = x.value.map { d($0) }
+    return .tensor(tape.custom(sine ? "sin" : "cos", [x], output: y) { g in [try g * dx] })
+  }
+}

@@ -1,0 +1,169 @@
+import Autodiff
+import IR
+import Tensor
+
+/// Subscripts, members, loops over sequences, and layer application.
+extension Interpreter {
+  func index(_ base: Value, _ items: [IndexKind], _ args: [Value], _ op: IR.Op) throws -> Value {
+    switch base {
+    case .list(let xs), .tuple(let xs):
+      guard items.count == 1 else { throw RuntimeError("a list takes one subscript", at: op.span) }
+      if case .at = items[0] { return xs[try position(try int(args[0], op, "index"), count: xs.count, op)] }
+      let r = try sliceRange(items[0], args, 0, op)
+      let (lo, n) = try r.resolved(extent: xs.count, op)
+      return .list(Array(xs[lo..<(lo + n)]))
+    case .tensor(let v, _):
+      return .tensor(try tensorIndex(v, items, args, op))
+    case .intTensor(let t, _):
+      let v = try tensorIndex(Var(constant: t.map { Float($0) }), items, args, op).value
+      return .intTensor(v.map { Int32($0) }, nil)
+    case .string(let s):
+      guard items.count == 1, case .at = items[0] else { throw RuntimeError("a String takes one index", at: op.span) }
+      let chars = Array(s)
+      return .string(String(chars[try position(try int(args[0], op, "index"), count: chars.count, op)]))
+    default: throw RuntimeError("\(base.typeName) cannot be subscripted", at: op.span)
+    }
+  }
+
+  /// A valid position for index `i` (negative counts from the end) in `count` elements.
+  func position(_ i: Int, count: Int, _ op: IR.Op) throws -> Int {
+    let j = i < 0 ? i + count : i
+    guard j >= 0 && j < count else { throw RuntimeError("index \(i) is out of range for \(count) elements", at: op.span) }
+    return j
+  }
+
+  /// The slice of item `k` whose bound operands start at `args[a]`.
+  func sliceRange(_ item: IndexKind, _ args: [Value], _ a: Int, _ op: IR.Op) throws -> SliceRange {
+    guard case .slice(let lower, let upper) = item else { return .all }
+    var i = a
+    var r = SliceRange()
+    if lower { r.start = try int(args[i], op, "slice bound"); i += 1 }
+    if upper { r.end = try int(args[i], op, "slice bound") }
+    return r
+  }
+
+  /// `t[items]`: Int items pick (and drop) an axis, slices keep it, IntTensor items gather.
+  func tensorIndex(_ v: Var, _ items: [IndexKind], _ args: [Value], _ op: IR.Op) throws -> Var {
+    let shape = v.shape
+    guard items.count <= shape.count else {
+      throw RuntimeError("\(items.count) subscripts for a tensor of shape \(shapeString(shape))", at: op.span)
+    }
+    var ranges: [SliceRange] = [], keep: [Bool] = [], gathers: [(Int, IntTensor)] = []
+    var a = 0
+    for (d, item) in items.enumerated() {
+      switch item {
+      case .at:
+        if case .intTensor(let idx, _) = args[a], idx.rank > 0 {
+          ranges.append(.all); keep.append(true); gathers.append((d, idx))
+        } else {
+          let i = try position(try int(args[a], op, "index"), count: shape[d], op)
+          ranges.append(SliceRange(i, i + 1)); keep.append(false)
+        }
+        a += 1
+      case .slice(let lower, let upper):
+        ranges.append(try sliceRange(item, args, a, op)); keep.append(true)
+        a += (lower ? 1 : 0) + (upper ? 1 : 0)
+      }
+    }
+    var out = v
+    if ranges.contains(where: { $0 != .all }) { out = try prim(.slice(ranges), [out], op) }
+    if keep.contains(false) {
+      let newShape = out.shape.enumerated().filter { $0.offset >= keep.count || keep[$0.offset] }.map(\.element)
+      out = try prim(.reshape(newShape), [out], op)
+    }
+    // Gather along the kept axes, counting only axes that remain.
+    for (d, idx) in gathers {
+      let axis = keep[..<d].filter { $0 }.count
+      out = try prim(.gather(idx, axis: axis), [out], op)
+    }
+    return out
+  }
+
+  func setIndex(_ base: Value, _ items: [IndexKind], _ args: [Value], _ value: Value, _ op: IR.Op) throws -> Value {
+    switch base {
+    case .list(var xs):
+      guard items.count == 1, case .at = items[0] else { throw RuntimeError("a list element is set by one index", at: op.span) }
+      xs[try position(try int(args[0], op, "index"), count: xs.count, op)] = value
+      return .list(xs)
+    case .tensor(let v, _):
+      // Non-differentiable in-place update on a copy: t[i, j] = value.
+      var t = v.value
+      var idx: [Int] = []
+      for (d, item) in items.enumerated() {
+        guard case .at = item else { throw RuntimeError("tensor element assignment takes Int indices", at: op.span) }
+        idx.append(try position(try int(args[d], op, "index"), count: t.shape[d], op))
+      }
+      let sub = try tensor(value, op).value
+      let s = Tensor.strides(t.shape)
+      let base = zip(idx, s).map(*).reduce(0, +)
+      let block = t.shape[idx.count...].reduce(1, *)
+      let src = try sub.broadcast(to: Array(t.shape[idx.count...]))
+      t.withUnsafeMutableBufferPointer { p in for i in 0..<block { p[base + i] = src[flat: i] } }
+      return .tensor(t)
+    default: throw RuntimeError("\(base.typeName) does not support element assignment", at: op.span)
+    }
+  }
+
+  func member(_ base: Value, _ name: String, _ op: IR.Op) throws -> Value {
+    switch (base, name) {
+    case (.tensor(let v, _), "shape"): return .list(v.shape.map { .int($0) })
+    case (.intTensor(let t, _), "shape"): return .list(t.shape.map { .int($0) })
+    case (.tensor(let v, _), "rank"): return .int(v.shape.count)
+    case (.intTensor(let t, _), "rank"): return .int(t.rank)
+    case (.tuple(let xs), _):
+      if let i = Int(name), i >= 0, i < xs.count { return xs[i] }
+    case (.model(let m), _):
+      if let v = m.field(name) { return v }
+    default: break
+    }
+    throw RuntimeError("\(base.typeName) has no member '\(name)'", at: op.span)
+  }
+
+  func forEach(_ seq: Value, _ op: IR.Op, _ frame: Frame) throws -> Value {
+    let body = op.regions[0]
+    func step(_ v: Value) throws -> Bool {
+      do { _ = try run(body, frame, args: [v]) } catch Unwind.breakLoop { return false } catch Unwind.continueLoop {}
+      return true
+    }
+    switch seq {
+    case .range(let lo, let hi):
+      var i = lo
+      while i < hi { if try !step(.int(i)) { break }; i += 1 }
+    case .list(let xs), .tuple(let xs):
+      for x in xs where try !step(x) { break }
+    case .tensor(let v, _):
+      guard let n = v.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor", at: op.span) }
+      for i in 0..<n {
+        let row = try tensorIndex(v, [.at], [.int(i)], op)
+        if try !step(.tensor(row)) { break }
+      }
+    case .intTensor(let t, _):
+      guard let n = t.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor", at: op.span) }
+      for i in 0..<n {
+        let row = try t.sliced([SliceRange(i, i + 1)]).reshaped(Array(t.shape.dropFirst()))
+        if try !step(row.rank == 0 ? .int(Int(row[flat: 0])) : .intTensor(row, nil)) { break }
+      }
+    default: throw RuntimeError("cannot iterate over \(seq.typeName)", at: op.span)
+    }
+    return .void
+  }
+
+  func applyLayer(_ layer: Value, _ x: Value, _ op: IR.Op) throws -> Value {
+    guard case .layer(let l) = layer else { throw RuntimeError("\(layer.typeName) is not a layer", at: op.span) }
+    if let bn = l.layer as? BatchNorm2d { bn.training = training }
+    let useTape = op.record && tape.isRecording ? tape : Tape(recording: false)
+    return .tensor(try l.layer(try tensor(x, op), on: useTape))
+  }
+}
+
+extension SliceRange {
+  /// First index and count along an axis of `extent`.
+  func resolved(extent: Int, _ op: IR.Op) throws -> (Int, Int) {
+    var lo = start ?? 0, hi = end ?? extent
+    if lo < 0 { lo += extent }
+    if hi < 0 { hi += extent }
+    lo = Swift.min(Swift.max(lo, 0), extent)
+    hi = Swift.min(Swift.max(hi, lo), extent)
+    return (lo, hi - lo)
+  }
+}

@@ -1,0 +1,194 @@
+import Autodiff
+import IR
+import Tensor
+
+/// `@bypass(strategy, options) f(x, …)` and `surrogate(y)`.
+///
+/// The value is always `f(x)`. When a gradient block is recording and `x` is active, the
+/// strategy attaches its estimator (`Autodiff.Bypass`) as the value's tape node; a
+/// DiffBypass model is fitted to `f` around `x` first (thesis Alg. 3). Noisy calls of `f`
+/// run as one batch along axis 0 when `f` is a builtin that treats axis 0 as a batch.
+extension Interpreter {
+  /// Builtins that map each item of axis 0 independently, so K noisy batches can be
+  /// stacked into one call.
+  static let batchedAlongAxis0: Set<String> = [
+    "dp_contour", "round", "floor", "ceil", "sign", "argmax", "argmin", "smooth_circular",
+    "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "square", "int", "float",
+  ]
+
+  func bypass(_ op: IR.Op, _ frame: Frame, strategy: String, optionNames: [String], usesModel: Bool) throws -> Value {
+    let x = try tensor(frame[op.operands[0]], op, "bypassed input")
+    var net: ModelInstance?
+    if usesModel {
+      guard case .model(let m) = frame[op.operands[1]] else {
+        throw RuntimeError("@bypass: '\(strategy)' is not a model or a known strategy (es, ste, blackbox, perturbed)", at: op.span)
+      }
+      net = m
+    }
+    var options: [String: Value] = [:]
+    for (k, name) in optionNames.enumerated() { options[name] = frame[op.operands[(usesModel ? 2 : 1) + k]] }
+    let opts = try BypassOptions(options, strategy: usesModel ? "model" : strategy, interpreter: self, op)
+
+    let f = { (input: Tensor) throws -> Value in
+      try self.with(tape: Tape(recording: false), training: self.training) {
+        try self.run(op.regions[0], frame, args: [.tensor(input)]) ?? .void
+      }
+    }
+    let y = try f(x.value)
+    let (yFloat, isIndex) = try bypassOutput(y, op)
+    let active = op.record && tape.isRecording && x.isActive
+    let fb = try batchedCall(f, op, frame, isIndex: isIndex)
+
+    var shadow: Var?, surrogateOut: Var?
+    switch opts.strategy {
+    case "ste": if active { shadow = try Bypass.ste(tape, x: x, y: yFloat) }
+    case "es":
+      if active { shadow = try Bypass.es(tape, x: x, y: yFloat, sigma: opts.sigma, samples: opts.samples, rng: &rng, f: fb) }
+    case "perturbed":
+      if active { shadow = try Bypass.perturbed(tape, x: x, y: yFloat, sigma: opts.sigma, samples: opts.samples, rng: &rng, f: fb) }
+    case "blackbox": if active { shadow = try Bypass.blackbox(tape, x: x, y: yFloat, lambda: opts.lambda, f: fb) }
+    case "model":
+      guard let net else { throw RuntimeError("@bypass: no model", at: op.span) }
+      if active { try fitSurrogate(net, x: x.value, opts: opts, f: fb, isIndex: isIndex, op) }
+      (shadow, surrogateOut) = try surrogatePath(net, x: x, y: yFloat, isIndex: isIndex, active: active, op)
+    default:
+      throw RuntimeError("@bypass: unknown strategy '\(strategy)'", at: op.span,
+                         notes: ["strategies: a model value (DiffBypass), es, ste, blackbox, perturbed"])
+    }
+    let link = shadow == nil && surrogateOut == nil ? nil : BypassLink(shadow: shadow, surrogate: surrogateOut)
+    if case .intTensor(let t, _) = y { return .intTensor(t, link) }
+    return .tensor(shadow ?? Var(constant: yFloat), link)
+  }
+
+  /// The bypassed call's value as a Float tensor, and whether it was an index tensor.
+  func bypassOutput(_ y: Value, _ op: IR.Op) throws -> (Tensor, Bool) {
+    switch y {
+    case .intTensor(let t, _): return (t.map { Float($0) }, true)
+    case .tensor(let v, _): return (v.value, false)
+    case .float, .int: return (try tensor(y, op).value, false)
+    default: throw RuntimeError("@bypass: the bypassed call must return a tensor, got \(y.typeName)", at: op.span)
+    }
+  }
+
+  /// `f` over a stack `[K, x…] → [K, y…]` (Float): one call on `[K·B, …]` when `f` is a
+  /// single axis-0-batched builtin of `x`, else one call per sample.
+  func batchedCall(_ f: @escaping (Tensor) throws -> Value, _ op: IR.Op, _ frame: Frame,
+                   isIndex: Bool) throws -> Bypass.Batched {
+    let region = op.regions[0]
+    let calls = region.ops.filter { if case .const = $0.kind { return false }; if case .yield = $0.kind { return false }; return true }
+    let batchable = calls.count == 1 && {
+      if case .builtin(let name) = calls[0].kind { return Self.batchedAlongAxis0.contains(name) && calls[0].operands.first == region.params.first }
+      return false
+    }()
+    return { [unowned self] stack in
+      let k = stack.shape[0], itemShape = Array(stack.shape.dropFirst())
+      if batchable, let b = itemShape.first {
+        let merged = try stack.reshaped([k * b] + itemShape.dropFirst())
+        let out = try self.bypassOutput(try f(merged), op).0
+        return try out.reshaped([k, b] + Array(out.shape.dropFirst()))
+      }
+      var outs: [Tensor] = []
+      for i in 0..<k {
+        let xi = try stack.sliced([SliceRange(i, i + 1)]).reshaped(itemShape)
+        let yi = try self.bypassOutput(try f(xi), op).0
+        outs.append(try yi.reshaped([1] + yi.shape))
+      }
+      return try Tensor.concat(outs, axis: 0)
+    }
+  }
+
+  /// DiffBypass, thesis Alg. 3: fit `net` for `fit_steps` steps so that `net(x + σε)`
+  /// mimics `f(x + σε)` on `samples` noisy copies (cross-entropy against index outputs,
+  /// whose classes lie on the last axis of `net`'s output; MSE against real outputs).
+  func fitSurrogate(_ net: ModelInstance, x: Tensor, opts: BypassOptions, f: Bypass.Batched,
+                    isIndex: Bool, _ op: IR.Op) throws {
+    let s = opts.samples
+    let noisy = try rng.normal([s] + x.shape).zip(scalar: opts.sigma, .mul).zip(x, .add)
+    let targets = try f(noisy)
+    let flatShape = x.rank > 0 ? [s * x.shape[0]] + Array(x.shape.dropFirst()) : [s]
+    let inputs = try noisy.reshaped(flatShape)
+    let flatTargets = try targets.reshaped(x.rank > 0 ? [s * x.shape[0]] + Array(targets.shape.dropFirst(2)) : [s] + Array(targets.shape.dropFirst()))
+    let opt = net.bypassOptimizer ?? Adam(net.parameters, lr: opts.fitLR)
+    net.bypassOptimizer = opt
+    for _ in 0..<opts.fitSteps {
+      let t = Tape(recording: true, tracksParameters: true)
+      opt.zeroGrad()
+      try with(tape: t, training: true) {
+        let out = try tensor(try callValue(.model(net), [.tensor(t.watch(inputs))], op), op, "surrogate output")
+        let loss: Var
+        if isIndex {
+          let classes = flatTargets.map { Int32($0) }
+          loss = try t.apply(.crossEntropy(target: classes, classAxis: -1), [out])
+        } else {
+          loss = try t.apply(.mse, [out, Var(constant: flatTargets)])
+        }
+        try t.backward(from: loss)
+      }
+      try opt.step()
+    }
+    opt.zeroGrad()
+  }
+
+  /// The surrogate's output at `x` on the current tape (its parameters held constant), and
+  /// the hard value's shadow whose gradient flows through it: for index outputs through
+  /// the expected index `Σ softmax(net(x))·k`.
+  func surrogatePath(_ net: ModelInstance, x: Var, y: Tensor, isIndex: Bool, active: Bool,
+                     _ op: IR.Op) throws -> (Var?, Var?) {
+    let useTape = active ? tape : Tape(recording: false)
+    let saved = useTape.tracksParameters
+    useTape.tracksParameters = false
+    defer { useTape.tracksParameters = saved }
+    let out = try with(tape: useTape, training: training) {
+      try tensor(try callValue(.model(net), [.tensor(x)], op), op, "surrogate output")
+    }
+    guard active else { return (nil, out) }
+    var through = out
+    if isIndex {
+      guard let m = out.shape.last, Array(out.shape.dropLast()) == y.shape else {
+        throw RuntimeError("@bypass: the surrogate returned \(shapeString(out.shape)); for index outputs \(shapeString(y.shape)) it must return class scores \(shapeString(y.shape + [-1]))", at: op.span)
+      }
+      let probs = try useTape.apply(.softmax(axis: -1), [out])
+      let ks = Var(constant: Tensor(shape: [m]) { Float($0) })
+      through = try useTape.apply(.reduce(.sum, axis: -1, keepDims: false), [try useTape.mul(probs, ks)])
+    } else if out.shape != y.shape {
+      throw RuntimeError("@bypass: the surrogate returned \(shapeString(out.shape)), the bypassed call \(shapeString(y.shape))", at: op.span)
+    }
+    let shadow = useTape.custom("bypass.net", [through], output: y) { g in [g] }
+    return (shadow, out)
+  }
+
+  func surrogate(_ v: Value, _ op: IR.Op) throws -> Value {
+    switch v {
+    case .tensor(_, let link?), .intTensor(_, let link?):
+      if let s = link.surrogate { return .tensor(s) }
+    default: break
+    }
+    throw RuntimeError("surrogate() needs a value made by @bypass(model) f(x)", at: op.span)
+  }
+}
+
+/// The options of a `@bypass` call, with their defaults.
+struct BypassOptions {
+  var strategy: String
+  var sigma: Float = 1
+  var samples = 10
+  var fitSteps = 10
+  var fitLR: Float = 1e-3
+  var lambda: Float = 10
+
+  init(_ o: [String: Value], strategy: String, interpreter: Interpreter, _ op: IR.Op) throws {
+    self.strategy = strategy
+    let known: Set<String> = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt"]
+    for name in o.keys where !known.contains(name) {
+      throw RuntimeError("@bypass: unknown option '\(name)'", at: op.span, notes: ["options: " + known.sorted().joined(separator: ", ")])
+    }
+    if let v = o["sigma"] { sigma = Float(try interpreter.double(v, op, "sigma")) }
+    if let v = o["samples"] { samples = try interpreter.int(v, op, "samples") }
+    if let v = o["fit_steps"] { fitSteps = try interpreter.int(v, op, "fit_steps") }
+    if let v = o["fit_lr"] { fitLR = Float(try interpreter.double(v, op, "fit_lr")) }
+    if let v = o["lambda"] { lambda = Float(try interpreter.double(v, op, "lambda")) }
+    guard sigma > 0, samples >= 1, fitSteps >= 0, fitLR > 0, lambda > 0 else {
+      throw RuntimeError("@bypass: sigma, samples, fit_lr and lambda must be positive", at: op.span)
+    }
+  }
+}

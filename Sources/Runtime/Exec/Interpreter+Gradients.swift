@@ -1,0 +1,84 @@
+import Autodiff
+import IR
+import Tensor
+
+/// `grad`, `value_and_grad`, `opt.minimize` and `eval` blocks.
+extension Interpreter {
+  /// Runs `body` with `tape` and `training` set, restoring both afterwards.
+  func with<T>(tape t: Tape, training on: Bool, _ body: () throws -> T) rethrows -> T {
+    let (savedTape, savedTraining) = (tape, training)
+    tape = t
+    training = on
+    defer { tape = savedTape; training = savedTraining }
+    return try body()
+  }
+
+  /// `grad(x, …) { loss }`: the gradient of the block's scalar value with respect to each
+  /// input (a tuple for several); `value_and_grad` returns `(loss, gradient)`.
+  func gradient(_ op: IR.Op, _ frame: Frame, valueToo: Bool) throws -> Value {
+    let t = Tape(recording: true, tracksParameters: false)
+    var watched: [Var] = []
+    var saved: [(ValueID, Value)] = []
+    for id in op.operands {
+      let v = try tensor(frame[id], op, "input of grad")
+      let w = t.watch(v.value)
+      watched.append(w)
+      saved.append((id, frame[id]))
+      frame[id] = .tensor(w)
+    }
+    defer { for (id, v) in saved { frame[id] = v } }
+    let result = try with(tape: t, training: training) { try run(op.regions[0], frame) ?? .void }
+    let loss = try scalarLoss(result, op)
+    guard loss.isActive else {
+      throw RuntimeError("the block's value does not depend on the inputs of grad", at: op.span)
+    }
+    let grads = try t.gradients(of: loss, wrt: watched).map { Value.tensor($0) }
+    let g = grads.count == 1 ? grads[0] : .tuple(grads)
+    return valueToo ? .tuple([.float(Double(loss.value[flat: 0])), g]) : g
+  }
+
+  /// `opt.minimize { loss }`: records the block, back-propagates, updates the optimizer's
+  /// parameters; its value is the loss as a Float. A non-finite loss or gradient stops
+  /// the run at the block with the step it happened at.
+  func minimize(_ op: IR.Op, _ frame: Frame) throws -> Value {
+    guard case .optimizer(let o) = frame[op.operands[0]] else {
+      throw RuntimeError("minimize needs an optimizer, got \(frame[op.operands[0]].typeName)", at: op.span)
+    }
+    let t = Tape(recording: true, tracksParameters: true)
+    o.optimizer.zeroGrad()
+    let result = try with(tape: t, training: true) { try run(op.regions[0], frame) ?? .void }
+    let loss = try scalarLoss(result, op)
+    let value = Double(loss.value[flat: 0])
+    o.steps += 1
+    guard value.isFinite else {
+      throw RuntimeError("the loss is \(value) at step \(o.steps)", at: op.span,
+                         notes: ["a NaN or infinite loss stops the run; lower the learning rate or check the inputs"])
+    }
+    guard loss.isActive else {
+      throw RuntimeError("the loss does not depend on the optimizer's parameters", at: op.span)
+    }
+    try t.backward(from: loss)
+    for p in o.optimizer.parameters {
+      if let g = p.grad, !(g.withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) }) {
+        throw RuntimeError("the gradient of parameter '\(p.name)' is not finite at step \(o.steps)", at: op.span)
+      }
+    }
+    try o.optimizer.step()
+    o.optimizer.zeroGrad()
+    return .float(value)
+  }
+
+  /// `eval { … }`: no recording, batch norm on running statistics.
+  func evaluation(_ op: IR.Op, _ frame: Frame) throws -> Value {
+    try with(tape: Tape(recording: false), training: false) { try run(op.regions[0], frame) ?? .void }
+  }
+
+  /// The loss of a gradient block: a one-element tensor.
+  func scalarLoss(_ v: Value, _ op: IR.Op) throws -> Var {
+    let t = try tensor(v, op, "loss")
+    guard t.value.count == 1 else {
+      throw RuntimeError("the block must end in a scalar loss, got shape \(shapeString(t.shape))", at: op.span)
+    }
+    return t.shape.isEmpty ? t : try prim(.reshape([]), [t], op)
+  }
+}

@@ -1,0 +1,265 @@
+import Autodiff
+import Foundation
+import IR
+import Language
+import Tensor
+
+/// Runs a lowered program op by op on real tensors (define-by-run).
+///
+/// One interpreter owns one run: its globals, random generator, configuration and the
+/// tape of the gradient block being executed. Nothing is global, so runs (and the REPL's
+/// sessions) never share mutable state.
+public final class Interpreter {
+  public let module: IRModule
+  var functions: [String: Function] = [:]
+  var models: [String: ModelInfoIR] = [:]
+  var globals: [String: Value] = [:]
+  /// `--set name=value` overrides of `config` fields, as text.
+  public var configOverrides: [String: String]
+  /// The program's random stream (model initialisation, bypass noise, `randn` without seed).
+  public var rng: RNG
+  /// Where `print` writes (stdout by default).
+  public var output: (String) -> Void
+  /// Where progress and logs go (stderr by default).
+  public var log: (String) -> Void
+  /// The folder relative paths of `save`/`load` resolve against.
+  public var workingDirectory: URL
+  /// The run's output folder (metrics, plots, checkpoints); created on first use.
+  public var outputDirectory: URL?
+
+  /// The tape of the innermost gradient block; a non-recording tape elsewhere.
+  var tape = Tape(recording: false)
+  /// Batch norm uses batch statistics (and updates running ones) while true.
+  var training = false
+  /// Calls in progress: (function, call site).
+  var callStack: [(String, Span)] = []
+  /// Set to stop a run from another thread (Ctrl-C in the REPL).
+  public var cancelled = false
+
+  public init(module: IRModule, seed: UInt64 = 0, configOverrides: [String: String] = [:]) {
+    self.module = module
+    self.configOverrides = configOverrides
+    self.rng = RNG(seed: seed)
+    self.output = { s in FileHandle.standardOutput.write(Data(s.utf8)) }
+    self.log = { s in FileHandle.standardError.write(Data(s.utf8)) }
+    self.workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    for f in module.functions { functions[f.name] = f }
+    for m in module.models { models[m.name] = m }
+  }
+
+  /// Runs `main`.
+  public func run() throws {
+    guard let main = functions["main"] else { throw RuntimeError("the program has no main function", at: .none) }
+    _ = try call(main, args: [], site: main.span)
+  }
+
+  /// Calls a function with arguments, adding it to the trace of any error it raises.
+  func call(_ f: Function, args: [Value], site: Span) throws -> Value {
+    guard args.count == f.body.params.count else {
+      throw RuntimeError("\(f.name) takes \(f.body.params.count) arguments, got \(args.count)", at: site)
+    }
+    if callStack.count > 2000 { throw RuntimeError("call stack too deep (infinite recursion?)", at: site) }
+    let frame = Frame(count: f.valueCount)
+    for (p, a) in zip(f.body.params, args) { frame[p] = a }
+    callStack.append((f.name, site))
+    defer { callStack.removeLast() }
+    do {
+      _ = try run(f.body, frame)
+      return .void
+    } catch Unwind.returned(let v) {
+      return v
+    } catch var e as RuntimeError {
+      if f.name != "main" { e.trace.append((f.name, site)) }
+      throw e
+    }
+  }
+
+  /// Runs a region's ops in order; returns the value it yields (if any).
+  func run(_ region: Region, _ frame: Frame) throws -> Value? {
+    for op in region.ops {
+      if case .yield = op.kind { return op.operands.first.map { frame[$0] } ?? Value.void }
+      let v = try exec(op, frame)
+      if let r = op.result { frame[r] = v }
+    }
+    return nil
+  }
+
+  /// Runs a region with its parameters bound to `args`.
+  func run(_ region: Region, _ frame: Frame, args: [Value]) throws -> Value? {
+    for (p, a) in zip(region.params, args) { frame[p] = a }
+    return try run(region, frame)
+  }
+
+  /// Executes one op, turning kernel errors into errors at the op's span.
+  func exec(_ op: IR.Op, _ frame: Frame) throws -> Value {
+    if cancelled { throw RuntimeError("interrupted", at: op.span) }
+    do {
+      return try dispatch(op, frame)
+    } catch let e as TensorError {
+      throw RuntimeError("\(e.op): \(e.message)", at: op.span)
+    } catch let e as IOError {
+      throw RuntimeError(e.description, at: op.span, exitCode: 74)
+    }
+  }
+
+  func dispatch(_ op: IR.Op, _ frame: Frame) throws -> Value {
+    let x = { (i: Int) -> Value in frame[op.operands[i]] }
+    switch op.kind {
+    case .const(let c): return Self.value(of: c, type: op.type)
+    case .binary(let b): return try binary(b, x(0), x(1), op)
+    case .unary(let u): return try unary(u, x(0), op)
+    case .builtin(let name): return try callBuiltin(name, op.operands.map { frame[$0] }, op)
+    case .call(let name):
+      guard let f = functions[name] else { throw RuntimeError("unknown function \(name)", at: op.span) }
+      return try call(f, args: op.operands.map { frame[$0] }, site: op.span)
+    case .construct(let name): return try construct(name, args: op.operands.map { frame[$0] }, site: op.span)
+    case .method(let model, let name):
+      guard let info = models[model], let fname = info.methods[name], let f = functions[fname] else {
+        throw RuntimeError("model \(model) has no method \(name)", at: op.span)
+      }
+      return try call(f, args: op.operands.map { frame[$0] }, site: op.span)
+    case .apply: return try applyLayer(x(0), x(1), op)
+    case .callDynamic: return try callValue(x(0), Array(op.operands.dropFirst()).map { frame[$0] }, op)
+    case .list: return .list(op.operands.map { frame[$0] })
+    case .tuple: return .tuple(op.operands.map { frame[$0] })
+    case .index(let items): return try index(x(0), items, Array(op.operands.dropFirst()).map { frame[$0] }, op)
+    case .setIndex(let items):
+      let rest = Array(op.operands.dropFirst()).map { frame[$0] }
+      return try setIndex(x(0), items, Array(rest.dropLast()), rest.last ?? .none, op)
+    case .member(let name): return try member(x(0), name, op)
+    case .range: return .range(try int(x(0), op), try int(x(1), op))
+    case .format(let pieces):
+      var s = "", k = 0
+      for piece in pieces {
+        if let text = piece { s += text } else { s += Printer.text(x(k)); k += 1 }
+      }
+      return .string(s)
+    case .ifElse:
+      let taken = try bool(x(0), op) ? 0 : 1
+      guard taken < op.regions.count else { return .void }
+      return try run(op.regions[taken], frame) ?? .void
+    case .forEach: return try forEach(x(0), op, frame)
+    case .whileLoop:
+      while try bool(try run(op.regions[0], frame) ?? .bool(false), op) {
+        do { _ = try run(op.regions[1], frame) } catch Unwind.breakLoop { break } catch Unwind.continueLoop { continue }
+      }
+      return .void
+    case .breakLoop: throw Unwind.breakLoop
+    case .continueLoop: throw Unwind.continueLoop
+    case .returnValue: throw Unwind.returned(op.operands.first.map { frame[$0] } ?? .void)
+    case .yield: return op.operands.first.map { frame[$0] } ?? .void
+    case .varNew: return .cell(Cell(x(0)))
+    case .varGet:
+      guard case .cell(let c) = x(0) else { throw RuntimeError("not a variable", at: op.span) }
+      return c.value
+    case .varSet:
+      guard case .cell(let c) = x(0) else { throw RuntimeError("not a variable", at: op.span) }
+      c.value = x(1)
+      return .void
+    case .globalGet(let name):
+      guard let v = globals[name] else { throw RuntimeError("'\(name)' is used before it is defined", at: op.span) }
+      return v
+    case .globalSet(let name):
+      globals[name] = x(0)
+      return .void
+    case .config(let name, let def): return try configValue(name, def, op)
+    case .fieldGet(let name):
+      guard case .model(let m) = x(0), let v = m.field(name) else {
+        throw RuntimeError("\(x(0).typeName) has no field '\(name)'", at: op.span)
+      }
+      return v
+    case .fieldSet(let name):
+      guard case .model(let m) = x(0) else { throw RuntimeError("cannot set a field of \(x(0).typeName)", at: op.span) }
+      m.setField(name, x(1))
+      return .void
+    case .grad(let valueToo): return try gradient(op, frame, valueToo: valueToo)
+    case .minimize: return try minimize(op, frame)
+    case .eval: return try evaluation(op, frame)
+    case .stopGradient: return Self.detached(x(0))
+    case .surrogate: return try surrogate(x(0), op)
+    case .bypass(let strategy, let options, let usesModel):
+      return try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel)
+    }
+  }
+
+  /// The run-time value of a constant.
+  static func value(of c: ConstValue, type: ValueType) -> Value {
+    switch c {
+    case .int(let v): return .int(v)
+    case .float(let v): return .float(v)
+    case .bool(let v): return .bool(v)
+    case .string(let s):
+      switch type {  // functions, models and modules used as values are named constants
+      case .function: return .function(s)
+      case .builtin: return .builtin(s)
+      case .modelType: return .modelType(s)
+      case .module: return .module(s)
+      default: return .string(s)
+      }
+    case .list(let xs): return .list(xs.map { value(of: $0, type: .any) })
+    case .none: return .none
+    }
+  }
+
+  /// `value` with every tape link removed (`stop_gradient`).
+  static func detached(_ value: Value) -> Value {
+    switch value {
+    case .tensor(let v, _): return .tensor(Var(constant: v.value), nil)
+    case .intTensor(let t, _): return .intTensor(t, nil)
+    case .list(let xs): return .list(xs.map(detached))
+    case .tuple(let xs): return .tuple(xs.map(detached))
+    default: return value
+    }
+  }
+
+  func construct(_ name: String, args: [Value], site: Span) throws -> Value {
+    guard let info = models[name], let initFn = functions[info.initFunction] else {
+      throw RuntimeError("unknown model \(name)", at: site)
+    }
+    let m = ModelInstance(typeName: name)
+    _ = try call(initFn, args: [.model(m)] + args, site: site)
+    return .model(m)
+  }
+
+  /// Calls a value: a function, builtin, model (its `forward`), layer, or model type.
+  func callValue(_ callee: Value, _ args: [Value], _ op: IR.Op) throws -> Value {
+    switch callee {
+    case .function(let name):
+      guard let f = functions[name] else { throw RuntimeError("unknown function \(name)", at: op.span) }
+      return try call(f, args: args, site: op.span)
+    case .builtin(let name): return try callBuiltin(name, args, op)
+    case .modelType(let name): return try construct(name, args: args, site: op.span)
+    case .model(let m):
+      guard let fname = models[m.typeName]?.methods["forward"], let f = functions[fname] else {
+        throw RuntimeError("model \(m.typeName) has no forward method", at: op.span)
+      }
+      return try call(f, args: [callee] + args, site: op.span)
+    case .layer:
+      guard args.count == 1 else { throw RuntimeError("a layer takes one argument", at: op.span) }
+      return try applyLayer(callee, args[0], op)
+    default: throw RuntimeError("\(callee.typeName) is not callable", at: op.span)
+    }
+  }
+
+  func configValue(_ name: String, _ def: ConstValue, _ op: IR.Op) throws -> Value {
+    guard let text = configOverrides[name] else { return Self.value(of: def, type: op.type) }
+    switch def {
+    case .int: if let v = Int(text) { return .int(v) }
+    case .float: if let v = Double(text) { return .float(v) }
+    case .bool: if let v = Bool(text) { return .bool(v) }
+    case .string: return .string(text)
+    default: break
+    }
+    throw RuntimeError("--set \(name)=\(text): expected \(op.type)", at: op.span, exitCode: 64)
+  }
+}
+
+/// One call's value slots, indexed by value id.
+final class Frame {
+  var slots: [Value?]
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  subscript(_ id: ValueID) -> Value {
+    get { slots[id] ?? .none }
+    set { slots[id] = newValue }
+  }
+}

@@ -1,0 +1,47 @@
+import IR
+import Language
+import Tensor
+
+/// An error while running a program: the message, where it happened, and the calls that
+/// led there (innermost first).
+public struct RuntimeError: Error {
+  public var message: String
+  public var span: Span
+  /// `(function name, call site)` from the innermost call outwards.
+  public var trace: [(String, Span)] = []
+  /// Extra lines (`note: …`).
+  public var notes: [String] = []
+  /// Exit status the CLI should use (70 run-time error, 74 I/O).
+  public var exitCode: Int32 = 70
+
+  public init(_ message: String, at span: Span, notes: [String] = [], exitCode: Int32 = 70) {
+    self.message = message
+    self.span = span
+    self.notes = notes
+    self.exitCode = exitCode
+  }
+
+  /// `file:line:col: error: message`, the source line with a caret, then the call trace.
+  public func render(files: [SourceFile]) -> String {
+    var engine = DiagnosticEngine()
+    engine.error(message, at: span, notes: notes.map { Note($0) })
+    var text = engine.render(files: files)
+    if !text.hasSuffix("\n") { text += "\n" }
+    for (name, site) in trace {
+      text += "  at \(name) (\(Self.location(site, files)))\n"
+    }
+    return text
+  }
+
+  static func location(_ span: Span, _ files: [SourceFile]) -> String {
+    guard span.file >= 0, span.file < files.count else { return "<unknown>" }
+    let (l, c) = files[span.file].location(of: span.start)
+    return "\(files[span.file].path):\(l):\(c)"
+  }
+}
+
+/// Unwinds control flow out of nested regions.
+enum Unwind: Error {
+  case breakLoop, continueLoop
+  case returned(Value)
+}

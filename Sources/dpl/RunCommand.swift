@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import IR
+import Language
+import Runtime
+
+/// `dpl run FILE [--set name=value …] [--seed N] [--out DIR]`: compiles and runs a program.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a program. `dpl run FILE --help` lists the program's config.",
+    // `--help` is ours: with a FILE it also lists that program's `config` fields.
+    helpNames: [])
+
+  @Argument(help: "The .dpl file to run.")
+  var file: String?
+
+  @Option(name: .customLong("set"), parsing: .upToNextOption,
+          help: ArgumentHelp("Override config fields.", valueName: "name=value"))
+  var settings: [String] = []
+
+  @Option(help: "Seed of the program's random generator.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Folder for the run's outputs (default runs/<program>-<time>/).")
+  var out: String?
+
+  @Flag(name: [.customShort("h"), .customLong("help")], help: "Show help (and the program's config) and exit.")
+  var help = false
+
+  func run() throws {
+    guard let file, !help else {
+      print(RunCommand.helpMessage())
+      if let file { try printConfig(file) }
+      return
+    }
+    let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options())
+    guard let module else { try FrontEnd.finish(compilation); throw ExitCode(65) }
+
+    var overrides: [String: String] = [:]
+    let known = Set(module.configs.map(\.name))
+    for s in settings {
+      let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
+      guard parts.count == 2, !parts[0].isEmpty else {
+        FileHandle.standardError.write(Data("error: --set expects name=value, got '\(s)'\n".utf8))
+        throw ExitCode(64)
+      }
+      guard known.contains(parts[0]) else {
+        let list = module.configs.map(\.name).joined(separator: ", ")
+        FileHandle.standardError.write(Data("error: \(file) has no config field '\(parts[0])'\(list.isEmpty ? "" : "; fields: \(list)")\n".utf8))
+        throw ExitCode(64)
+      }
+      overrides[parts[0]] = parts[1]
+    }
+    let interpreter = Interpreter(module: module, seed: seed, configOverrides: overrides)
+    interpreter.outputDirectory = out.map { URL(fileURLWithPath: $0) } ?? RunCommand.defaultOutput(for: file)
+    do {
+      try interpreter.run()
+    } catch let e as RuntimeError {
+      FileHandle.standardError.write(Data(e.render(files: module.files).utf8))
+      throw ExitCode(e.exitCode)
+    }
+  }
+
+  /// `runs/<program>-<yyyymmdd-hhmmss>/`, created when the program first writes to it.
+  static func defaultOutput(for file: String) -> URL {
+    let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+    let f = DateFormatter()
+    f.dateFormat = "yyyyMMdd-HHmmss"
+    return URL(fileURLWithPath: "runs").appendingPathComponent("\(stem)-\(f.string(from: Date()))")
+  }
+
+  /// Lists a program's `config` fields with their types and defaults.
+  func printConfig(_ file: String) throws {
+    let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options())
+    guard let module else { try FrontEnd.finish(compilation); throw ExitCode(65) }
+    if module.configs.isEmpty { print("\n\(file) has no config fields."); return }
+    print("\nCONFIG of \(file) (set with --set name=value):")
+    for c in module.configs {
+      print("  \(c.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(describing: c.type).padding(toLength: 8, withPad: " ", startingAt: 0)) default \(c.defaultValue)")
+    }
+  }
+}
