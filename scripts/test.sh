@@ -7,10 +7,7 @@ scripts/setup.sh
 swift build --build-tests
 swift test --skip-build --parallel --num-workers 2
 if [ -f ../shared/conformance/run.py ]; then
-  python3 ../shared/conformance/run.py .build/release/dpl ../shared/conformance || {
-    echo "conformance: some programs fail (see above)" >&2
-    [ "${DPL_CONFORMANCE_STRICT:-0}" = 1 ] && exit 1
-  }
+  python3 ../shared/conformance/run.py .build/release/dpl ../shared/conformance
 else
   echo "conformance: ../shared/conformance not found, skipped" >&2
 fi
