@@ -18,27 +18,40 @@ public struct Lowering {
   /// Expressions replaced by a region parameter (the bypassed input inside a `bypass` region).
   var overrides: [NodeID: ValueID] = [:]
   var depth = 0
+  /// `main` returns the value of its last statement when that is an expression (the REPL).
+  var returnsLastValue = false
 
   init(program: CheckedProgram) {
     self.program = program
   }
 
   /// Lowers a checked program.
-  public static func lower(_ program: CheckedProgram) -> IRModule {
+  /// - Parameter returningLastValue: `main` returns the value of the program's last
+  ///   statement when it is an expression with a value (the REPL shows it).
+  public static func lower(_ program: CheckedProgram, returningLastValue: Bool = false) -> IRModule {
     var l = Lowering(program: program)
+    l.returnsLastValue = returningLastValue
     l.run()
     return l.module
   }
 
-  mutating func run() {
-    module.files = program.files
+  /// The IR global name of each captured top-level binding (symbol id → name): its own
+  /// name, or `name.ID` when an earlier global already has that name.
+  public static func globalNames(_ program: CheckedProgram) -> [Int: String] {
+    var names: [Int: String] = [:]
     var used: Set<String> = []
     for id in program.globals.sorted() {
       var name = program.symbols[id].name
       if used.contains(name) { name += ".\(id)" }
       used.insert(name)
-      globalNames[id] = name
+      names[id] = name
     }
+    return names
+  }
+
+  mutating func run() {
+    module.files = program.files
+    globalNames = Self.globalNames(program)
     module.globals = globalNames.keys.sorted().compactMap { globalNames[$0] }
     for id in program.configFields {
       let s = program.symbols[id]
@@ -47,10 +60,19 @@ public struct Lowering {
     guard let main = program.modules.last else { return }
     startFunction()
     inMain = true
-    for s in main.stmts { stmt(s) }
-    emitVoid(.returnValue, [], main.stmts.last?.span ?? .none)
+    var result: ValueType = .void
+    for (i, s) in main.stmts.enumerated() {
+      if returnsLastValue, i == main.stmts.count - 1, case .expr(let e) = s.kind,
+         let t = program.types[e.id], t != .void, t != .error {
+        emitVoid(.returnValue, [expr(e)], s.span)
+        result = t
+      } else {
+        stmt(s)
+      }
+    }
+    if result == .void { emitVoid(.returnValue, [], main.stmts.last?.span ?? .none) }
     inMain = false
-    module.functions.append(finishFunction(name: "main", params: [], types: [], result: .void, span: .none))
+    module.functions.append(finishFunction(name: "main", params: [], types: [], result: result, span: .none))
     for m in program.modules {
       for s in m.stmts {
         switch s.kind {

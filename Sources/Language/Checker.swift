@@ -19,6 +19,11 @@ final class Checker {
   var capturedGlobals: Set<Int> = []
   var bypassStrategies: [NodeID: String] = [:]
 
+  // The REPL (see `EnvironmentBinding`, `CompileOptions.exportTopLevel`).
+  var environment: [EnvironmentBinding] = []
+  var exportTopLevel = false
+  var environmentSymbols: Set<Int> = []
+
   // State.
   var scopes: [[String: Int]] = []
   /// Exported names of each checked module.
@@ -56,7 +61,7 @@ final class Checker {
     symbols.append(Symbol(id: id, name: name, kind: kind, mutable: mutable, type: type, span: span,
                           constant: constant, topLevel: top, introducerSpan: introducer))
     if name != "_" {
-      if let prev = scopes[scopes.count - 1][name] {
+      if let prev = scopes[scopes.count - 1][name], !environmentSymbols.contains(prev) {
         let file = symbols[prev].span.file >= 0 ? files[symbols[prev].span.file] : nil
         let line = file?.location(of: symbols[prev].span.start).line ?? 0
         diags.error("'\(name)' is already defined in this scope", at: span,
@@ -65,7 +70,20 @@ final class Checker {
       scopes[scopes.count - 1][name] = id
     }
     bindings[span] = id
+    if exportTopLevel, top, module == "main", kind == .local || kind == .config { capturedGlobals.insert(id) }
     return id
+  }
+
+  /// Declares the environment's names in the main program's top-level scope, as globals.
+  func declareEnvironment() {
+    for b in environment {
+      let id = symbols.count
+      symbols.append(Symbol(id: id, name: b.name, kind: .local, mutable: b.mutable, type: b.type, span: .none,
+                            constant: nil, topLevel: true, introducerSpan: nil))
+      scopes[0][b.name] = id
+      capturedGlobals.insert(id)
+      environmentSymbols.insert(id)
+    }
   }
 
   func lookup(_ name: String) -> Int? {
@@ -90,6 +108,7 @@ final class Checker {
     module = isMain ? "main" : m.name
     scopes = [[:]]
     functionStack = []
+    if isMain { declareEnvironment() }
     // Imports and hoisted declarations.
     for s in m.stmts {
       switch s.kind {

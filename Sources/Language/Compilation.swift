@@ -6,6 +6,11 @@ public struct CompileOptions: Sendable {
   public var searchPaths: [String]
   /// Reads a file; the default reads from disk as UTF-8.
   public var readFile: @Sendable (String) -> String?
+  /// Names defined before this compilation (the REPL's earlier bindings); see `EnvironmentBinding`.
+  public var environment: [EnvironmentBinding] = []
+  /// Makes every top-level `let`, `var` and `config` binding of the main program an IR
+  /// global, so its value outlives the run (the REPL keeps it for the next input).
+  public var exportTopLevel = false
 
   public init(searchPaths: [String] = [], readFile: (@Sendable (String) -> String?)? = nil) {
     self.searchPaths = searchPaths
@@ -96,6 +101,23 @@ public final class Compilation {
     parseModule(source: source, path: path, name: "main", isMain: true)
   }
 
+  /// Parses several source texts, in order, as one main program — the REPL's earlier
+  /// definitions followed by the new input. Each text keeps its own file (and spans).
+  @discardableResult
+  public func parse(chunks: [(path: String, text: String)]) -> SourceModule? {
+    var stmts: [Stmt] = []
+    var fileID = -1
+    for (path, text) in chunks {
+      guard let m = parseModule(source: text, path: path, name: "main", isMain: true) else { continue }
+      modules.removeLast()
+      stmts += m.stmts
+      fileID = m.fileID
+    }
+    let main = SourceModule(name: "main", fileID: fileID, stmts: stmts)
+    modules.append(main)
+    return main
+  }
+
   func parseModule(source: String, path: String, name: String, isMain: Bool) -> SourceModule? {
     let fileID = addFile(path: path, text: source)
     let parser = Parser(file: files[fileID], fileID: fileID, firstID: nextID, diagnostics: diagnostics)
@@ -145,6 +167,8 @@ public final class Compilation {
   public func check() -> CheckedProgram? {
     if hasSyntaxErrors { return nil }
     let checker = Checker(files: files, diagnostics: diagnostics)
+    checker.environment = options.environment
+    checker.exportTopLevel = options.exportTopLevel
     for (i, m) in modules.enumerated() {
       checker.checkModule(m, isMain: i == modules.count - 1)
     }

@@ -1,0 +1,249 @@
+import Autodiff
+import Foundation
+import IR
+import Language
+import Tensor
+
+/// An interactive session: inputs are compiled and run one at a time, and every input
+/// sees what the earlier ones defined.
+///
+/// Two kinds of state carry over (see `docs/repl.md`):
+/// - **definitions** (`fn`, `model`, `import`) are kept as source text and compiled again
+///   in front of every new input, so calls, methods and module members resolve as in a file;
+/// - **bindings** (`let`, `var`, `config` fields) are kept as values with their static
+///   types. The checker receives them as an environment (`CompileOptions.environment`) and
+///   lowering turns their uses into IR globals, whose values the new interpreter is given.
+///
+/// Nothing is global: two sessions never share state.
+public final class Session {
+  /// A top-level binding that outlives its input.
+  public struct Binding {
+    public var type: ValueType
+    public var mutable: Bool
+    public var value: Value
+  }
+
+  /// A definition kept as source: `fn f`, `model M` or `import m`.
+  struct Definition {
+    var kind: String
+    var name: String
+    var path: String
+    var text: String
+  }
+
+  /// What running one input gave.
+  public enum Outcome {
+    /// The value of the input's last expression, with its static type.
+    case value(Value, ValueType)
+    /// The input defined or changed these names (and had no value to show).
+    case defined([String])
+    case nothing
+    /// A rendered diagnostic (compile or run time).
+    case failure(String)
+  }
+
+  var options: CompileOptions
+  var definitions: [Definition] = []
+  /// Bindings by name, and the order they were made in.
+  public private(set) var bindings: [String: Binding] = [:]
+  var bindingOrder: [String] = []
+  /// The random stream, carried from one input to the next.
+  var rng: RNG
+  /// Where `print` writes.
+  public var output: (String) -> Void = { s in FileHandle.standardOutput.write(Data(s.utf8)) }
+  /// Where progress and logs go.
+  public var log: (String) -> Void = { s in FileHandle.standardError.write(Data(s.utf8)) }
+  /// The interpreter of the input being run (for `cancel()`).
+  var current: Interpreter?
+  private let lock = NSLock()
+  /// Inputs run so far; names the input files (`<repl>` keeps diagnostics short).
+  var inputCount = 0
+  /// The tape of the last `:grad`, `:check` or `:compare`.
+  public internal(set) var lastTape: TapeReport?
+
+  public init(options: CompileOptions = CompileOptions(), seed: UInt64 = 0) {
+    self.options = options
+    self.rng = RNG(seed: seed)
+  }
+
+  /// Forgets every definition and binding.
+  public func reset(seed: UInt64 = 0) {
+    definitions = []
+    bindings = [:]
+    bindingOrder = []
+    rng = RNG(seed: seed)
+    lastTape = nil
+  }
+
+  /// Set by `cancel()` until `clearCancel()`: every interpreter started meanwhile stops too.
+  var cancelRequested = false
+
+  /// Stops the input being run (from another thread: Ctrl-C).
+  public func cancel() {
+    lock.lock()
+    cancelRequested = true
+    current?.cancelled = true
+    lock.unlock()
+  }
+
+  /// Forgets an earlier `cancel()` (before the next input).
+  public func clearCancel() {
+    lock.lock()
+    cancelRequested = false
+    lock.unlock()
+  }
+
+  func setCurrent(_ i: Interpreter?) {
+    lock.lock()
+    current = i
+    if let i { i.cancelled = cancelRequested }
+    lock.unlock()
+  }
+
+  /// Names in scope: bindings, definitions (and `module.member` for imports), for completion.
+  public var namesInScope: [String] {
+    var names = bindingOrder
+    for d in definitions { names.append(d.name) }
+    return names
+  }
+
+  /// Names a binding or definition, in the order they were made.
+  public var summary: [(String, String)] {
+    var rows = definitions.map { ($0.name, $0.kind) }
+    for n in bindingOrder { if let b = bindings[n] { rows.append((n, b.type.description)) } }
+    return rows
+  }
+
+  // MARK: Compiling
+
+  /// A compiled input: the module, the checked program, the compilation (for diagnostics)
+  /// and the id of the input's own file.
+  struct Compiled {
+    var module: IRModule
+    var program: CheckedProgram
+    var compilation: Compilation
+    var inputFile: Int
+  }
+
+  /// Compiles `text` after the session's definitions (and `extra` definitions), with the
+  /// session's bindings (and `extraBindings`) as the environment.
+  func compile(_ text: String, path: String = "<repl>", extra: [(path: String, text: String)] = [],
+               extraBindings: [EnvironmentBinding] = [], returningLastValue: Bool = true) -> Result<Compiled, SessionError> {
+    var opts = options
+    opts.environment = bindingOrder.compactMap { n in bindings[n].map { EnvironmentBinding(name: n, type: $0.type, mutable: $0.mutable) } } + extraBindings
+    opts.exportTopLevel = true
+    let c = Compilation(options: opts)
+    c.parse(chunks: definitions.map { ($0.path, $0.text) } + extra + [(path, text)])
+    let inputFile = c.files.lastIndex { $0.path == path } ?? c.files.count - 1
+    guard let program = c.check() else { return .failure(SessionError(c.renderDiagnostics())) }
+    do {
+      let m = try Pipeline.run(Lowering.lower(program, returningLastValue: returningLastValue))
+      return .success(Compiled(module: m, program: program, compilation: c, inputFile: inputFile))
+    } catch {
+      c.reportInternal("\(error)")
+      return .failure(SessionError(c.renderDiagnostics()))
+    }
+  }
+
+  /// A fresh interpreter for a compiled input, holding the session's bindings as globals.
+  func interpreter(for compiled: Compiled, extraGlobals: [String: Value] = [:]) -> Interpreter {
+    let i = Interpreter(module: compiled.module)
+    i.rng = rng
+    i.output = output
+    i.log = log
+    var values: [String: Value] = extraGlobals
+    for (n, b) in bindings { values[n] = b.value }
+    i.installGlobals(values)
+    return i
+  }
+
+  // MARK: Running an input
+
+  /// Compiles and runs one input (statements, definitions, or an expression).
+  public func run(_ text: String, path: String = "<repl>") -> Outcome {
+    inputCount += 1
+    let compiled: Compiled
+    switch compile(text, path: path) {
+    case .failure(let e): return .failure(e.text)
+    case .success(let c): compiled = c
+    }
+    let newDefinitions = definitionsOf(compiled)
+    let i = interpreter(for: compiled)
+    setCurrent(i)
+    defer { setCurrent(nil) }
+    var result: Value = .void
+    var failure: String?
+    do {
+      result = try i.runMain()
+    } catch let e as RuntimeError {
+      failure = e.render(files: compiled.module.files)
+    } catch {
+      failure = "error: \(error)\n"
+    }
+    rng = i.rng
+    // Definitions are declarative: they stay even when running the input failed.
+    for d in newDefinitions { define(d) }
+    let changed = collectBindings(compiled, i)
+    if let failure { return .failure(failure) }
+    if let main = compiled.module.function(named: "main"), main.resultType != .void {
+      return .value(result, main.resultType)
+    }
+    let names = newDefinitions.map(\.name) + changed
+    return names.isEmpty ? .nothing : .defined(names)
+  }
+
+  /// The `fn`, `model` and `import` statements of the input, as source text.
+  func definitionsOf(_ c: Compiled) -> [Definition] {
+    guard let main = c.program.modules.last else { return [] }
+    let file = c.compilation.files[c.inputFile]
+    var out: [Definition] = []
+    for s in main.stmts where s.span.file == c.inputFile {
+      let text = file.text(of: s.span)
+      switch s.kind {
+      case .function(let f): out.append(Definition(kind: "fn", name: f.name, path: file.path, text: text))
+      case .model(let m): out.append(Definition(kind: "model", name: m.name, path: file.path, text: text))
+      case .importModule(let name, _): out.append(Definition(kind: "module", name: name, path: file.path, text: text))
+      default: break
+      }
+    }
+    return out
+  }
+
+  /// Adds a definition, replacing an earlier one of the same name (and a binding it shadows).
+  func define(_ d: Definition) {
+    definitions.removeAll { $0.name == d.name }
+    definitions.append(d)
+    if bindings.removeValue(forKey: d.name) != nil { bindingOrder.removeAll { $0 == d.name } }
+  }
+
+  /// Reads back the values of the input's top-level bindings (and of earlier `var`s it
+  /// assigned) from the interpreter's globals. Returns the names it defined.
+  func collectBindings(_ c: Compiled, _ i: Interpreter) -> [String] {
+    let globalNames = Lowering.globalNames(c.program)
+    var latest: [String: Int] = [:]
+    for s in c.program.symbols where s.topLevel && (s.kind == .local || s.kind == .config) {
+      if s.span == .none {
+        // An earlier binding (the environment): a `var` may have been assigned.
+        if bindings[s.name]?.mutable == true, let g = globalNames[s.id], let v = i.global(g) { bindings[s.name]?.value = v }
+      } else if s.span.file == c.inputFile, s.name != "_" {
+        latest[s.name] = s.id
+      }
+    }
+    var defined: [String] = []
+    for (name, id) in latest.sorted(by: { $0.value < $1.value }) {
+      guard let g = globalNames[id], let v = i.global(g) else { continue }
+      let s = c.program.symbols[id]
+      if bindings[name] == nil { bindingOrder.append(name) }
+      bindings[name] = Binding(type: s.type, mutable: s.mutable, value: v)
+      definitions.removeAll { $0.name == name }
+      defined.append(name)
+    }
+    return defined
+  }
+}
+
+/// A rendered diagnostic from a session operation.
+public struct SessionError: Error {
+  public var text: String
+  public init(_ text: String) { self.text = text.hasSuffix("\n") || text.isEmpty ? text : text + "\n" }
+}

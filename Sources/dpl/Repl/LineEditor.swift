@@ -1,0 +1,93 @@
+import CReadline
+import Foundation
+
+/// The state readline's C callbacks reach (they cannot capture context).
+nonisolated(unsafe) private var pendingLine: String?
+nonisolated(unsafe) private var lineDone = false
+nonisolated(unsafe) private var sawEOF = false
+nonisolated(unsafe) private var completer: ((String, String) -> [String])?
+nonisolated(unsafe) private var matches: [String] = []
+
+/// Line editing with GNU readline's callback interface, so Ctrl-C can drop the current
+/// input without leaving: readline's own signal handling is off, and `poll` wakes up on
+/// the interrupt.
+final class LineEditor {
+  enum Input {
+    case line(String)
+    case interrupted
+    case end
+  }
+
+  let historyPath: String
+  let colour: Bool
+
+  init(colour: Bool, complete: @escaping (String, String) -> [String]) {
+    self.colour = colour
+    let env = ProcessInfo.processInfo.environment
+    historyPath = env["DPL_HISTORY"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".dpl_history")
+    completer = complete
+    rl_catch_signals = 0
+    rl_readline_name = UnsafePointer(strdup("dpl"))
+    rl_attempted_completion_function = { text, start, _ in
+      let line = rl_line_buffer.map { String(cString: $0) } ?? ""
+      if line.hasPrefix(":load ") { return nil }  // file names (readline's default)
+      rl_attempted_completion_over = 1
+      let prefix = text.map { String(cString: $0) } ?? ""
+      matches = completer?(prefix, String(line.prefix(Int(start)) + prefix)) ?? []
+      if matches.isEmpty { return nil }
+      return rl_completion_matches(text) { _, state in
+        let k = Int(state)
+        return k < matches.count ? strdup(matches[k]) : nil
+      }
+    }
+    using_history()
+    stifle_history(2000)
+    if FileManager.default.fileExists(atPath: historyPath) { _ = read_history(historyPath) } else { _ = write_history(historyPath) }
+  }
+
+  /// Reads one line (`continuing`: inside an unfinished multi-line input).
+  func read(continuing: Bool) -> Input {
+    let text = continuing ? "...> " : "dpl> "
+    // \u{1} … \u{2} tell readline the escape codes take no room.
+    let prompt = colour ? "\u{1}\u{1B}[1;36m\u{2}" + text + "\u{1}\u{1B}[0m\u{2}" : text
+    pendingLine = nil
+    lineDone = false
+    sawEOF = false
+    interruptCount = 0
+    rl_callback_handler_install(prompt) { line in
+      if let line {
+        pendingLine = String(cString: line)
+        free(line)
+      } else {
+        sawEOF = true
+      }
+      lineDone = true
+      rl_callback_handler_remove()
+    }
+    var fd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+    while !lineDone {
+      let r = poll(&fd, 1, -1)
+      if interruptCount > 0 {
+        interruptCount = 0
+        rl_free_line_state()
+        rl_callback_sigcleanup()
+        rl_callback_handler_remove()
+        fputs("^C\n", stdout)
+        fflush(stdout)
+        return .interrupted
+      }
+      if r > 0 { rl_callback_read_char() }
+    }
+    if sawEOF { return .end }
+    let line = pendingLine ?? ""
+    if !line.trimmingCharacters(in: .whitespaces).isEmpty {
+      add_history(line)
+      _ = append_history(1, historyPath)
+    }
+    return .line(line)
+  }
+
+  func close() {
+    _ = history_truncate_file(historyPath, 2000)
+  }
+}

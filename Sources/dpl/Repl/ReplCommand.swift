@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Runtime
+
+/// `dpl repl`: an interactive session for exploring gradients (see docs/repl.md).
+///
+/// On a terminal it edits lines with GNU readline (history in `~/.dpl_history`, or
+/// `$DPL_HISTORY`; tab completion); otherwise it reads stdin line by line without prompts
+/// or colour, so a session can be piped in and its output kept as a golden file.
+struct ReplCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "repl",
+    abstract: "Explore gradients interactively (:help inside lists the commands).")
+
+  @Option(help: "Seed of the session's random generator.")
+  var seed: UInt64 = 0
+
+  @Argument(help: "Files to :load before the first prompt.")
+  var files: [String] = []
+
+  func run() throws {
+    let interactive = isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
+    let colour = interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    let session = Session(options: FrontEnd.options(), seed: seed)
+    let engine = ReplEngine(session: session, colour: colour)
+    let interrupts = Interrupts(session: session)
+    interrupts.install()
+    for f in files { emit(engine, engine.handle(":load " + f), interactive: interactive) }
+    if interactive {
+      print("dpl repl — :help lists the commands, Ctrl-D leaves")
+      let editor = LineEditor(colour: colour, complete: engine.completions)
+      runLoop(engine, interrupts, interactive: true) { continuing in editor.read(continuing: continuing) }
+      editor.close()
+    } else {
+      runLoop(engine, interrupts, interactive: false) { _ in
+        readLine(strippingNewline: true).map { .line($0) } ?? .end
+      }
+    }
+  }
+
+  /// Reads inputs (continuing lines until brackets balance) and runs them.
+  func runLoop(_ engine: ReplEngine, _ interrupts: Interrupts, interactive: Bool,
+               read: (Bool) -> LineEditor.Input) {
+    var buffer = ""
+    while !engine.quitRequested {
+      switch read(!buffer.isEmpty) {
+      case .end:
+        if !buffer.isEmpty { emit(engine, engine.handle(buffer), interactive: interactive) }
+        if interactive { print("") }
+        return
+      case .interrupted:
+        buffer = ""
+      case .line(let line):
+        buffer += buffer.isEmpty ? line : "\n" + line
+        if ReplEngine.needsMoreInput(buffer) { continue }
+        let input = buffer
+        buffer = ""
+        let out = interrupts.whileRunning { engine.handle(input) }
+        emit(engine, out, interactive: interactive)
+      }
+    }
+  }
+
+  /// Writes a result: to stdout, except errors of a piped session, which go to stderr.
+  func emit(_ engine: ReplEngine, _ text: String, interactive: Bool) {
+    guard !text.isEmpty else { return }
+    let handle = !interactive && engine.lastWasError ? FileHandle.standardError : FileHandle.standardOutput
+    handle.write(Data(text.utf8))
+  }
+}
