@@ -11,7 +11,7 @@ public enum Builtins {
     return t
   }()
 
-  public static let all: [Builtin] = creation + shaping + elementwise + reductions + nn + losses + edpcnn + misc + special
+  public static let all: [Builtin] = creation + shaping + elementwise + reductions + nn + losses + edpcnn + dataBuiltins + misc + special
 }
 
 // MARK: Rule helpers
@@ -265,6 +265,52 @@ let edpcnn: [Builtin] = [
   Builtin("center_of_mass", [p("mask", .tensor)], .none, "centres [B, 2] (row, col) of masks [B, H, W]") { info in
     .tensor([info.type(0).shape?.first ?? .unknown, .known(2)])
   },
+]
+
+/// Data sets, star placement, metrics and the run folder (`Runtime/Builtins/Builtins+Data.swift`).
+/// Kind of the builtins below that have effects (files, the clock, the random stream). The
+/// IR passes treat only kind-`function` builtins outside `OpKind.effectfulBuiltins` as
+/// pure (droppable, mergeable); until effects are read from this table, these are
+/// declared with a non-function kind so that no pass drops or merges them.
+private let effect = BuiltinKind.optimizer
+
+let dataBuiltins: [Builtin] = [
+  Builtin("load_data", [p("data", .string, .string("")), p("size", .int, .int(64)), p("train_images", .int, .int(10)),
+                        p("validation", .int, .int(100)), p("seed", .int, .int(0))], .none,
+          "(train_x [N, 1, S, S], train_y IntTensor [N, S, S], val_x, val_y): synthetic (data \"\") or an ACDC folder; ≤ 0 means all") { info in
+    let s = info.int(1).map(Dim.known) ?? .unknown
+    let x = ValueType.tensor([.unknown, .known(1), s, s]), y = ValueType.intTensor([.unknown, s, s])
+    return .tuple([x, y, x, y])
+  },
+  Builtin("batch_indices", [p("count", .int), p("batch", .int), p("step", .int), p("seed", .int, .int(0))], .none,
+          "IntTensor [batch] of item indices for training step `step` (a fresh shuffle of 0..<count each epoch)") { info in
+    .intTensor([info.int(1).map(Dim.known) ?? .unknown])
+  },
+  Builtin("lv_mask", [p("labels", .tensor)], .none, "1 where an ACDC label map is LV cavity (3), else 0, as a Tensor") { info in
+    .tensor(info.type(0).shape)
+  },
+  Builtin("star_jitter", [p("mask", .tensor), p("spread", .float, .float(1)), p("max_angle", .float, .float(0.5))], .none, kind: effect,
+          "(centers [B, 2], angles [B]): centre of mass moved inside the object (σ = spread × radius), rotation in ±max_angle") { info in
+    let b = info.type(0).shape?.first ?? .unknown
+    return .tuple([.tensor([b, .known(2)]), .tensor([b])])
+  },
+  Builtin("dice_in_box", [p("a", .tensor), p("b", .tensor), p("centers", .tensor), p("half", .float)], .none,
+          "hard Dice [B] of masks > ½ inside the square of half side `half` around each centre") { info in
+    .tensor([info.type(0).shape?.first ?? .unknown])
+  },
+  Builtin("seed_all", [p("value", .int)], .none, kind: effect, "reseeds the random generator (for programs whose config field `seed` hides `seed`)") { _ in .void },
+  Builtin("clock", [], .none, kind: effect, "seconds of a monotonic clock, for timing") { _ in .float },
+  Builtin("run_path", [p("name", .string)], .none, "the path of a file in the run folder (`--out`), creating the folder") { _ in .string },
+  Builtin("log_metrics", [p("step", .int), p("values", .any)], .none, kind: effect,
+          "appends [(name, number)] at step to metrics.csv and updates metrics.json (val_dice, best_val_dice, steps)") { _ in .void },
+  Builtin("log_info", [p("values", .any)], .none, kind: effect, "merges (name, value) pairs (a list, or a tuple when types differ) into the run's metrics.json") { _ in .void },
+  Builtin("plot_metrics", [p("name", .string, .string("metrics.png"))], .none, kind: effect,
+          "plots the loss and Dice columns of metrics.csv against the step as a PNG in the run folder") { _ in .void },
+  Builtin("write_overlays", [p("name", .string), p("images", .tensor), p("truth", .tensor), p("prediction", .tensor),
+                             p("maps", .any, ConstValue.none), p("rows", .int, .int(8))], .none, kind: effect,
+          "PNG grid in the run folder: image, ground truth, predicted contour, CNN map per row (thesis Fig. 5.6)") { _ in .void },
+  Builtin("progress", [p("step", .int), p("total", .int), p("values", .any, .list([]))], .none, kind: effect,
+          "a progress bar on stderr (redrawn on a terminal) with [(name, number)]; a `seconds` entry gives the time left") { _ in .void },
 ]
 
 let misc: [Builtin] = [
