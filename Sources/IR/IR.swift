@@ -79,6 +79,16 @@ public enum IndexKind: Hashable, Sendable {
   case slice(lower: Bool, upper: Bool)
 }
 
+/// A call the inliner removed: the callee's name and the call's span.
+public struct InlineFrame: Hashable, Sendable {
+  public var function: String
+  public var site: Span
+  public init(function: String, site: Span) {
+    self.function = function
+    self.site = site
+  }
+}
+
 /// An operation. Nested regions make control flow structured, so an interpreter runs an op
 /// list from top to bottom, recursing into regions.
 public struct Op: Hashable, Sendable {
@@ -94,6 +104,10 @@ public struct Op: Hashable, Sendable {
   /// Set by the tape-marking pass: the op may need recording on the tape (it can depend on a
   /// requested input or parameter). The executor records it when an operand is tracked.
   public var record: Bool
+  /// For an op the inliner copied into a caller: the inlined calls it came from, innermost
+  /// first, as (function, call site). Set on the copied body's top-level ops only, so an
+  /// error passing out of an op (or out of a region inside it) adds each frame once.
+  public var inlinedAt: [InlineFrame] = []
 
   public init(result: ValueID?, kind: OpKind, operands: [ValueID] = [], type: ValueType = .void,
               regions: [Region] = [], span: Span = .none, record: Bool = false) {

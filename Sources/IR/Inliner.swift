@@ -1,7 +1,8 @@
 import Language
 
 /// Inlines calls to small user functions: at most `maxOps` ops, one `return` at the end of
-/// the body, and no call to itself. Inlined ops keep the callee's spans.
+/// the body, and no call to itself. Inlined ops keep the callee's spans and record the call
+/// they came from (`Op.inlinedAt`), so a run-time error still shows it in its trace.
 public enum Inliner {
   public static let maxOps = 40
 
@@ -48,6 +49,7 @@ public enum Inliner {
         renumber(&body, &map, &next)
         var ops = body.ops
         let ret = ops.removeLast()
+        for k in ops.indices { ops[k].inlinedAt.append(InlineFrame(function: q, site: op.span)) }
         out.append(contentsOf: ops)
         if let res = op.result, let v = ret.operands.first { subst[res] = v }
         continue

@@ -337,9 +337,9 @@ let misc: [Builtin] = [
   Builtin("shape", [p("t", .tensor)], .none, "the shape as a list of Ints (same as t.shape)") { info in
     .list(.int, count: info.type(0).shape?.count)
   },
-  Builtin("save", [p("value", .any), p("path", .string)], .none, "writes a tensor or a model's parameters (safetensors)") { _ in .void },
+  Builtin("save", [p("value", .any), p("path", .string)], .none, "writes a tensor, a model's parameters, or an optimizer's model, state, step and random stream (safetensors)") { _ in .void },
   Builtin("load", [p("path", .string)], .none, "reads a tensor from a safetensors file") { _ in .tensor(nil) },
-  Builtin("load_into", [p("model", .module), p("path", .string)], .none, "loads a model's parameters from a checkpoint") { _ in .void },
+  Builtin("load_into", [p("model", .any), p("path", .string)], .none, "loads a model's parameters (an optimizer: also its state, step and the random stream) from a checkpoint") { _ in .void },
   Builtin("assert", [p("condition", .bool), p("message", .string, .string("assertion failed"))], .none, "stops with an error when false") { _ in .void },
   Builtin("seed", [p("value", .int)], .none, "reseeds the default random generator") { _ in .void },
 ]

@@ -25,6 +25,10 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Folder for the run's outputs (default runs/<program>-<time>/).")
   var out: String?
 
+  @Flag(name: .customLong("detect-anomaly"),
+        help: "Check every tensor for NaN/Inf and stop at the op that made the first one (slower).")
+  var detectAnomaly = false
+
   @Flag(name: [.customShort("h"), .customLong("help")], help: "Show help (and the program's config) and exit.")
   var help = false
 
@@ -53,6 +57,7 @@ struct RunCommand: ParsableCommand {
       overrides[parts[0]] = parts[1]
     }
     let interpreter = Interpreter(module: module, seed: seed, configOverrides: overrides)
+    interpreter.detectAnomaly = detectAnomaly
     interpreter.outputDirectory = out.map { URL(fileURLWithPath: $0) } ?? RunCommand.defaultOutput(for: file)
     do {
       try interpreter.run()

@@ -100,10 +100,16 @@ extension Interpreter {
     case .tensor(let t, _): try Safetensors.write(["tensor": t.value], metadata: [:], to: url)
     case .intTensor(let t, _): try Safetensors.write([:], ints: ["tensor": t], metadata: [:], to: url)
     case .model(let m):
-      try Checkpoint.save(m.parameters, extra: statTensors(m), info: .init(step: 0, seed: 0), to: url)
+      // A DiffBypass surrogate keeps its own Adam state with it.
+      try Checkpoint.save(m.parameters, optimizer: m.bypassOptimizer, extra: statTensors(m),
+                          info: .init(step: 0, seed: seed), to: url)
     case .optimizer(let o):
+      // The random stream goes with the optimizer, so a resumed run draws what the
+      // uninterrupted one would have (bypass noise, dropout, `randn` without a seed).
+      var extra: [String: String] = [:]
+      if let r = rng.stateText { extra[Self.rngKey] = r }
       try Checkpoint.save(o.model.parameters, optimizer: o.optimizer, extra: statTensors(o.model),
-                          info: .init(step: o.steps, seed: 0), to: url)
+                          info: .init(step: o.steps, seed: seed, extra: extra), to: url)
     default: throw RuntimeError("save: cannot save \(v.typeName)", at: op.span)
     }
   }
@@ -117,12 +123,29 @@ extension Interpreter {
     case .optimizer(let o): (model, opt) = (o.model, o)
     default: throw RuntimeError("load_into: expected a model or an optimizer, got \(v.typeName)", at: op.span)
     }
-    let (info, extra) = try Checkpoint.load(url, into: model.parameters, optimizer: opt?.optimizer, extra: statTensors(model))
+    let (info, extra) = try Checkpoint.load(url, into: model.parameters, optimizer: opt?.optimizer ?? model.bypassOptimizer,
+                                            extra: statTensors(model))
+    if opt == nil, model.bypassOptimizer == nil {  // a surrogate's optimizer state, for its next fit
+      let state = try Safetensors.read(url).tensors.filter { $0.key.hasPrefix("optim.") }
+      if !state.isEmpty {
+        model.pendingBypassState = Dictionary(uniqueKeysWithValues: state.map { (String($0.key.dropFirst(6)), $0.value) })
+      }
+    }
     for (prefix, r) in runningStats(model) {
       if let mean = extra[prefix + "running_mean"], let variance = extra[prefix + "running_var"] {
         r.stats = BatchNormStats(mean: mean, variance: variance)
       }
     }
-    opt?.steps = info.step
+    guard let opt else { return }
+    opt.steps = info.step
+    if let text = info.extra[Self.rngKey] {
+      guard let r = RNG(stateText: text) else {
+        throw RuntimeError("load_into: \(url.path) has an unreadable random-generator state", at: op.span, exitCode: 74)
+      }
+      rng = r
+    }
   }
+
+  /// The checkpoint metadata key of the random generator's state.
+  static let rngKey = "dpl.rng"
 }

@@ -108,8 +108,13 @@ extension Interpreter {
     let flatShape = x.rank > 0 ? [s * x.shape[0]] + Array(x.shape.dropFirst()) : [s]
     let inputs = try noisy.reshaped(flatShape)
     let flatTargets = try targets.reshaped(x.rank > 0 ? [s * x.shape[0]] + Array(targets.shape.dropFirst(2)) : [s] + Array(targets.shape.dropFirst()))
-    let opt = net.bypassOptimizer ?? Adam(net.parameters, lr: opts.fitLR)
-    net.bypassOptimizer = opt
+    let opt: Adam
+    if let o = net.bypassOptimizer { opt = o } else {
+      opt = Adam(net.parameters, lr: opts.fitLR)
+      if let state = net.pendingBypassState { try opt.load(state: state) }
+      net.pendingBypassState = nil
+      net.bypassOptimizer = opt
+    }
     for _ in 0..<opts.fitSteps {
       let t = Tape(recording: true, tracksParameters: true)
       opt.zeroGrad()

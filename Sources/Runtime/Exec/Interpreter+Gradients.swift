@@ -32,9 +32,18 @@ extension Interpreter {
     guard loss.isActive else {
       throw RuntimeError("the block's value does not depend on the inputs of grad", at: op.span)
     }
-    let grads = try t.gradients(of: loss, wrt: watched).map { Value.tensor($0) }
+    let value = Double(loss.value[flat: 0])
+    guard value.isFinite else {
+      throw RuntimeError("the value of the block is \(Self.nonFinite(value))", at: op.span, notes: [Self.anomalyNote])
+    }
+    let gradients = try t.gradients(of: loss, wrt: watched)
+    for (k, g) in gradients.enumerated() where !Self.allFinite(g) {
+      let which = gradients.count == 1 ? "the gradient" : "gradient \(k + 1) of \(gradients.count)"
+      throw RuntimeError("\(which) is not finite (NaN or Inf)", at: op.span, notes: [Self.anomalyNote])
+    }
+    let grads = gradients.map { Value.tensor($0) }
     let g = grads.count == 1 ? grads[0] : .tuple(grads)
-    return valueToo ? .tuple([.float(Double(loss.value[flat: 0])), g]) : g
+    return valueToo ? .tuple([.float(value), g]) : g
   }
 
   /// `opt.minimize { loss }`: records the block, back-propagates, updates the optimizer's
@@ -46,26 +55,65 @@ extension Interpreter {
     }
     let t = Tape(recording: true, tracksParameters: true)
     o.optimizer.zeroGrad()
+    let savedStep = currentStep
+    currentStep = o.steps + 1
+    defer { currentStep = savedStep }
     let result = try with(tape: t, training: true) { try run(op.regions[0], frame) ?? .void }
     let loss = try scalarLoss(result, op)
     let value = Double(loss.value[flat: 0])
     o.steps += 1
     guard value.isFinite else {
-      throw RuntimeError("the loss is \(value) at step \(o.steps)", at: op.span,
-                         notes: ["a NaN or infinite loss stops the run; lower the learning rate or check the inputs"])
+      throw RuntimeError("the loss is \(Self.nonFinite(value)) at step \(o.steps)", at: op.span,
+                         notes: ["a NaN or infinite loss stops the run; lower the learning rate or check the inputs",
+                                 Self.anomalyNote])
     }
     guard loss.isActive else {
       throw RuntimeError("the loss does not depend on the optimizer's parameters", at: op.span)
     }
     try t.backward(from: loss)
     for p in o.optimizer.parameters {
-      if let g = p.grad, !(g.withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) }) {
-        throw RuntimeError("the gradient of parameter '\(p.name)' is not finite at step \(o.steps)", at: op.span)
+      if let g = p.grad, !Self.allFinite(g) {
+        throw RuntimeError("the gradient of parameter '\(p.name)' is not finite at step \(o.steps)", at: op.span,
+                           notes: [Self.anomalyNote])
       }
     }
     try o.optimizer.step()
+    for p in o.optimizer.parameters where !Self.allFinite(p.value) {
+      throw RuntimeError("parameter '\(p.name)' is not finite after the update of step \(o.steps)", at: op.span,
+                         notes: ["the learning rate may be too large"])
+    }
     o.optimizer.zeroGrad()
     return .float(value)
+  }
+
+  static let anomalyNote = "run with --detect-anomaly to stop at the first op that makes a NaN or Inf"
+
+  static func nonFinite(_ v: Double) -> String { v.isNaN ? "NaN" : v > 0 ? "Inf" : "-Inf" }
+
+  static func allFinite(_ t: Tensor) -> Bool {
+    t.withUnsafeBufferPointer { p in
+      var ok = true
+      for v in p where !v.isFinite { ok = false; break }
+      return ok
+    }
+  }
+
+  /// With `detectAnomaly` on: stops at an op whose tensor value holds a NaN or Inf.
+  func checkFinite(_ v: Value, _ op: IR.Op) throws {
+    guard case .tensor(let t, _) = v, !Self.allFinite(t.value) else { return }
+    let step = currentStep.map { " at step \($0)" } ?? ""
+    throw RuntimeError("this \(Self.opName(op)) produced a NaN or Inf\(step)", at: op.span)
+  }
+
+  static func opName(_ op: IR.Op) -> String {
+    switch op.kind {
+    case .builtin(let n): return "call of '\(n)'"
+    case .binary(let b): return "'\(b.rawValue)'"
+    case .apply: return "layer"
+    case .call(let n): return "call of '\(n)'"
+    case .method(_, let n): return "call of '\(n)'"
+    default: return "operation"
+    }
   }
 
   /// `eval { … }`: no recording, batch norm on running statistics.

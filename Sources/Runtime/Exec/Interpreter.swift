@@ -18,6 +18,8 @@ public final class Interpreter {
   public var configOverrides: [String: String]
   /// The program's random stream (model initialisation, bypass noise, `randn` without seed).
   public var rng: RNG
+  /// The seed the run started from (kept in checkpoints).
+  public let seed: UInt64
   /// Where `print` writes (stdout by default).
   public var output: (String) -> Void
   /// Where progress and logs go (stderr by default).
@@ -33,6 +35,10 @@ public final class Interpreter {
   var training = false
   /// Calls in progress: (function, call site).
   var callStack: [(String, Span)] = []
+  /// Check every tensor an op makes for NaN/Inf and stop at the first (`--detect-anomaly`).
+  public var detectAnomaly = false
+  /// The optimizer step being computed (for messages), inside `minimize`.
+  var currentStep: Int?
   /// Set to stop a run from another thread (Ctrl-C in the REPL).
   public var cancelled = false
 
@@ -40,6 +46,7 @@ public final class Interpreter {
     self.module = module
     self.configOverrides = configOverrides
     self.rng = RNG(seed: seed)
+    self.seed = seed
     self.output = { s in FileHandle.standardOutput.write(Data(s.utf8)) }
     self.log = { s in FileHandle.standardError.write(Data(s.utf8)) }
     self.workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -94,12 +101,23 @@ public final class Interpreter {
   func exec(_ op: IR.Op, _ frame: Frame) throws -> Value {
     if cancelled { throw RuntimeError("interrupted", at: op.span) }
     do {
-      return try dispatch(op, frame)
+      let v = try dispatch(op, frame)
+      if detectAnomaly { try checkFinite(v, op) }
+      return v
     } catch let e as TensorError {
-      throw RuntimeError("\(e.op): \(e.message)", at: op.span)
+      throw inlined(RuntimeError("\(e.op): \(e.message)", at: op.span), op)
     } catch let e as IOError {
-      throw RuntimeError(e.description, at: op.span, exitCode: 74)
+      throw inlined(RuntimeError(e.description, at: op.span, exitCode: 74), op)
+    } catch let e as RuntimeError where !op.inlinedAt.isEmpty {
+      throw inlined(e, op)
     }
+  }
+
+  /// An error leaving an op the inliner copied: adds the removed calls to its trace.
+  func inlined(_ e: RuntimeError, _ op: IR.Op) -> RuntimeError {
+    var e = e
+    for f in op.inlinedAt where f.function != "main" { e.trace.append((f.function, f.site)) }
+    return e
   }
 
   func dispatch(_ op: IR.Op, _ frame: Frame) throws -> Value {

@@ -9,6 +9,8 @@ public final class ModelInstance {
   /// DiffBypass keeps the surrogate's own optimizer here, so its state (Adam moments)
   /// carries over from one training step to the next.
   var bypassOptimizer: Adam?
+  /// Surrogate-optimizer state read by `load_into`, applied when the optimizer is made.
+  var pendingBypassState: [String: Tensor]?
 
   init(typeName: String) { self.typeName = typeName }
 
@@ -18,7 +20,18 @@ public final class ModelInstance {
   func setField(_ name: String, _ value: Value) {
     if fields[name] == nil { order.append(name) }
     fields[name] = value
-    for p in Self.parameters(of: value) { p.name = "\(name).\(p.name)" }
+    Self.prefixNames(of: value, with: name)
+  }
+
+  /// Prefixes parameter names with the field path; list elements add their index
+  /// (`down.0.conv1.weight`, as PyTorch's `ModuleList`), so every name is unique.
+  static func prefixNames(of value: Value, with path: String) {
+    switch value {
+    case .list(let xs), .tuple(let xs):
+      for (i, x) in xs.enumerated() { prefixNames(of: x, with: "\(path).\(i)") }
+    default:
+      for p in parameters(of: value) { p.name = "\(path).\(p.name)" }
+    }
   }
 
   /// Every parameter of the model: its layer fields' and nested models', in field order.
