@@ -4,8 +4,8 @@ import Tensor
 // called from inside `extension Primitive`, where the op cases (`.conv2d`, …) shadow the
 // kernels' own names. (`Tensor.conv2d` would name a member of the `Tensor` typealias.)
 
-func kConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) throws -> Tensor {
-  try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+func kConv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int, relu: Bool = false) throws -> Tensor {
+  try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: relu)
 }
 
 func kStarSample(_ map: Tensor, centers: Tensor, rotation: Tensor?, pattern: StarPattern,

@@ -20,6 +20,8 @@ extension Primitive {
     case .broadcast(let s): return (try x[0].broadcast(to: s), Saved())
     case .conv2d(let s, let p):
       return (try kConv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p), Saved())
+    case .conv2dReLU(let s, let p):
+      return (try kConv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p, relu: true), Saved())
     case .convTranspose2d(let s, let p):
       return (try kConvTranspose2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p), Saved())
     case .maxPool2d(let k, let s):

@@ -7,7 +7,10 @@ extension Primitive {
   /// place where un-broadcasting happens.
   ///
   /// This switch is the table of gradient rules: one entry per differentiable primitive.
-  func vjp(_ x: [Tensor], _ y: Tensor, _ saved: Saved, _ g: Tensor) throws -> [Tensor?] {
+  /// `active[k]` says whether input `k` needs a gradient at all (rules with a costly
+  /// input gradient — the convolutions — skip it when not).
+  func vjp(_ x: [Tensor], _ y: Tensor, _ saved: Saved, _ g: Tensor, active: [Bool] = []) throws -> [Tensor?] {
+    let needsInputGrad = active.first ?? true
     switch self {
     case .leaf: return []
     case .stopGradient: return [nil]
@@ -90,10 +93,16 @@ extension Primitive {
     case .gather(let i, let a): return [Tensor.ungather(g, index: i, axis: a, shape: x[0].shape)]
     case .broadcast: return [g]
     case .conv2d(let s, let p):
-      let r = try conv2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p)
+      let r = try conv2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p,
+                                 needInputGrad: needsInputGrad)
+      return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
+    case .conv2dReLU(let s, let p):
+      let r = try conv2dBackward(try reluBackward(g, y), x: x[0], weight: x[1], hasBias: x.count > 2, stride: s,
+                                 padding: p, needInputGrad: needsInputGrad)
       return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
     case .convTranspose2d(let s, let p):
-      let r = try convTranspose2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p)
+      let r = try convTranspose2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p,
+                                          needInputGrad: needsInputGrad)
       return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
     case .maxPool2d:
       guard let idx = saved.indices else { throw TensorError("max_pool2d", "no saved indices") }

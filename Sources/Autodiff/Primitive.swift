@@ -23,6 +23,9 @@ public enum Primitive: CustomStringConvertible {
   case broadcast([Int])
   /// Inputs: x [N, Cin, H, W], weight [Cout, Cin, kh, kw], optional bias [Cout].
   case conv2d(stride: Int, padding: Int)
+  /// `relu(conv2d(…))` in one pass (same inputs as `conv2d`); its VJP masks the gradient by
+  /// the output, so the pre-activation never has to be kept.
+  case conv2dReLU(stride: Int, padding: Int)
   /// Inputs: x [N, Cin, H, W], weight [Cin, Cout, kh, kw], optional bias [Cout].
   case convTranspose2d(stride: Int, padding: Int)
   case maxPool2d(kernel: Int, stride: Int)
@@ -67,6 +70,7 @@ public enum Primitive: CustomStringConvertible {
     case .gather(_, let a): return "gather(axis: \(a))"
     case .broadcast(let s): return "broadcast\(shapeString(s))"
     case .conv2d(let s, let p): return "conv2d(stride: \(s), padding: \(p))"
+    case .conv2dReLU(let s, let p): return "conv2d_relu(stride: \(s), padding: \(p))"
     case .convTranspose2d(let s, let p): return "conv_transpose2d(stride: \(s), padding: \(p))"
     case .maxPool2d(let k, let s): return "max_pool2d(kernel: \(k), stride: \(s))"
     case .batchNorm2d(_, let training, _, _): return "batch_norm2d(\(training ? "train" : "eval"))"
@@ -88,7 +92,7 @@ public enum Primitive: CustomStringConvertible {
   var vjpNeedsOutput: Bool {
     switch self {
     case .unary(let u): return [.exp, .sqrt, .sigmoid, .tanh, .relu].contains(u)
-    case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _), .softmax, .logSoftmax: return true
+    case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _), .softmax, .logSoftmax, .conv2dReLU: return true
     default: return false
     }
   }

@@ -34,7 +34,7 @@ public enum TapeProfile {
   /// A short name for an op: its case and, for convolutions, the operand shapes.
   static func key(_ op: Primitive, _ inputs: [[Int]]) -> String {
     switch op {
-    case .conv2d, .convTranspose2d:
+    case .conv2d, .conv2dReLU, .convTranspose2d:
       let x = inputs[0], w = inputs[1]
       return "\(op) \(w.count > 1 ? "\(w[0])x\(w[1])k\(w.count > 2 ? w[2] : 0)" : "") @\(x.count > 2 ? x[2] : 0)"
     default: return "\(op)"

@@ -111,7 +111,7 @@ public final class Tape {
       if case .leaf = node.op { leafGrads[id] = g; continue }
       let out = node.output ?? Tensor(shape: [], repeating: 0)
       let inGrads = try TapeProfile.measure("bwd " + TapeProfile.key(node.op, node.inputShapes)) {
-        try node.op.vjp(node.inputValues, out, node.saved, g)
+        try node.op.vjp(node.inputValues, out, node.saved, g, active: node.inputs.map { $0 != nil })
       }
       try TapeProfile.measure("bwd accumulate") {
         for (k, input) in node.inputs.enumerated() {

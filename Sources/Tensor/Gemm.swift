@@ -41,6 +41,17 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
               b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// `sgemm` on the calling thread only (no split across workers): for callers that already
+/// run one GEMM per worker.
+public func sgemmSerial(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                        b: UnsafePointer<Float>, ldb: Int,
+                        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+  if m == 0 || n == 0 { return }
+  BLAS.sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
 extension Tensor {
   /// Matrix product over the last two axes; leading (batch) axes broadcast.
   /// A rank-1 operand is a row vector on the left and a column vector on the right.

@@ -28,6 +28,10 @@ let convSweep: [ConvCase] = {
   cases.append(ConvCase(n: 4, cin: 8, cout: 6, h: 33, w: 31, k: 3, stride: 1, pad: 1))
   cases.append(ConvCase(n: 4, cin: 8, cout: 6, h: 33, w: 31, k: 3, stride: 2, pad: 1))
   cases.append(ConvCase(n: 6, cin: 16, cout: 3, h: 12, w: 9, k: 1, stride: 1, pad: 0))
+  // Small-matrix GEMM blocks: one output row per block, output channels in chunks (64 + 36);
+  // an odd batch whose (image, row block) items split unevenly over the workers.
+  cases.append(ConvCase(n: 3, cin: 16, cout: 100, h: 4, w: 70, k: 3, stride: 1, pad: 1))
+  cases.append(ConvCase(n: 3, cin: 7, cout: 16, h: 9, w: 66, k: 3, stride: 1, pad: 0))
   return cases
 }()
 
@@ -80,6 +84,19 @@ func conv2dMatchesDirectLoops(_ c: ConvCase) throws {
   let wOnly = try conv2dBackward(dy, x: x, weight: wt, hasBias: false, stride: c.stride, padding: c.pad, needInputGrad: false)
   #expect(wOnly.dx == nil && wOnly.db == nil)
   expectClose(wOnly.dw, dw, "dw without dx")
+}
+
+@Test(arguments: [ConvCase(n: 3, cin: 5, cout: 4, h: 9, w: 8, k: 3, stride: 1, pad: 1),
+                  ConvCase(n: 2, cin: 16, cout: 70, h: 3, w: 66, k: 3, stride: 1, pad: 1),
+                  ConvCase(n: 2, cin: 3, cout: 2, h: 5, w: 4, k: 1, stride: 1, pad: 0)])
+func conv2dFusedReLUMatchesConvThenReLU(_ c: ConvCase) throws {
+  let x = randomTensor([c.n, c.cin, c.h, c.w], seed: 7), wt = randomTensor([c.cout, c.cin, c.k, c.k], seed: 8)
+  let bias = randomTensor([c.cout], seed: 9)
+  let plain = try conv2d(x, weight: wt, bias: bias, stride: c.stride, padding: c.pad)
+  let fused = try conv2d(x, weight: wt, bias: bias, stride: c.stride, padding: c.pad, relu: true)
+  #expect(fused == plain.map(.relu))
+  let noBias = try conv2d(x, weight: wt, bias: nil, stride: c.stride, padding: c.pad, relu: true)
+  #expect(noBias == (try conv2d(x, weight: wt, bias: nil, stride: c.stride, padding: c.pad)).map(.relu))
 }
 
 @Test(arguments: convSweep)

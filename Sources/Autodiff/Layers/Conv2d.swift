@@ -18,8 +18,14 @@ public final class Conv2d: Layer {
   public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
   public func callAsFunction(_ x: Var, on tape: Tape) throws -> Var {
+    try callAsFunction(x, on: tape, relu: false)
+  }
+
+  /// The convolution followed by a ReLU when `relu` (one fused op: no pre-activation kept).
+  public func callAsFunction(_ x: Var, on tape: Tape, relu: Bool) throws -> Var {
     var inputs = [x, tape.watch(weight)]
     if let bias { inputs.append(tape.watch(bias)) }
-    return try tape.apply(.conv2d(stride: stride, padding: padding), inputs)
+    let op: Primitive = relu ? .conv2dReLU(stride: stride, padding: padding) : .conv2d(stride: stride, padding: padding)
+    return try tape.apply(op, inputs)
   }
 }

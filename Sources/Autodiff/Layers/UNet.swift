@@ -2,7 +2,7 @@ import Tensor
 
 /// The U-Net of Ronneberger et al. with padded convolutions, as the thesis uses it:
 /// `depth` levels of [conv3×3 → (BN) → ReLU] ×2 then 2×2 max-pool; a bottleneck; `depth`
-/// levels of 2×2 stride-2 transposed conv, skip concatenation, [conv3×3 → (BN) → ReLU] ×2;
+/// levels of 2×2 stride-2 transposed conv, concatenation [skip, up-sampled], [conv3×3 → (BN) → ReLU] ×2;
 /// a final 1×1 conv. Channels double per level from `base`.
 public final class UNet: Layer {
   final class DoubleConv {
@@ -16,6 +16,9 @@ public final class UNet: Layer {
     }
     var layers: [any Layer] { [c1] + (n1.map { [$0] } ?? []) + [c2] + (n2.map { [$0] } ?? []) }
     func callAsFunction(_ x: Var, on tape: Tape) throws -> Var {
+      if n1 == nil && n2 == nil {  // conv → ReLU fused
+        return try c2(try c1(x, on: tape, relu: true), on: tape, relu: true)
+      }
       var h = try c1(x, on: tape)
       if let n1 { h = try n1(h, on: tape) }
       h = try c2(try tape.relu(h), on: tape)
@@ -73,7 +76,7 @@ public final class UNet: Layer {
       if dy != 0 || dx != 0 {  // odd sizes: pad the up-sampled map to the skip's size
         h = try tape.apply(.pad([(0, 0), (0, 0), (dy / 2, dy - dy / 2), (dx / 2, dx - dx / 2)], value: 0), [h])
       }
-      h = try blk(try tape.apply(.concat(axis: 1), [h, s]), on: tape)
+      h = try blk(try tape.apply(.concat(axis: 1), [s, h]), on: tape)  // skip first, as PyTorch's U-Net
     }
     return try final(h, on: tape)
   }

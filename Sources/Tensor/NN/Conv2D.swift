@@ -32,107 +32,162 @@ func checkBias(_ op: String, _ bias: Tensor?, channels: Int) throws {
 
 /// 2-D convolution. `x` is `[N, Cin, H, W]`, `weight` `[Cout, Cin, kh, kw]`, `bias` `[Cout]`;
 /// the result is `[N, Cout, Ho, Wo]` with `Ho = (H + 2·padding − kh) / stride + 1` (same for W).
-public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) throws -> Tensor {
+/// With `relu`, the result is `max(0, conv + bias)`, applied while each block is in cache.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0,
+                   relu: Bool = false) throws -> Tensor {
   let g = try conv2dGeometry("conv2d", x: x.shape, weight: weight.shape, stride: stride, padding: padding)
   let n = x.shape[0], cout = weight.shape[0]
   try checkBias("conv2d", bias, channels: cout)
   let y = Tensor(uninitialized: [n, cout, g.oh, g.ow])
   convForward(g, n: n, cout: cout, x: x.buffer.pointer, weight: weight.buffer.pointer,
-              bias: bias?.buffer.pointer, y: y.buffer.pointer)
+              bias: bias?.buffer.pointer, y: y.buffer.pointer, relu: relu)
   return y
 }
 
-/// `y[b] = W · im2col(x[b]) + bias` for every batch item; `W` is `[cout, g.colRows]`.
-/// Also conv_transpose2d's input gradient.
+/// `y[b] = W · im2col(x[b]) + bias` for every batch item (then `max(0, ·)` with `relu`);
+/// `W` is `[cout, g.colRows]`. Also conv2d's input gradient (through the flipped kernel)
+/// and conv_transpose2d's.
+///
+/// The work items are (image, block of output rows), split evenly over the workers, each
+/// with its own column block; the GEMM per block is cut as `g.plan` says.
 func convForward(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {
-  let K = g.colRows, L = g.colCols, rb = g.rowsPerBlock
-  forEachBatchPart(n, parts: batchParts(n)) { _, range in
-    let scratch = g.isPointwise ? nil : Tensor(uninitialized: [K * rb * g.ow])
-    withExtendedLifetime(scratch) {
-      for b in range {
-        let yb = y + b * cout * L, xb = x + b * g.imageSize
-        guard let col = scratch?.buffer.pointer else {
-          sgemm(m: cout, n: L, k: K, a: weight, lda: K, b: xb, ldb: L, c: yb, ldc: L)
-          addBias(bias, yb, cout: cout, columns: 0..<L, ld: L)
-          continue
-        }
-        for r0 in Swift.stride(from: 0, to: g.oh, by: rb) {
-          let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
-          g.im2col(xb, col, rows: rows)
-          sgemm(m: cout, n: lb, k: K, a: weight, lda: K, b: col, ldb: lb, c: yb + r0 * g.ow, ldc: L)
-          addBias(bias, yb, cout: cout, columns: r0 * g.ow..<(r0 * g.ow + lb), ld: L)  // while in cache
-        }
+                 bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, relu: Bool = false) {
+  let K = g.colRows, L = g.colCols
+  if g.isPointwise {
+    forEachWorkPart(n) { _, images in
+      for b in images {
+        let yb = y + b * cout * L
+        sgemm(m: cout, n: L, k: K, a: weight, lda: K, b: x + b * g.imageSize, ldb: L, c: yb, ldc: L)
+        finishBlock(bias, relu: relu, yb, cout: cout, columns: 0..<L, ld: L)
       }
     }
+    return
+  }
+  let plan = g.plan(m: cout)
+  let blocks = (g.oh + plan.rows - 1) / plan.rows
+  forEachWorkPart(n * blocks) { _, items in
+    let scratch = Tensor(uninitialized: [K * plan.rows * g.ow])
+    let col = scratch.buffer.pointer
+    for item in items {
+      let b = item / blocks, r0 = (item % blocks) * plan.rows
+      let yb = y + b * cout * L
+      let rows = r0..<min(g.oh, r0 + plan.rows), lb = rows.count * g.ow
+      g.im2col(x + b * g.imageSize, col, rows: rows)
+      for m0 in Swift.stride(from: 0, to: cout, by: plan.chunk) {
+        sgemm(m: min(plan.chunk, cout - m0), n: lb, k: K, a: weight + m0 * K, lda: K, b: col, ldb: lb,
+              c: yb + m0 * L + r0 * g.ow, ldc: L)
+      }
+      finishBlock(bias, relu: relu, yb, cout: cout, columns: r0 * g.ow..<(r0 * g.ow + lb), ld: L)  // while in cache
+    }
+    withExtendedLifetime(scratch) {}
   }
 }
 
-/// Adds `bias[co]` to columns `columns` of every row `co` of `y` (`cout` rows, `ld` apart).
+/// Adds `bias[co]` to columns `columns` of every row `co` of `y` (`cout` rows, `ld` apart),
+/// then clamps them at 0 when `relu`.
 @inline(__always)
-func addBias(_ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, cout: Int, columns: Range<Int>, ld: Int) {
-  guard let bias else { return }
+func finishBlock(_ bias: UnsafePointer<Float>?, relu: Bool, _ y: UnsafeMutablePointer<Float>, cout: Int,
+                 columns: Range<Int>, ld: Int) {
+  if bias == nil && !relu { return }
   for co in 0..<cout {
-    let row = y + co * ld, v = bias[co]
-    for j in columns { row[j] += v }
+    let row = y + co * ld + columns.lowerBound, v = bias?[co] ?? 0, n = columns.count
+    if relu {
+      for j in 0..<n { let t = row[j] + v; row[j] = t > 0 ? t : 0 }
+    } else {
+      for j in 0..<n { row[j] += v }
+    }
   }
 }
 
 /// `dx[b] = col2im(Wᵀ · dy[b])` for every batch item (overwrites `dx`); `W` is
 /// `[cout, g.colRows]`. Also conv_transpose2d's forward.
+///
+/// For stride 1 with a square kernel and padding `p < k`, this is the convolution of `dy`
+/// with the kernel flipped in space and transposed in channels, padded by `k − 1 − p`; that
+/// runs through `convForward` (an im2col copy instead of col2im's scattered adds, and a
+/// GEMM with depth `cout·k²` instead of `cout`). Not for fewer than 8 input channels: that
+/// GEMM would have too few rows.
 func convInputGrad(_ g: ConvGeometry, n: Int, cout: Int, weight: UnsafePointer<Float>,
                    dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-  let K = g.colRows, L = g.colCols, rb = g.rowsPerBlock
-  forEachBatchPart(n, parts: batchParts(n)) { _, range in
-    let scratch = g.isPointwise ? nil : Tensor(uninitialized: [K * rb * g.ow])
-    withExtendedLifetime(scratch) {
-      for b in range {
-        let dyb = dy + b * cout * L, dxb = dx + b * g.imageSize
-        guard let col = scratch?.buffer.pointer else {
-          sgemm(transA: true, m: K, n: L, k: cout, a: weight, lda: K, b: dyb, ldb: L, c: dxb, ldc: L)
-          continue
-        }
-        dxb.update(repeating: 0, count: g.imageSize)
-        for r0 in Swift.stride(from: 0, to: g.oh, by: rb) {
-          let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
-          sgemm(transA: true, m: K, n: lb, k: cout, a: weight, lda: K, b: dyb + r0 * g.ow, ldb: L, c: col, ldc: lb)
-          g.col2im(col, dxb, rows: rows)
-        }
+  let K = g.colRows, L = g.colCols
+  if g.stride == 1 && g.kh == g.kw && g.pad < g.kh && !g.isPointwise && g.channels >= 8 && ConvTuning.flippedInputGrad {
+    let k2 = g.kh * g.kw, cin = g.channels
+    let flipped = Tensor(uninitialized: [cin, cout * k2])
+    let fp = flipped.buffer.pointer
+    for ci in 0..<cin {
+      for co in 0..<cout {
+        for t in 0..<k2 { fp[(ci * cout + co) * k2 + t] = weight[(co * cin + ci) * k2 + (k2 - 1 - t)] }
       }
     }
+    let gd = ConvGeometry(channels: cout, height: g.oh, width: g.ow, kh: g.kh, kw: g.kw, stride: 1,
+                          pad: g.kh - 1 - g.pad)
+    convForward(gd, n: n, cout: cin, x: dy, weight: fp, bias: nil, y: dx)
+    withExtendedLifetime(flipped) {}
+    return
+  }
+  if g.isPointwise {
+    forEachWorkPart(n) { _, images in
+      for b in images {
+        sgemm(transA: true, m: K, n: L, k: cout, a: weight, lda: K, b: dy + b * cout * L, ldb: L,
+              c: dx + b * g.imageSize, ldc: L)
+      }
+    }
+    return
+  }
+  let rb = g.plan(m: K, depth: cout).rows
+  forEachWorkPart(n) { _, images in
+    let scratch = Tensor(uninitialized: [K * rb * g.ow])
+    let col = scratch.buffer.pointer
+    for b in images {
+      let dyb = dy + b * cout * L, dxb = dx + b * g.imageSize
+      dxb.update(repeating: 0, count: g.imageSize)
+      for r0 in Swift.stride(from: 0, to: g.oh, by: rb) {
+        let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
+        sgemm(transA: true, m: K, n: lb, k: cout, a: weight, lda: K, b: dyb + r0 * g.ow, ldb: L, c: col, ldc: lb)
+        g.col2im(col, dxb, rows: rows)
+      }
+    }
+    withExtendedLifetime(scratch) {}
   }
 }
 
 /// `dw = Σ_b dy[b] · im2col(x[b])ᵀ` (overwrites `dw`, `[cout, g.colRows]`).
 /// Also conv_transpose2d's weight gradient (with the roles of `x` and `dy` swapped).
 ///
-/// Each batch part accumulates the transpose `im2col(x)·dyᵀ` (`[colRows, cout]`) in its own
-/// buffer: with the long column matrix as GEMM's left operand OpenBLAS runs ~1.7× faster
-/// for few output channels. The parts are summed and transposed at the end.
+/// Each worker accumulates the transpose `im2col(x)·dyᵀ` (`[colRows, cout]`) in its own
+/// buffer, one block of output rows at a time: the block of `dy` is first transposed to
+/// `[columns, cout]` so the product is a plain (NN) GEMM, which OpenBLAS runs ~2× faster
+/// than the NT form for few output channels. The parts are summed and transposed at the end.
 func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>,
                     dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
-  let K = g.colRows, L = g.colCols, rb = g.rowsPerBlock
-  let parts = batchParts(n)
+  let K = g.colRows, L = g.colCols
+  let plan = g.isPointwise ? ConvPlan(rows: g.oh, chunk: cout) : g.plan(m: cout)
+  let blocks = (g.oh + plan.rows - 1) / plan.rows
+  let parts = workParts(n * blocks)
   let partials = Tensor(shape: [parts, K * cout], repeating: 0)
   let pp = partials.buffer.pointer
-  forEachBatchPart(n, parts: parts) { part, range in
+  forEachWorkPart(n * blocks, parts: parts) { part, items in
     let acc = pp + part * K * cout
-    let scratch = g.isPointwise ? nil : Tensor(uninitialized: [K * rb * g.ow])
-    withExtendedLifetime(scratch) {
-      for b in range {
-        let dyb = dy + b * cout * L, xb = x + b * g.imageSize
-        guard let col = scratch?.buffer.pointer else {
-          sgemm(transB: true, m: K, n: cout, k: L, a: xb, lda: L, b: dyb, ldb: L, beta: 1, c: acc, ldc: cout)
-          continue
-        }
-        for r0 in Swift.stride(from: 0, to: g.oh, by: rb) {
-          let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
-          g.im2col(xb, col, rows: rows)
-          sgemm(transB: true, m: K, n: cout, k: lb, a: col, lda: lb, b: dyb + r0 * g.ow, ldb: L,
-                beta: 1, c: acc, ldc: cout)
-        }
+    if g.isPointwise {
+      for b in items {
+        sgemm(transB: true, m: K, n: cout, k: L, a: x + b * g.imageSize, lda: L, b: dy + b * cout * L, ldb: L,
+              beta: 1, c: acc, ldc: cout)
+      }
+      return
+    }
+    let scratch = Tensor(uninitialized: [(K + cout) * plan.rows * g.ow])
+    let col = scratch.buffer.pointer, dyT = col + K * plan.rows * g.ow
+    for item in items {
+      let b = item / blocks, r0 = (item % blocks) * plan.rows
+      let rows = r0..<min(g.oh, r0 + plan.rows), lb = rows.count * g.ow
+      g.im2col(x + b * g.imageSize, col, rows: rows)
+      transpose(dy + b * cout * L + r0 * g.ow, ld: L, rows: cout, columns: lb, into: dyT)
+      for n0 in Swift.stride(from: 0, to: cout, by: plan.chunk) {
+        sgemm(m: K, n: min(plan.chunk, cout - n0), k: lb, a: col, lda: lb, b: dyT + n0, ldb: cout,
+              beta: 1, c: acc + n0, ldc: cout)
       }
     }
+    withExtendedLifetime(scratch) {}
   }
   for co in 0..<cout {
     for k in 0..<K {
@@ -142,6 +197,19 @@ func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float
     }
   }
   withExtendedLifetime(partials) {}
+}
+
+/// Writes the transpose of a `rows × columns` block (rows `ld` apart) to `out`
+/// (`columns × rows`, contiguous), in tiles that stay in L1.
+func transpose(_ src: UnsafePointer<Float>, ld: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+  let t = 32
+  for c0 in Swift.stride(from: 0, to: columns, by: t) {
+    let c1 = min(columns, c0 + t)
+    for r in 0..<rows {
+      let s = src + r * ld
+      for c in c0..<c1 { out[c * rows + r] = s[c] }
+    }
+  }
 }
 
 /// Gradients of `conv2d`. `dy` is `[N, Cout, Ho, Wo]`; `x` and `weight` are the forward

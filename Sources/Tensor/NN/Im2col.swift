@@ -1,3 +1,5 @@
+import Foundation
+
 /// Geometry of one 2-D convolution window sweep over a single image, shared by conv2d
 /// and conv_transpose2d: an image of `channels × height × width` is read through a
 /// `kh × kw` window at `stride`, with `pad` zeros on every side, giving `oh × ow` places.
@@ -98,21 +100,52 @@ struct ConvGeometry {
   a >= 0 ? (a + b - 1) / b : -((-a) / b)
 }
 
-/// Splits `count` batch items over the workers when that balances well; returns the number
-/// of parts to use (1 means: loop serially and let GEMM and im2col split the work instead).
-func batchParts(_ count: Int) -> Int {
-  let w = Parallel.workers
-  if w == 1 || count < w { return 1 }
-  if count % w == 0 || count >= 3 * w { return w }
-  return 1
-}
+/// How many parts to split `count` work items into: one per worker, at most one per item.
+func workParts(_ count: Int) -> Int { max(1, min(Parallel.workers, count)) }
 
-/// Runs `body(part, batchRange)` for each of `parts` contiguous slices of `0..<count`,
-/// in parallel when `parts > 1`.
-func forEachBatchPart(_ count: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
-  if parts == 1 { body(0, 0..<count); return }
+/// Runs `body(part, items)` for each of `parts` contiguous, near-equal slices of `0..<count`,
+/// one slice per worker, in parallel (work items are whole GEMM blocks: always worth it).
+func forEachWorkPart(_ count: Int, parts: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
+  let parts = parts ?? workParts(count)
+  if parts <= 1 { body(0, 0..<count); return }
   Parallel.forEach(parts, cost: 1 << 24) { p in
     let lo = count * p / parts, hi = count * (p + 1) / parts
     if lo < hi { body(p, lo..<hi) }
+  }
+}
+
+/// How a convolution's GEMM is cut: output rows per column block, and output channels (GEMM
+/// rows) per call.
+struct ConvPlan {
+  let rows: Int
+  let chunk: Int
+}
+
+/// Switches for measuring the convolution strategies against each other
+/// (`DPL_CONV_SMALL=0`, `DPL_CONV_FLIP=0` turn them off).
+enum ConvTuning {
+  /// Cut GEMMs to OpenBLAS' unpacked small-matrix size.
+  static let smallKernel = ProcessInfo.processInfo.environment["DPL_CONV_SMALL"] != "0"
+  /// Compute stride-1 input gradients as a convolution with the flipped kernel.
+  static let flippedInputGrad = ProcessInfo.processInfo.environment["DPL_CONV_FLIP"] != "0"
+  /// OpenBLAS (≥ 0.3.17 on AVX-512 cores) multiplies without packing when M·N·K ≤ 100³; with
+  /// the operands in cache that kernel runs ~1.5× faster than the packed one here.
+  static let smallLimit = 1_000_000
+}
+
+extension ConvGeometry {
+  /// Blocks for a GEMM with `m` rows and depth `depth` (default: `colRows`) per output column.
+  /// Prefers blocks small enough for OpenBLAS' small-matrix kernel (whole output rows, at
+  /// least 64 columns; output channels split in chunks of 64, 32 or 16 when needed); else
+  /// the L2-sized blocks of `rowsPerBlock`.
+  func plan(m: Int, depth: Int? = nil) -> ConvPlan {
+    let k = depth ?? colRows
+    if ConvTuning.smallKernel {
+      for chunk in [m, 64, 32, 16] where chunk <= m {
+        let r = ConvTuning.smallLimit / max(1, chunk * k * ow)
+        if r >= 1 && r * ow >= 64 { return ConvPlan(rows: min(oh, r), chunk: chunk) }
+      }
+    }
+    return ConvPlan(rows: rowsPerBlock, chunk: m)
   }
 }

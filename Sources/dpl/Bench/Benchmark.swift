@@ -14,6 +14,23 @@ struct BenchResult {
 }
 
 enum Measure {
+  /// With `DPL_BENCH_CPU` set, times are the process' CPU time (user + system, all threads)
+  /// instead of wall time: a steadier figure for comparing two variants on a busy machine.
+  static let cpuTime = ProcessInfo.processInfo.environment["DPL_BENCH_CPU"] != nil
+
+  /// The fastest iteration of the last `median` call, in milliseconds (a steadier figure than
+  /// the median when other work shares the machine).
+  nonisolated(unsafe) static var lastMinimum: Double = 0
+
+  /// Now, in nanoseconds, on the clock `cpuTime` selects.
+  static func now() -> UInt64 {
+    guard cpuTime else { return DispatchTime.now().uptimeNanoseconds }
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    let us = (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1_000_000 + Int(u.ru_utime.tv_usec + u.ru_stime.tv_usec)
+    return UInt64(us) * 1000
+  }
+
   /// Times `body` after `warmup` calls, for at least `iterations` calls and `seconds`
   /// seconds; returns the median in milliseconds and the count.
   static func median(warmup: Int = 2, iterations: Int = 10, seconds: Double = 1,
@@ -23,11 +40,12 @@ enum Measure {
     let start = DispatchTime.now().uptimeNanoseconds
     while times.count < iterations
       || Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds && times.count < 1000 {
-      let t0 = DispatchTime.now().uptimeNanoseconds
+      let t0 = now()
       try body()
-      times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+      times.append(Double(now() - t0) / 1e6)
     }
     times.sort()
+    lastMinimum = times.first ?? 0
     let n = times.count
     return (n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2, n)
   }

@@ -18,14 +18,14 @@ enum ConvBench {
       Benchmark(name: "\(name)/fwd") {
         let (x, w, b, _) = operands()
         let (ms, it) = try Measure.median { _ = try conv2d(x, weight: w, bias: b, padding: 1) }
-        return BenchResult(medianMs: ms, figures: [("gflops", flop / ms / 1e6)], iterations: it)
+        return BenchResult(medianMs: ms, figures: [("gflops", flop / ms / 1e6), ("min_ms", Measure.lastMinimum)], iterations: it)
       },
       Benchmark(name: "\(name)/bwd") {
         let (x, w, _, gy) = operands()
         let (ms, it) = try Measure.median {
           _ = try conv2dBackward(gy, x: x, weight: w, hasBias: true, stride: 1, padding: 1)
         }
-        return BenchResult(medianMs: ms, figures: [("gflops", 2 * flop / ms / 1e6)], iterations: it)
+        return BenchResult(medianMs: ms, figures: [("gflops", 2 * flop / ms / 1e6), ("min_ms", Measure.lastMinimum)], iterations: it)
       },
     ]
   }

@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Single-precision matrix multiply through OpenBLAS, split over both cores.
@@ -9,6 +10,47 @@ enum GemmBench {
       let (ms, iters) = try Measure.median(iterations: n >= 2048 ? 5 : 10) { _ = try a.matmul(b) }
       let gflops = 2 * Double(n * n * n) / (ms / 1000) / 1e9
       return BenchResult(medianMs: ms, figures: [("gflops", gflops)], iterations: iters)
+    }
+  } + (ProcessInfo.processInfo.environment["DPL_BENCH_SHAPES"] != nil ? shapes : [])
+
+  /// Conv-shaped GEMMs on one thread (`gemmshape/…`, listed only when `DPL_BENCH_SHAPES` is set): which orientation
+  /// of a convolution's products OpenBLAS runs fastest.
+  static let shapes: [Benchmark] = [
+    (false, false, 16, 384, 144),
+    (false, false, 144, 16, 384),
+    (false, false, 288, 16, 192),
+    (false, false, 288, 32, 96),
+    (false, false, 144, 16, 256),
+    (false, false, 16, 48, 1152),
+    (false, false, 64, 96, 144),
+    (false, false, 128, 48, 144),
+    (false, false, 64, 24, 576),
+    (false, false, 32, 96, 288),
+    (false, false, 64, 48, 288),
+    (false, false, 128, 64, 128),
+    (false, false, 128, 256, 1152),
+    (false, false, 32, 64, 512),
+    (false, false, 64, 64, 256),
+    (false, false, 576, 64, 24),
+    (false, false, 1152, 64, 12),
+    (false, false, 576, 32, 48),
+    (false, false, 1152, 128, 6),
+  ].map { (ta, tb, m, n, k) in
+    Benchmark(name: "gemmshape/\(ta ? "T" : "N")\(tb ? "T" : "N")_\(m)x\(n)x\(k)") {
+      var rng = RNG(seed: 1)
+      let a = rng.normal([m * k]), b = rng.normal([k * n])
+      var c = Tensor.zeros([m * n])
+      let (ms, iters) = Measure.median(iterations: 20) {
+        a.withUnsafeBufferPointer { ap in
+          b.withUnsafeBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in
+              sgemmSerial(transA: ta, transB: tb, m: m, n: n, k: k, a: ap.baseAddress!, lda: ta ? m : k,
+                          b: bp.baseAddress!, ldb: tb ? k : n, c: cp.baseAddress!, ldc: n)
+            }
+          }
+        }
+      }
+      return BenchResult(medianMs: ms, figures: [("gflops", 2 * Double(m * n * k) / (ms / 1000) / 1e9)], iterations: iters)
     }
   }
 }

@@ -16,13 +16,15 @@ enum UNetBench {
         let tape = Tape()
         let out = try net(Var(constant: x), on: tape)
         let loss = try tape.apply(.mse, [out, Var(constant: y)])
-        try tape.backward(from: loss)
-        try opt.step()
+        try TapeProfile.measure("backward (total)") { try tape.backward(from: loss) }
+        try TapeProfile.measure("adam") { try opt.step() }
       }
       try step()
       Measure.resetPeakRSS()
+      _ = TapeProfile.report()
       let (ms, it) = try Measure.median(warmup: 2, iterations: 10, seconds: 0) { try step() }
-      return BenchResult(medianMs: ms, figures: [("peak_rss_mb", Measure.peakRSSMegabytes())], iterations: it)
+      if TapeProfile.enabled { TapeProfile.print(perCall: it + 2, header: "unet_step/base\(base)") }
+      return BenchResult(medianMs: ms, figures: [("peak_rss_mb", Measure.peakRSSMegabytes()), ("min_ms", Measure.lastMinimum)], iterations: it)
     }
   }
 }
