@@ -12,6 +12,7 @@ struct DPL: ParsableCommand {
       ParseCommand.self,
       CheckCommand.self,
       IRCommand.self,
+      SweepCommand.self,
       ReplCommand.self,
     ]
   )

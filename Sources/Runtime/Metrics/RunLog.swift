@@ -90,7 +90,7 @@ public struct RunLog {
     }
   }
 
-  static func format(_ v: Double) -> String {
+  public static func format(_ v: Double) -> String {
     if v.isNaN { return "nan" }
     return String(format: "%.6g", v)
   }
