@@ -1,0 +1,133 @@
+import Foundation
+import IR
+import Language
+import Testing
+@testable import Runtime
+
+/// EDPCNN end to end at a tiny scale: the programs in `programs/` run through the
+/// interpreter with small settings.
+@Suite("EDPCNN programs", .serialized)
+struct EDPCNNTests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  /// Runs a program file (or source) with config overrides; returns stdout and the run folder.
+  static func run(_ file: String, source: String? = nil, set: [String: String], out: URL) throws -> String {
+    let options = CompileOptions(searchPaths: [root.appendingPathComponent("stdlib").path])
+    let path = root.appendingPathComponent(file).path
+    let (module, compilation) = source.map { Compiler.compile(source: $0, path: path, options: options) }
+      ?? Compiler.compile(path: path, options: options)
+    guard let module else { throw TestFailure(compilation.renderDiagnostics()) }
+    let i = Interpreter(module: module, seed: 0, configOverrides: set)
+    var printed = ""
+    i.output = { printed += $0 }
+    i.log = { _ in }
+    i.outputDirectory = out
+    i.workingDirectory = root
+    do { try i.run() } catch let e as RuntimeError { throw TestFailure(e.render(files: module.files)) }
+    return printed
+  }
+
+  struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+  }
+
+  static func tempFolder(_ name: String) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("dpl-edpcnn-\(name)-\(getpid())")
+  }
+
+  static let tiny = ["size": "32", "train_images": "4", "validation": "4", "batch": "4", "base": "4",
+                     "lines": "12", "points": "10", "radius": "9.0", "window": "3"]
+
+  /// The smoke test: a few steps on one fixed batch of tiny images; the surrogate learns to
+  /// mimic DP + smoothing, the outer loss falls, and the pipeline gives a valid mask.
+  @Test("surrogate fit loss and outer loss go down; a valid mask comes out")
+  func smoke() throws {
+    let src = """
+    import contour
+    import nets
+    config {
+      data: String = ""
+      size: Int = 32
+      train_images: Int = 4
+      validation: Int = 4
+      steps: Int = 12
+      batch: Int = 4
+      seed: Int = 0
+      base: Int = 4
+      lines: Int = 12
+      points: Int = 10
+      radius: Float = 9.0
+      window: Int = 3
+    }
+    let (x, y, _, _) = load_data(data, size: size, train_images: train_images, validation: validation)
+    let mask = lv_mask(y)
+    let c = center_of_mass(mask)
+    seed_all(seed)
+    let net = nets.UNet(1, 1, base)
+    let sur = nets.Surrogate(4)
+    let opt = adam(net, lr: 0.01)
+    let t = contour.targets(mask, c, lines, points, radius)
+    fn fit_loss() -> Float {
+      eval {
+        let gn = contour.warp(net(x), c, lines, points, radius) + randn([batch, lines, points - 1], seed: 3)
+        item(cross_entropy(sur(gn), contour.contour(gn, window: window)))
+      }
+    }
+    let fit0 = fit_loss()
+    var first = 0.0
+    var last = 0.0
+    for step in 0..<steps {
+      last = opt.minimize {
+        let g = contour.warp(net(x), c, lines, points, radius)
+        let idx = @bypass(sur, sigma: 1.0, samples: 4, fit_steps: 5, fit_lr: 0.01) contour.contour(g, window: window)
+        cross_entropy(surrogate(idx), t)
+      }
+      if step == 0 { first = last }
+    }
+    let pred = contour.fill(contour.contour(contour.warp(eval { net(x) }, c, lines, points, radius), window: window), c, points, radius, size)
+    print(fit0, fit_loss(), first, last, item(min(pred)), item(max(pred)), item(sum(pred)), contour.box_dice(pred, mask, c, radius))
+    """
+    let out = try Self.run("programs/edpcnn_smoke.dpl", source: src, set: [:], out: Self.tempFolder("smoke"))
+    let v = out.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
+    try #require(v.count == 8, "printed: \(out)")
+    #expect(v[1] < v[0], "surrogate fit loss \(v[0]) → \(v[1])")
+    #expect(v[3] < v[2], "outer loss \(v[2]) → \(v[3])")
+    #expect(v[4] == 0 && v[5] == 1 && v[6] > 0, "mask values \(v[4])…\(v[5]), area \(v[6])")
+    #expect(v[7] > 0 && v[7] <= 1)
+  }
+
+  /// edpcnn.dpl writes the run folder; evaluate.dpl scores its best checkpoint.
+  @Test("edpcnn.dpl writes metrics, plots and a checkpoint that evaluate.dpl scores")
+  func programAndEvaluate() throws {
+    let out = Self.tempFolder("run")
+    try? FileManager.default.removeItem(at: out)
+    var set = Self.tiny
+    set["steps"] = "2"; set["eval_every"] = "1"; set["samples"] = "2"; set["fit_steps"] = "1"
+    _ = try Self.run("programs/edpcnn.dpl", set: set, out: out)
+    for f in ["metrics.csv", "metrics.json", "metrics.png", "overlays.png", "best.safetensors", "last.safetensors"] {
+      #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "missing \(f)")
+    }
+    let summary = RunLog(folder: out).summary()
+    let best = try #require(summary["best_val_dice"] as? Double)
+    #expect(summary["val_dice"] is Double && summary["steps"] as? Int == 2 && summary["data"] as? String == "synthetic")
+
+    var ev = Self.tiny
+    ev["checkpoint"] = out.appendingPathComponent("best.safetensors").path
+    ev["validation"] = "4"
+    ev.removeValue(forKey: "train_images")
+    let printed = try Self.run("programs/evaluate.dpl", set: ev, out: Self.tempFolder("eval"))
+    let dice = try #require(printed.split(separator: " ").dropFirst().first.flatMap { Double($0) }, "printed: \(printed)")
+    #expect(abs(dice - best) < 1e-4, "evaluate \(dice) vs training's best \(best)")
+  }
+
+  @Test("telescopic training sets and epoch batches")
+  func dataBuiltins() throws {
+    let a = try DataSource.load("", size: 32, trainImages: 3, validation: 2, seed: 0, relativeTo: Self.root)
+    let b = try DataSource.load("", size: 32, trainImages: 5, validation: 2, seed: 0, relativeTo: Self.root)
+    #expect(a.train.images == Array(b.train.images.prefix(3)) && a.validation.images == b.validation.images)
+    let epoch = (0..<5).flatMap { BuiltinTable.batchIndices(count: 10, batch: 2, step: $0, seed: 1).scalars }
+    #expect(Set(epoch) == Set(0..<10))
+  }
+}
