@@ -7,13 +7,18 @@ extension Primitive {
   /// place where un-broadcasting happens.
   ///
   /// This switch is the table of gradient rules: one entry per differentiable primitive.
+  /// `shapes` are the inputs' shapes; `x` holds their values only when `vjpNeedsInputs` (the
+  /// tape drops them otherwise, so rules that need no input value read only `shapes`).
   /// `active[k]` says whether input `k` needs a gradient at all (rules with a costly
   /// input gradient — the convolutions — skip it when not).
-  func vjp(_ x: [Tensor], _ y: Tensor, _ saved: Saved, _ g: Tensor, active: [Bool] = []) throws -> [Tensor?] {
+  func vjp(_ x: [Tensor], shapes: [[Int]], _ y: Tensor, _ saved: Saved, _ g: Tensor,
+           active: [Bool] = []) throws -> [Tensor?] {
     let needsInputGrad = active.first ?? true
     switch self {
     case .leaf: return []
     case .stopGradient: return [nil]
+    case .binary(.add): return [g, g]
+    case .binary(.sub): return [g, g.map(.neg)]
     case .binary(let op):
       let a = x[0], b = x[1]
       switch op {
@@ -35,17 +40,16 @@ extension Primitive {
         throw TensorError(op.rawValue, "comparison has no gradient")
       }
     case .unary(let op):
-      let a = x[0]
       switch op {
       case .neg: return [g.map(.neg)]
       case .exp: return [try g * y]
-      case .log: return [try g / a]
+      case .log: return [try g / x[0]]
       case .sqrt: return [try (g / y) * 0.5]
-      case .abs: return [try g * a.map(.sign)]
+      case .abs: return [try g * x[0].map(.sign)]
       case .relu: return [try reluBackward(g, y)]
       case .sigmoid: return [try sigmoidBackward(g, y: y)]
       case .tanh: return [try tanhBackward(g, y: y)]
-      case .square: return [try g * a * 2]
+      case .square: return [try g * x[0] * 2]
       case .round, .floor, .ceil, .sign:
         throw TensorError(op.rawValue, "has no gradient; route it with @bypass")
       }
@@ -53,44 +57,45 @@ extension Primitive {
     case .shift: return [g]
     case .matmul: return try matmulVJP(x[0], x[1], g)
     case .reduce(let op, let axis, let keep):
-      let a = x[0]
+      let shape = shapes[0]
       var gk = g
       if let axis, !keep {  // put the reduced axis back as extent 1
-        var s = a.shape
-        s[axis < 0 ? axis + a.rank : axis] = 1
+        var s = shape
+        s[axis < 0 ? axis + shape.count : axis] = 1
         gk = try g.reshaped(s)
       } else if axis == nil {
-        gk = try g.reshaped(a.shape.map { _ in 1 })
+        gk = try g.reshaped(shape.map { _ in 1 })
       }
       switch op {
-      case .sum: return [try gk.broadcast(to: a.shape)]
-      case .mean: return [try gk.broadcast(to: a.shape) * (Float(gk.count) / Float(max(a.count, 1)))]
+      case .sum: return [try gk.broadcast(to: shape)]
+      case .mean: return [try gk.broadcast(to: shape) * (Float(gk.count) / Float(max(shape.reduce(1, *), 1)))]
       case .max, .min:
         // Split the gradient evenly among tied extreme elements.
+        let a = x[0]
         let yk = try y.reshaped(gk.shape)
         let hit = try a.zip(yk, .equal)
         let ties = try hit.reduce(.sum, axis: axis, keepDims: true)
         return [try hit * (gk / ties)]
       }
-    case .reshape: return [try g.reshaped(x[0].shape)]
+    case .reshape: return [try g.reshaped(shapes[0])]
     case .permute(let p):
       var inv = [Int](repeating: 0, count: p.count)
       for (i, d) in p.enumerated() { inv[d] = i }
       return [try g.permuted(inv)]
-    case .slice(let r): return [try Tensor.unslice(g, ranges: r, shape: x[0].shape)]
+    case .slice(let r): return [try Tensor.unslice(g, ranges: r, shape: shapes[0])]
     case .concat(let axis):
       var out: [Tensor?] = []
       var lo = 0
       let ax = axis < 0 ? axis + g.rank : axis
-      for part in x {
+      for part in shapes {
         var ranges = [SliceRange](repeating: .all, count: ax)
-        ranges.append(SliceRange(lo, lo + part.shape[ax]))
+        ranges.append(SliceRange(lo, lo + part[ax]))
         out.append(try g.sliced(ranges))
-        lo += part.shape[ax]
+        lo += part[ax]
       }
       return out
     case .pad(let p, _): return [try g.padded(p.map { (-$0.0, -$0.1) })]
-    case .gather(let i, let a): return [Tensor.ungather(g, index: i, axis: a, shape: x[0].shape)]
+    case .gather(let i, let a): return [Tensor.ungather(g, index: i, axis: a, shape: shapes[0])]
     case .broadcast: return [g]
     case .conv2d(let s, let p):
       let r = try conv2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p,
@@ -106,24 +111,24 @@ extension Primitive {
       return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
     case .maxPool2d:
       guard let idx = saved.indices else { throw TensorError("max_pool2d", "no saved indices") }
-      return [try maxPool2dBackward(g, indices: idx, inputShape: x[0].shape)]
+      return [try maxPool2dBackward(g, indices: idx, inputShape: shapes[0])]
     case .batchNorm2d(let running, let training, _, let eps):
       if training {
         let r = try batchNorm2dBackward(g, x: x[0], gamma: x[1], mean: saved.tensors[0], invstd: saved.tensors[1])
         return [r.dx, r.dgamma, r.dbeta]
       }
       return try batchNormEvalVJP(g, x: x[0], gamma: x[1], stats: running.stats, eps: eps)
-    case .upsample(_, _, let m): return [try upsampleBackward(g, inputShape: x[0].shape, mode: m)]
+    case .upsample(_, _, let m): return [try upsampleBackward(g, inputShape: shapes[0], mode: m)]
     case .softmax(let a): return [try softmaxBackward(g, y: y, axis: a)]
     case .logSoftmax(let a): return [try logSoftmaxBackward(g, y: y, axis: a)]
     case .mse:
       let r = try mseBackward(g, x[0], x[1])
       return [r.da, r.db]
-    case .nll(let t, let a): return [try nllBackward(g, inputShape: x[0].shape, target: t, classAxis: a)]
+    case .nll(let t, let a): return [try nllBackward(g, inputShape: shapes[0], target: t, classAxis: a)]
     case .crossEntropy(let t, let a): return [try crossEntropyBackward(g, logits: x[0], target: t, classAxis: a)]
     case .starSample(let c, let r, let p, let i):
       return [try starSampleBackward(g, centers: c, rotation: r, pattern: p, interpolation: i,
-                                     height: x[0].shape[2], width: x[0].shape[3])]
+                                     height: shapes[0][2], width: shapes[0][3])]
     case .diff(let a): return [try diffBackward(g, axis: a)]
     case .smoothCircular(let w): return [try smoothCircularBackward(g, window: w)]
     case .custom(_, let rule): return try rule(g)

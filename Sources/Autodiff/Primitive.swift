@@ -98,6 +98,22 @@ public enum Primitive: CustomStringConvertible {
   }
 }
 
+extension Primitive {
+  /// Whether the VJP reads the input values (else the tape keeps only their shapes, so a
+  /// value nothing else needs is freed as soon as the forward pass is done with it).
+  var vjpNeedsInputs: Bool {
+    switch self {
+    case .leaf, .stopGradient, .binary(.add), .binary(.sub), .scale, .shift, .reshape, .permute, .slice,
+         .concat, .pad, .gather, .broadcast, .maxPool2d, .upsample, .softmax, .logSoftmax, .nll,
+         .starSample, .diff, .smoothCircular, .custom:
+      return false
+    case .unary(let u): return ![.neg, .exp, .sqrt, .relu, .sigmoid, .tanh].contains(u)
+    case .reduce(let r, _, _): return r == .max || r == .min
+    default: return true
+    }
+  }
+}
+
 /// Extra values a forward pass keeps for its backward pass.
 public struct Saved {
   public var tensors: [Tensor] = []

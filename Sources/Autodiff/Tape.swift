@@ -84,7 +84,7 @@ public final class Tape {
 
   func record(_ op: Primitive, _ inputs: [Var], output y: Tensor, saved: Saved) -> Var {
     guard isRecording, inputs.contains(where: \.isActive) else { return Var(constant: y) }
-    nodes.append(Node(op: op, inputs: inputs.map(\.node), inputValues: inputs.map(\.value),
+    nodes.append(Node(op: op, inputs: inputs.map(\.node), inputValues: op.vjpNeedsInputs ? inputs.map(\.value) : [],
                       inputShapes: inputs.map(\.shape), output: op.vjpNeedsOutput ? y : nil,
                       outputShape: y.shape, saved: saved))
     return Var(y, node: nodes.count - 1)
@@ -111,7 +111,8 @@ public final class Tape {
       if case .leaf = node.op { leafGrads[id] = g; continue }
       let out = node.output ?? Tensor(shape: [], repeating: 0)
       let inGrads = try TapeProfile.measure("bwd " + TapeProfile.key(node.op, node.inputShapes)) {
-        try node.op.vjp(node.inputValues, out, node.saved, g, active: node.inputs.map { $0 != nil })
+        try node.op.vjp(node.inputValues, shapes: node.inputShapes, out, node.saved, g,
+                         active: node.inputs.map { $0 != nil })
       }
       try TapeProfile.measure("bwd accumulate") {
         for (k, input) in node.inputs.enumerated() {

@@ -5,10 +5,23 @@ extension NDArray {
   func strided(_ outShape: [Int], base: Int, srcStrides: [Int]) -> NDArray {
     var r = NDArray(uninitialized: outShape)
     let src = buffer.pointer, dst = r.buffer.pointer
-    let rank = outShape.count
-    if rank == 0 { dst[0] = src[base]; return r }
+    if outShape.isEmpty { dst[0] = src[base]; return r }
     let total = outShape.reduce(1, *)
     if total == 0 { return r }
+    // Merge neighbouring axes the source walks contiguously (a slice along axis 1 of NCHW
+    // then copies whole C·H·W runs instead of rows of W).
+    var dims = [outShape[0]], steps = [srcStrides[0]]
+    for d in 1..<outShape.count {
+      if steps[steps.count - 1] == outShape[d] * srcStrides[d] {
+        dims[dims.count - 1] *= outShape[d]
+        steps[steps.count - 1] = srcStrides[d]
+      } else {
+        dims.append(outShape[d])
+        steps.append(srcStrides[d])
+      }
+    }
+    let outShape = dims, srcStrides = steps
+    let rank = outShape.count
     let inner = outShape[rank - 1], step = srcStrides[rank - 1]
     var idx = [Int](repeating: 0, count: rank)
     var off = base, o = 0
