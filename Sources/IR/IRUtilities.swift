@@ -1,11 +1,6 @@
 import Language
 
 extension OpKind {
-  /// Builtins with effects or state: never removed, merged or reordered.
-  static let effectfulBuiltins: Set<String> = [
-    "print", "save", "load", "load_into", "assert", "seed", "randn", "rand", "dropout",
-  ]
-
   /// True when the op has no effect besides its result and gives the same result for the
   /// same operands (so DCE may drop it and CSE may merge it).
   public var isPure: Bool {
@@ -14,7 +9,7 @@ extension OpKind {
       return true
     case .builtin(let n):
       guard let b = Builtins.named(n) else { return false }
-      return b.kind == .function && !OpKind.effectfulBuiltins.contains(n)
+      return b.kind == .function  // `.effect` builtins are never pure
     default:
       return false
     }

@@ -32,6 +32,9 @@ public enum BuiltinKind: String, Sendable {
   case layer
   /// Creates an optimizer over a model's parameters.
   case optimizer
+  /// A function with effects or state (output, files, the clock, the random stream): never
+  /// removed, merged or reordered by the IR passes.
+  case effect
   /// Handled by the checker and the lowering directly (`grad`, `eval`, `stop_gradient`).
   case special
 }

@@ -74,8 +74,8 @@ let creation: [Builtin] = [
   Builtin("zeros", [p("shape", .shape)], .none, "a tensor of zeros", rule: fromShape),
   Builtin("ones", [p("shape", .shape)], .none, "a tensor of ones", rule: fromShape),
   Builtin("full", [p("shape", .shape), p("value", .float)], .none, "a tensor filled with value", rule: fromShape),
-  Builtin("randn", [p("shape", .shape), p("seed", .int, .int(0))], .none, "standard normal samples", rule: fromShape),
-  Builtin("rand", [p("shape", .shape), p("seed", .int, .int(0))], .none, "uniform samples in [0, 1)", rule: fromShape),
+  Builtin("randn", [p("shape", .shape), p("seed", .int, ConstValue.none)], .none, kind: .effect, "standard normal samples", rule: fromShape),
+  Builtin("rand", [p("shape", .shape), p("seed", .int, ConstValue.none)], .none, kind: .effect, "uniform samples in [0, 1)", rule: fromShape),
   Builtin("linspace", [p("start", .float), p("end", .float), p("count", .int)], .none, "count evenly spaced values, both ends included") { info in
     .tensor([info.int(2).map(Dim.known) ?? .unknown])
   },
@@ -218,7 +218,7 @@ let nn: [Builtin] = [
     for i in (s.count - 2)..<s.count { s[i] = ShapeRules.convOut(s[i], kernel: k, stride: st, pad: 0) }
     return .tensor(s)
   },
-  Builtin("dropout", [p("t", .tensor), p("rate", .float, .float(0.5)), p("seed", .int, .int(0))], .differentiable,
+  Builtin("dropout", [p("t", .tensor), p("rate", .float, .float(0.5)), p("seed", .int, ConstValue.none)], .differentiable, kind: .effect,
           "zeroes elements with probability rate while training", rule: sameAsInput),
   Builtin("adam", [p("model", .module), p("lr", .float, .float(1e-3)), p("beta1", .float, .float(0.9)), p("beta2", .float, .float(0.999)),
                    p("eps", .float, .float(1e-8))], .none, kind: .optimizer, "the Adam optimizer over a model's parameters") { _ in .optimizer },
@@ -268,11 +268,9 @@ let edpcnn: [Builtin] = [
 ]
 
 /// Data sets, star placement, metrics and the run folder (`Runtime/Builtins/Builtins+Data.swift`).
-/// Kind of the builtins below that have effects (files, the clock, the random stream). The
-/// IR passes treat only kind-`function` builtins outside `OpKind.effectfulBuiltins` as
-/// pure (droppable, mergeable); until effects are read from this table, these are
-/// declared with a non-function kind so that no pass drops or merges them.
-private let effect = BuiltinKind.optimizer
+/// Kind of the builtins below that have effects (files, the clock, the random stream):
+/// no IR pass drops, merges or reorders them.
+private let effect = BuiltinKind.effect
 
 let dataBuiltins: [Builtin] = [
   Builtin("load_data", [p("data", .string, .string("")), p("size", .int, .int(64)), p("train_images", .int, .int(10)),
@@ -314,7 +312,7 @@ let dataBuiltins: [Builtin] = [
 ]
 
 let misc: [Builtin] = [
-  Builtin("print", [], variadic: true, .none, "writes its arguments to stdout separated by spaces") { _ in .void },
+  Builtin("print", [], variadic: true, .none, kind: .effect, "writes its arguments to stdout separated by spaces") { _ in .void },
   Builtin("len", [p("value", .any)], .none, "length of a list, tuple, or axis 0 of a tensor") { _ in .int },
   Builtin("item", [p("t", .tensor)], .none, "the value of a one-element tensor (Float, or Int for an IntTensor)") { info in
     if case .intTensor = info.type(0) { return .int }
@@ -337,11 +335,11 @@ let misc: [Builtin] = [
   Builtin("shape", [p("t", .tensor)], .none, "the shape as a list of Ints (same as t.shape)") { info in
     .list(.int, count: info.type(0).shape?.count)
   },
-  Builtin("save", [p("value", .any), p("path", .string)], .none, "writes a tensor, a model's parameters, or an optimizer's model, state, step and random stream (safetensors)") { _ in .void },
-  Builtin("load", [p("path", .string)], .none, "reads a tensor from a safetensors file") { _ in .tensor(nil) },
-  Builtin("load_into", [p("model", .any), p("path", .string)], .none, "loads a model's parameters (an optimizer: also its state, step and the random stream) from a checkpoint") { _ in .void },
-  Builtin("assert", [p("condition", .bool), p("message", .string, .string("assertion failed"))], .none, "stops with an error when false") { _ in .void },
-  Builtin("seed", [p("value", .int)], .none, "reseeds the default random generator") { _ in .void },
+  Builtin("save", [p("value", .any), p("path", .string)], .none, kind: .effect, "writes a tensor, a model's parameters, or an optimizer's model, state, step and random stream (safetensors)") { _ in .void },
+  Builtin("load", [p("path", .string)], .none, kind: .effect, "reads a tensor from a safetensors file") { _ in .tensor(nil) },
+  Builtin("load_into", [p("model", .any), p("path", .string)], .none, kind: .effect, "loads a model's parameters (an optimizer: also its state, step and the random stream) from a checkpoint") { _ in .void },
+  Builtin("assert", [p("condition", .bool), p("message", .string, .string("assertion failed"))], .none, kind: .effect, "stops with an error when false") { _ in .void },
+  Builtin("seed", [p("value", .int)], .none, kind: .effect, "reseeds the default random generator") { _ in .void },
 ]
 
 /// Forms with their own checking rules (trailing blocks, gradient control).
