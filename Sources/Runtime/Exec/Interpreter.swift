@@ -60,6 +60,13 @@ public final class Interpreter {
     _ = try call(main, args: [], site: main.span)
   }
 
+  /// Calls a top-level function by name after `run()` (benchmarks, the REPL): it sees the
+  /// globals the run left.
+  public func call(function name: String, _ args: [Value] = []) throws -> Value {
+    guard let f = functions[name] else { throw RuntimeError("no function '\(name)'", at: .none) }
+    return try call(f, args: args, site: f.span)
+  }
+
   /// Calls a function with arguments, adding it to the trace of any error it raises.
   func call(_ f: Function, args: [Value], site: Span) throws -> Value {
     guard args.count == f.body.params.count else {

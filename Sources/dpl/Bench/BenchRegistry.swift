@@ -4,5 +4,6 @@ let allBenchmarks: [Benchmark] =
   GemmBench.all
   + ConvBench.all
   + UNetBench.all
+  + InterpreterBench.all
   + DPBench.all
   + CheckBench.all
