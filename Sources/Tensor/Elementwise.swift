@@ -116,7 +116,10 @@ extension Tensor {
       throw TensorError("add", "shapes \(shapeString(shape)) and \(shapeString(other.shape)) differ")
     }
     let b = other.buffer.pointer
-    withUnsafeMutableBufferPointer { a in for i in 0..<a.count { a[i] += b[i] } }
+    withUnsafeMutableBufferPointer { a in
+      let ap = a.baseAddress!
+      Parallel.forEachChunk(a.count) { r in for i in r { ap[i] += b[i] } }
+    }
   }
 
   /// Float tensors of zeros, ones and a constant.
