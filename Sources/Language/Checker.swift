@@ -471,6 +471,7 @@ final class Checker {
       }
       let what: String
       switch sym.kind {
+      case .local where environmentSymbols.contains(id): what = "'\(name)' was bound with 'let' in an earlier input"
       case .local where sym.introducerSpan == nil: what = "'\(name)' is a parameter or loop variable"
       case .local: what = "'\(name)' is a 'let' constant"
       case .field: what = "'\(name)' is a model field"
@@ -478,7 +479,7 @@ final class Checker {
       default: what = "'\(name)' is not a variable"
       }
       diags.error("cannot assign to '\(name)': \(what)", at: rootExpr.span,
-                  notes: [Note("'\(name)' is declared here", at: sym.span)], fixIts: fixes)
+                  notes: sym.span == .none ? [] : [Note("'\(name)' is declared here", at: sym.span)], fixIts: fixes)
       return
     }
     if indexed {

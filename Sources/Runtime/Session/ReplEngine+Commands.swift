@@ -122,7 +122,8 @@ extension ReplEngine {
       m.functions = wanted
       m.globals = []
       m.models = m.models.filter { $0.name == arg }
-      return IR.Printer.print(m, showSpans: false)
+      let text = IR.Printer.print(m, showSpans: false)
+      return text.hasPrefix("\n") ? String(text.dropFirst()) : text
     }
   }
 

@@ -15,12 +15,16 @@ import Tensor
 /// `|mean − ref| / |ref|`, the variance `mean |g − mean|² / |ref|²`, and the calls of the
 /// bypassed function per gradient. A strategy that does not apply says why.
 extension Session {
-  /// A default DiffBypass surrogate: an MLP on the last axis (`cin → 32 → cout`).
+  /// Default DiffBypass surrogates: an MLP applied to every element (`1 → 32 → 1`), for
+  /// calls whose output is shaped like their input (`round`), else an MLP on the last axis
+  /// (`cin → 32 → cin`: class scores for index outputs such as `dp_contour`'s).
   static let surrogateSource = """
     model __ReplSurrogate(cin: Int, cout: Int) {
       let l1 = dense(cin, 32)
       let l2 = dense(32, cout)
-      fn forward(x: Tensor) -> Tensor { l2(tanh(l1(x))) }
+      fn forward(x: Tensor) -> Tensor {
+        if cin == 1 { reshape(l2(tanh(l1(reshape(x, x.shape + [1])))), x.shape) } else { l2(tanh(l1(x))) }
+      }
     }
     """
 
@@ -168,9 +172,14 @@ extension Session {
       if strategy == "net", !isWritten {
         // A fresh surrogate per seed, warmed up on a few gradients as it would be in training.
         p.interpreter.rng = RNG(seed: seed)
-        let last = p.x.shape.last ?? 1
-        p.interpreter.setGlobal("__repl_net", try p.interpreter.constructModel("__ReplSurrogate", [.int(last), .int(last)]))
-        for w in 0..<5 { _ = try gradient(p, rng: seed &+ 100 &* UInt64(w + 1)) }
+        var made = false
+        for width in [1, p.x.shape.last ?? 1] where !made {
+          p.interpreter.setGlobal("__repl_net", try p.interpreter.constructModel("__ReplSurrogate", [.int(width), .int(width)]))
+          do {
+            for w in 0..<5 { _ = try gradient(p, rng: seed &+ 100 &* UInt64(w + 1)) }
+            made = true
+          } catch where width == 1 {}
+        }
       }
       grads.append(try gradient(p, rng: seed).grad.scalars.map(Double.init))
     }

@@ -127,13 +127,16 @@ public final class Session {
 
   /// Compiles `text` after the session's definitions (and `extra` definitions), with the
   /// session's bindings (and `extraBindings`) as the environment.
+  /// - Parameter replacing: definitions left out because the input defines them anew.
   func compile(_ text: String, path: String = "<repl>", extra: [(path: String, text: String)] = [],
-               extraBindings: [EnvironmentBinding] = [], returningLastValue: Bool = true) -> Result<Compiled, SessionError> {
+               extraBindings: [EnvironmentBinding] = [], replacing: Set<String> = [],
+               returningLastValue: Bool = true) -> Result<Compiled, SessionError> {
     var opts = options
     opts.environment = bindingOrder.compactMap { n in bindings[n].map { EnvironmentBinding(name: n, type: $0.type, mutable: $0.mutable) } } + extraBindings
     opts.exportTopLevel = true
     let c = Compilation(options: opts)
-    c.parse(chunks: definitions.map { ($0.path, $0.text) } + extra + [(path, text)])
+    let kept = definitions.filter { !replacing.contains($0.name) }
+    c.parse(chunks: kept.map { ($0.path, $0.text) } + extra + [(path, text)])
     let inputFile = c.files.lastIndex { $0.path == path } ?? c.files.count - 1
     guard let program = c.check() else { return .failure(SessionError(c.renderDiagnostics())) }
     do {
@@ -163,7 +166,7 @@ public final class Session {
   public func run(_ text: String, path: String = "<repl>") -> Outcome {
     inputCount += 1
     let compiled: Compiled
-    switch compile(text, path: path) {
+    switch compile(text, path: path, replacing: Self.declaredNames(text, path: path)) {
     case .failure(let e): return .failure(e.text)
     case .success(let c): compiled = c
     }
@@ -190,6 +193,22 @@ public final class Session {
     }
     let names = newDefinitions.map(\.name) + changed
     return names.isEmpty ? .nothing : .defined(names)
+  }
+
+  /// Names of the functions, models and modules `text` declares (it redefines them).
+  static func declaredNames(_ text: String, path: String) -> Set<String> {
+    let c = Compilation(options: CompileOptions(readFile: { _ in "" }))
+    guard let m = c.parse(source: text, path: path) else { return [] }
+    var names: Set<String> = []
+    for s in m.stmts {
+      switch s.kind {
+      case .function(let f): names.insert(f.name)
+      case .model(let md): names.insert(md.name)
+      case .importModule(let name, _): names.insert(name)
+      default: break
+      }
+    }
+    return names
   }
 
   /// The `fn`, `model` and `import` statements of the input, as source text.

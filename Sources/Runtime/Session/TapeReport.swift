@@ -1,6 +1,8 @@
 import Autodiff
 import Tensor
 
+func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+
 /// The tape of the last gradient the session took, captured before the backward pass:
 /// each node, its shape, and the rule or estimator that gives its gradient, with the
 /// cost in calls of the bypassed (non-differentiable) function.
@@ -31,7 +33,7 @@ public struct TapeReport {
       if n.isLeaf {
         rule = n.index == 0 ? "input '\(wrt)'" : "input"
       } else if let site = site(for: n, &seen) {
-        rule = "estimator \(site.strategy): \(site.rule); \(1 + site.backwardCalls) calls of f (1 forward + \(site.backwardCalls) backward)"
+        rule = "estimator \(site.strategy): \(site.rule); \(plural(1 + site.backwardCalls, "call")) of f (1 forward + \(site.backwardCalls) backward)"
         calls += 1 + site.backwardCalls
         estimators += 1
       } else if n.op.hasPrefix("bypass.") {
@@ -45,7 +47,7 @@ public struct TapeReport {
     var widths = [Int](repeating: 0, count: 4)
     for r in rows { for k in 0..<4 { widths[k] = max(widths[k], r[k].count) } }
     var out = "tape with respect to '\(wrt)': \(nodes.count) node\(nodes.count == 1 ? "" : "s")"
-    if estimators > 0 { out += ", \(estimators) bypass estimator\(estimators == 1 ? "" : "s"), \(calls) calls of bypassed functions" }
+    if estimators > 0 { out += ", \(estimators) bypass estimator\(estimators == 1 ? "" : "s"), \(plural(calls, "call")) of bypassed functions" }
     out += "\n"
     for r in rows {
       out += "  " + (0..<4).map { r[$0] + String(repeating: " ", count: widths[$0] - r[$0].count) }.joined(separator: "  ") + "  " + r[4] + "\n"

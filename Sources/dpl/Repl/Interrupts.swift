@@ -14,6 +14,11 @@ final class Interrupts {
 
   func install() {
     signal(SIGINT) { _ in interruptCount += 1 }
+    // A parent may have blocked SIGINT (the mask survives exec); Ctrl-C must reach us.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigprocmask(SIG_UNBLOCK, &set, nil)
   }
 
   /// Runs `body` while a watcher turns a Ctrl-C into `session.cancel()`.
@@ -27,6 +32,7 @@ final class Interrupts {
     timer.resume()
     defer {
       timer.cancel()
+      if interruptCount > 0, isatty(STDOUT_FILENO) != 0 { print("") }  // after the terminal's ^C
       interruptCount = 0
     }
     return body()

@@ -69,11 +69,11 @@ final class LineEditor {
       let r = poll(&fd, 1, -1)
       if interruptCount > 0 {
         interruptCount = 0
+        fputs("^C\n", stdout)
+        fflush(stdout)
         rl_free_line_state()
         rl_callback_sigcleanup()
         rl_callback_handler_remove()
-        fputs("^C\n", stdout)
-        fflush(stdout)
         return .interrupted
       }
       if r > 0 { rl_callback_read_char() }

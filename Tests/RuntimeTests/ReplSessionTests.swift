@@ -1,0 +1,60 @@
+import Foundation
+import Language
+import Testing
+@testable import Runtime
+
+/// The session API and the REPL engine's pieces that transcripts do not show.
+@Suite struct ReplSessionTests {
+  @Test func inputContinuesUntilBracketsBalance() {
+    #expect(ReplEngine.needsMoreInput("fn f(t: Tensor) -> Tensor {"))
+    #expect(ReplEngine.needsMoreInput("let a = [1,"))
+    #expect(!ReplEngine.needsMoreInput("fn f() { 1 }"))
+    #expect(!ReplEngine.needsMoreInput("print(\"{\")"))
+    #expect(!ReplEngine.needsMoreInput("1 // {"))
+    #expect(ReplEngine.needsMoreInput("/* a comment"))
+    #expect(!ReplEngine.needsMoreInput(":grad sum(x wrt x"))
+  }
+
+  @Test func completesCommandsAndNames() {
+    let engine = ReplEngine(session: Session())
+    #expect(engine.completions(prefix: ":gr", line: ":gr") == [":grad"])
+    #expect(engine.completions(prefix: ":c", line: ":c") == [":check", ":compare"])
+    _ = engine.handle("let alpha = 1")
+    _ = engine.handle("fn alpine(t: Tensor) -> Tensor { t }")
+    #expect(engine.completions(prefix: "alp", line: "1 + alp") == ["alph" + "a", "alpine"])
+    #expect(engine.completions(prefix: "rel", line: "rel").contains("relu"))
+  }
+
+  @Test func cancelStopsAComputationAndKeepsTheSession() throws {
+    let session = Session()
+    session.output = { _ in }
+    _ = session.run("let keep = 41")
+    var outcome: Session.Outcome = .nothing
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+      outcome = session.run("var n = 0\nwhile true { n += 1 }")
+      done.signal()
+    }
+    Thread.sleep(forTimeInterval: 0.2)
+    session.cancel()
+    #expect(done.wait(timeout: .now() + 10) == .success)
+    guard case .failure(let text) = outcome else { Issue.record("expected an interruption, got \(outcome)"); return }
+    #expect(text.contains("error: interrupted"))
+    session.clearCancel()
+    guard case .value(.int(let v), _) = session.run("keep + 1") else { Issue.record("the session lost 'keep'"); return }
+    #expect(v == 42)
+    #expect(session.bindings["n"] != nil)
+  }
+
+  @Test func gradientsAreTakenOnTheSessionsTape() throws {
+    let session = Session()
+    _ = session.run("let x = tensor([1.0, -2.0, 3.0])")
+    let (value, g) = try session.grad("sum(x * x)", wrt: "x")
+    #expect(value == 14)
+    #expect(g.scalars == [2, -4, 6])
+    let report = try #require(session.lastTape)
+    #expect(report.nodes.map(\.op) == ["leaf", "mul", "sum"])
+    let check = try session.check("sum(tanh(x) * x)", wrt: "x")
+    #expect(check.passed(1e-3, 1e-2))
+  }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+/// Drives `dpl repl` through a pseudo-terminal (a detached `tmux` session) and reads the
+/// screen: the prompt, a multi-line definition, history recall with ↑, tab completion,
+/// Ctrl-C dropping an input, and Ctrl-D leaving with the history saved.
+@Suite struct ReplTerminalTests {
+  /// The `dpl` executable built next to the tests, if any.
+  static var executable: String? {
+    let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dpl").path]
+      + [".build-repl", ".build"].map { repositoryRoot.appendingPathComponent("\($0)/debug/dpl").path }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+
+  static var tmux: String? {
+    ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+
+  /// Runs a tool and waits for it (posix_spawn and waitpid: Foundation's `Process` can miss
+  /// the exit of a client whose server lives on); returns its stdout when `output`.
+  @discardableResult
+  static func run(_ tool: String, _ args: [String], output: Bool = false) -> String {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-tmux-\(getpid()).txt").path
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output ? file : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = ([tool] + args).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, tool, &actions, nil, argv, environ) == 0 else { return "" }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    guard output else { return "" }
+    defer { unlink(file) }
+    return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+  }
+
+  @Test func interactiveSession() throws {
+    guard let tmux = Self.tmux, let dpl = Self.executable else {
+      print("skipping ReplTerminalTests: needs tmux (apt-get install tmux) and a built dpl (swift build --product dpl)")
+      return
+    }
+    let socket = "dpl-repl-test-\(getpid())"
+    let history = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-history-\(getpid())").path
+    try? FileManager.default.removeItem(atPath: history)
+    defer {
+      Self.run(tmux, ["-L", socket, "kill-server"])
+      try? FileManager.default.removeItem(atPath: history)
+    }
+    Self.run(tmux, ["-L", socket, "new-session", "-d", "-x", "120", "-y", "50", "-s", "repl",
+                    "env DPL_HISTORY=\(history) NO_COLOR=1 \(dpl) repl; sleep 30"])
+    func keys(_ k: String...) { Self.run(tmux, ["-L", socket, "send-keys", "-t", "repl"] + k) }
+    func screen() -> String { Self.run(tmux, ["-L", socket, "capture-pane", "-p", "-t", "repl"], output: true) }
+    /// Waits until the screen satisfies `ok` (5 s at most).
+    func waitFor(_ what: String, _ ok: (String) -> Bool) -> String {
+      var s = ""
+      for _ in 0..<100 {
+        s = screen()
+        if ok(s) { return s }
+        Thread.sleep(forTimeInterval: 0.05)
+      }
+      Issue.record("the screen never showed \(what):\n\(s)")
+      return s
+    }
+    func count(_ s: String, _ needle: String) -> Int { s.components(separatedBy: needle).count - 1 }
+
+    _ = waitFor("the prompt") { $0.contains("dpl>") }
+    keys("let alpha = 2", "Enter")
+    keys("fn twice(t: Tensor) -> Tensor {", "Enter")
+    _ = waitFor("the continuation prompt") { $0.contains("...>") }
+    keys("  t * alpha", "Enter", "}", "Enter")
+    keys("twice(ones([2]))", "Enter")
+    var s = waitFor("the value of a multi-line function") { $0.contains("Tensor[2] float32  min 2  mean 2  max 2") }
+    // History: ↑ recalls the last line.
+    keys("Up")
+    _ = waitFor("the recalled line") { count($0, "twice(ones([2]))") == 2 }
+    keys("Enter")
+    s = waitFor("the recalled line's value") { count($0, "Tensor[2] float32  min 2") == 2 }
+    // Completion of a command and of a name in scope.
+    keys(":gr", "Tab")
+    _ = waitFor("the completed command") { $0.contains("dpl> :grad") }
+    keys("C-u", "alp", "Tab")
+    _ = waitFor("the completed name") { $0.contains("dpl> alpha") }
+    keys("Enter")
+    // Ctrl-C drops an unfinished multi-line input; the session goes on.
+    keys("fn broken() {", "Enter")
+    _ = waitFor("a continuation") { count($0, "...>") >= 3 }
+    keys("C-c")
+    _ = waitFor("the interrupt") { $0.contains("^C") }
+    keys("alpha + 1", "Enter")
+    s = waitFor("the session going on after Ctrl-C") { $0.contains("\n3\n") || $0.hasSuffix("3\n") || $0.contains("\n3 ") }
+    // Ctrl-D leaves; the history was saved.
+    keys("C-d")
+    Thread.sleep(forTimeInterval: 0.3)
+    let saved = (try? String(contentsOfFile: history, encoding: .utf8)) ?? ""
+    #expect(saved.contains("let alpha = 2"))
+    #expect(saved.contains("twice(ones([2]))"))
+    _ = s
+  }
+}
