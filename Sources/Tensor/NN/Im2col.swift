@@ -131,17 +131,19 @@ enum ConvTuning {
   /// OpenBLAS (≥ 0.3.17 on AVX-512 cores) multiplies without packing when M·N·K ≤ 100³; with
   /// the operands in cache that kernel runs ~1.5× faster than the packed one here.
   static let smallLimit = 1_000_000
+  /// Also cut the output channels into chunks to reach that size (`DPL_CONV_CHUNK=1`): measured
+  /// slower for 64→64 channels at 64² (backward 37–53 ms against 32–34 ms packed), so off.
+  static let chunked = ProcessInfo.processInfo.environment["DPL_CONV_CHUNK"] == "1"
 }
 
 extension ConvGeometry {
   /// Blocks for a GEMM with `m` rows and depth `depth` (default: `colRows`) per output column.
   /// Prefers blocks small enough for OpenBLAS' small-matrix kernel (whole output rows, at
-  /// least 64 columns; output channels split in chunks of 64, 32 or 16 when needed); else
-  /// the L2-sized blocks of `rowsPerBlock`.
+  /// least 64 columns); else the L2-sized blocks of `rowsPerBlock`.
   func plan(m: Int, depth: Int? = nil) -> ConvPlan {
     let k = depth ?? colRows
     if ConvTuning.smallKernel {
-      for chunk in [m, 64, 32, 16] where chunk <= m {
+      for chunk in [m, 64, 32, 16].prefix(ConvTuning.chunked ? 4 : 1) where chunk <= m {
         let r = ConvTuning.smallLimit / max(1, chunk * k * ow)
         if r >= 1 && r * ow >= 64 { return ConvPlan(rows: min(oh, r), chunk: chunk) }
       }
