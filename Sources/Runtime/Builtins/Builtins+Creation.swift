@@ -27,7 +27,7 @@ extension BuiltinTable {
     "arange": { i, a, op in
       let n = try i.int(a[0], op, "count")
       guard n >= 0 else { throw RuntimeError("arange: count must be ≥ 0, got \(n)", at: op.span) }
-      return .intTensor(IntTensor(shape: [n]) { Int32($0) }, nil)
+      return .tensor(Tensor(shape: [n]) { Float($0) })  // a Float tensor, as the checker types it
     },
     "eye": { i, a, op in
       let n = try i.int(a[0], op, "n")
