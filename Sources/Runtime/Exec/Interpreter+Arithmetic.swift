@@ -26,14 +26,8 @@ extension Interpreter {
       default: break
       }
     case (.string(let a), .string(let c)):
-      switch b {
-      case .add: return .string(a + c)
-      case .eq: return .bool(a == c)
-      case .ne: return .bool(a != c)
-      case .lt: return .bool(a < c)
-      case .gt: return .bool(a > c)
-      default: break
-      }
+      if b == .add { return .string(a + c) }
+      if let r = Self.compare(b, a, c) { return .bool(r) }
     case (.list(let a), .list(let c)) where b == .add: return .list(a + c)
     case (.intTensor(let a, let la), .intTensor(let c, let lc)) where la == nil && lc == nil:
       return try intTensorBinary(b, a, c, op)
@@ -60,13 +54,22 @@ extension Interpreter {
     case .div, .mod:
       guard c != 0 else { throw RuntimeError("integer division by zero", at: op.span) }
       return .int(b == .div ? a / c : a % c)
-    case .eq: return .bool(a == c)
-    case .ne: return .bool(a != c)
-    case .lt: return .bool(a < c)
-    case .le: return .bool(a <= c)
-    case .gt: return .bool(a > c)
-    case .ge: return .bool(a >= c)
-    default: throw RuntimeError("operator '\(b.rawValue)' cannot combine Int and Int", at: op.span)
+    default:
+      if let r = Self.compare(b, a, c) { return .bool(r) }
+      throw RuntimeError("operator '\(b.rawValue)' cannot combine Int and Int", at: op.span)
+    }
+  }
+
+  /// `a b c` for a comparison operator `b`, or nil when `b` is not one.
+  static func compare<T: Comparable>(_ b: Language.BinaryOp, _ a: T, _ c: T) -> Bool? {
+    switch b {
+    case .eq: return a == c
+    case .ne: return a != c
+    case .lt: return a < c
+    case .le: return a <= c
+    case .gt: return a > c
+    case .ge: return a >= c
+    default: return nil
     }
   }
 
@@ -77,13 +80,9 @@ extension Interpreter {
     case .mul: return .float(a * c)
     case .div: return .float(a / c)
     case .mod: return .float(a.truncatingRemainder(dividingBy: c))
-    case .eq: return .bool(a == c)
-    case .ne: return .bool(a != c)
-    case .lt: return .bool(a < c)
-    case .le: return .bool(a <= c)
-    case .gt: return .bool(a > c)
-    case .ge: return .bool(a >= c)
-    default: throw RuntimeError("operator '\(b.rawValue)' cannot combine Float and Float", at: op.span)
+    default:
+      if let r = Self.compare(b, a, c) { return .bool(r) }
+      throw RuntimeError("operator '\(b.rawValue)' cannot combine Float and Float", at: op.span)
     }
   }
 
