@@ -390,7 +390,7 @@ extension Checker {
   }
 
   static let strategies = ["es", "ste", "blackbox", "perturbed"]
-  static let bypassOptions = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt", "seed"]
+  static let bypassOptions = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt", "seed", "batched"]
 
   func checkBypass(_ strategy: Expr, _ options: [CallArgument], _ call: Expr, _ e: Expr) -> ValueType {
     // Strategy: a builtin estimator name, or a model value (DiffBypass).
@@ -437,6 +437,8 @@ extension Checker {
           }
         }
         if !known { diags.error("'wrt' must name a parameter of the bypassed call", at: o.value.span) }
+      } else if label == "batched" {
+        if t != .bool, !t.isLenient { diags.error("'@bypass' option 'batched' must be a Bool, not \(t)", at: o.value.span) }
       } else if !t.isNumericScalar, !t.isLenient {
         diags.error("'@bypass' option '\(label)' must be a number, not \(t)", at: o.value.span)
       }

@@ -37,19 +37,22 @@ extension Interpreter {
     let y = try f(x.value)
     let (yFloat, isIndex) = try bypassOutput(y, op)
     let active = op.record && tape.isRecording && x.isActive
-    let fb = try batchedCall(f, op, frame, isIndex: isIndex)
+    let fb = try batchedCall(f, op, frame, isIndex: isIndex, declared: opts.batched)
 
+    // Noise from the call's own generator when it has a seed, else the program's stream.
+    var noise = opts.seed.map { RNG(seed: $0) } ?? rng
+    defer { if opts.seed == nil { rng = noise } }
     var shadow: Var?, surrogateOut: Var?
     switch opts.strategy {
     case "ste": if active { shadow = try Bypass.ste(tape, x: x, y: yFloat) }
     case "es":
-      if active { shadow = try Bypass.es(tape, x: x, y: yFloat, sigma: opts.sigma, samples: opts.samples, rng: &rng, f: fb) }
+      if active { shadow = try Bypass.es(tape, x: x, y: yFloat, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb) }
     case "perturbed":
-      if active { shadow = try Bypass.perturbed(tape, x: x, y: yFloat, sigma: opts.sigma, samples: opts.samples, rng: &rng, f: fb) }
+      if active { shadow = try Bypass.perturbed(tape, x: x, y: yFloat, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb) }
     case "blackbox": if active { shadow = try Bypass.blackbox(tape, x: x, y: yFloat, lambda: opts.lambda, f: fb) }
     case "model":
       guard let net else { throw RuntimeError("@bypass: no model", at: op.span) }
-      if active { try fitSurrogate(net, x: x.value, opts: opts, f: fb, isIndex: isIndex, op) }
+      if active { try fitSurrogate(net, x: x.value, opts: opts, rng: &noise, f: fb, isIndex: isIndex, op) }
       (shadow, surrogateOut) = try surrogatePath(net, x: x, y: yFloat, isIndex: isIndex, active: active, op)
     default:
       throw RuntimeError("@bypass: unknown strategy '\(strategy)'", at: op.span,
@@ -70,16 +73,17 @@ extension Interpreter {
     }
   }
 
-  /// `f` over a stack `[K, x…] → [K, y…]` (Float): one call on `[K·B, …]` when `f` is a
-  /// single axis-0-batched builtin of `x`, else one call per sample.
+  /// `f` over a stack `[K, x…] → [K, y…]` (Float): one call on `[K·B, …]` when `f` maps
+  /// each item of axis 0 on its own — declared with `batched: true`, or known for a single
+  /// builtin of `x` — else one call per sample.
   func batchedCall(_ f: @escaping (Tensor) throws -> Value, _ op: IR.Op, _ frame: Frame,
-                   isIndex: Bool) throws -> Bypass.Batched {
+                   isIndex: Bool, declared: Bool?) throws -> Bypass.Batched {
     let region = op.regions[0]
     let calls = region.ops.filter { if case .const = $0.kind { return false }; if case .yield = $0.kind { return false }; return true }
-    let batchable = calls.count == 1 && {
+    let batchable = declared ?? (calls.count == 1 && {
       if case .builtin(let name) = calls[0].kind { return Self.batchedAlongAxis0.contains(name) && calls[0].operands.first == region.params.first }
       return false
-    }()
+    }())
     return { [unowned self] stack in
       let k = stack.shape[0], itemShape = Array(stack.shape.dropFirst())
       if batchable, let b = itemShape.first {
@@ -100,7 +104,7 @@ extension Interpreter {
   /// DiffBypass, thesis Alg. 3: fit `net` for `fit_steps` steps so that `net(x + σε)`
   /// mimics `f(x + σε)` on `samples` noisy copies (cross-entropy against index outputs,
   /// whose classes lie on the last axis of `net`'s output; MSE against real outputs).
-  func fitSurrogate(_ net: ModelInstance, x: Tensor, opts: BypassOptions, f: Bypass.Batched,
+  func fitSurrogate(_ net: ModelInstance, x: Tensor, opts: BypassOptions, rng: inout RNG, f: Bypass.Batched,
                     isIndex: Bool, _ op: IR.Op) throws {
     let s = opts.samples
     let noisy = try rng.normal([s] + x.shape).zip(scalar: opts.sigma, .mul).zip(x, .add)
@@ -180,10 +184,14 @@ struct BypassOptions {
   var fitSteps = 10
   var fitLR: Float = 1e-3
   var lambda: Float = 10
+  /// The caller's word that `f` maps each item of axis 0 on its own (nil: dpl decides).
+  var batched: Bool?
+  /// Seeds the call's own noise generator (else noise comes from the program's stream).
+  var seed: UInt64?
 
   init(_ o: [String: Value], strategy: String, interpreter: Interpreter, _ op: IR.Op) throws {
     self.strategy = strategy
-    let known: Set<String> = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt"]
+    let known: Set<String> = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "batched", "seed", "wrt"]
     for name in o.keys where !known.contains(name) {
       throw RuntimeError("@bypass: unknown option '\(name)'", at: op.span, notes: ["options: " + known.sorted().joined(separator: ", ")])
     }
@@ -192,6 +200,8 @@ struct BypassOptions {
     if let v = o["fit_steps"] { fitSteps = try interpreter.int(v, op, "fit_steps") }
     if let v = o["fit_lr"] { fitLR = Float(try interpreter.double(v, op, "fit_lr")) }
     if let v = o["lambda"] { lambda = Float(try interpreter.double(v, op, "lambda")) }
+    if let v = o["batched"] { batched = try interpreter.bool(v, op) }
+    if let v = o["seed"] { seed = UInt64(bitPattern: Int64(try interpreter.int(v, op, "seed"))) }
     guard sigma > 0, samples >= 1, fitSteps >= 0, fitLR > 0, lambda > 0 else {
       throw RuntimeError("@bypass: sigma, samples, fit_lr and lambda must be positive", at: op.span)
     }
