@@ -138,7 +138,8 @@ extension Interpreter {
     opt.zeroGrad()
   }
 
-  /// The surrogate's output at `x` on the current tape (its parameters held constant), and
+  /// The surrogate's output at `x` on the current tape (its parameters held constant, its
+  /// layers in evaluation mode), and
   /// the hard value's shadow whose gradient flows through it: for index outputs through
   /// the expected index `Σ softmax(net(x))·k`.
   func surrogatePath(_ net: ModelInstance, x: Var, y: Tensor, isIndex: Bool, active: Bool,
@@ -147,7 +148,9 @@ extension Interpreter {
     let saved = useTape.tracksParameters
     useTape.tracksParameters = false
     defer { useTape.tracksParameters = saved }
-    let out = try with(tape: useTape, training: training) {
+    // Evaluation mode, as the thesis' code: the surrogate's batch norm uses its running
+    // statistics here and does not fold the noise-free batch into them.
+    let out = try with(tape: useTape, training: false) {
       try tensor(try callValue(.model(net), [.tensor(x)], op), op, "surrogate output")
     }
     guard active else { return (nil, out) }
