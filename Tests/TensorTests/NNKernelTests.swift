@@ -32,6 +32,10 @@ let convSweep: [ConvCase] = {
   // an odd batch whose (image, row block) items split unevenly over the workers.
   cases.append(ConvCase(n: 3, cin: 16, cout: 100, h: 4, w: 70, k: 3, stride: 1, pad: 1))
   cases.append(ConvCase(n: 3, cin: 7, cout: 16, h: 9, w: 66, k: 3, stride: 1, pad: 0))
+  // "Same" convolutions (im2col by shifted plane copies): wider kernel, one-row and one-column images.
+  cases.append(ConvCase(n: 2, cin: 3, cout: 4, h: 7, w: 6, k: 5, stride: 1, pad: 2))
+  cases.append(ConvCase(n: 2, cin: 2, cout: 3, h: 1, w: 5, k: 3, stride: 1, pad: 1))
+  cases.append(ConvCase(n: 2, cin: 2, cout: 3, h: 6, w: 1, k: 3, stride: 1, pad: 1))
   return cases
 }()
 

@@ -42,6 +42,10 @@ struct ConvGeometry {
   /// parallel over channels unless already inside a parallel region.
   func im2col(_ image: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rows: Range<Int>) {
     let plane = height * width, L = rows.count * ow
+    if stride == 1 && ow == width {
+      im2colSame(image, col, rows: rows)
+      return
+    }
     Parallel.forEach(channels, cost: kh * kw * L) { c in
       let src = image + c * plane
       for ki in 0..<kh {
@@ -63,6 +67,43 @@ struct ConvGeometry {
             } else {
               for ox in lo..<hi { dst[ox] = s[ox * stride] }
             }
+          }
+        }
+      }
+    }
+  }
+
+  /// `im2col` for stride 1 with output as wide as the input (3×3 pad 1 and the like): the
+  /// valid output rows of one (channel, ki, kj) row of the column matrix are the image
+  /// plane shifted by `(ki − pad)·width + kj − pad`, so they are one contiguous copy; the
+  /// places whose window leaves the image on the left or right (that copy wrapped them
+  /// onto the neighbouring row) are zeroed after it. For small images that replaces
+  /// `oh` short copies per row of the column matrix by one.
+  private func im2colSame(_ image: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+    let plane = height * width, L = rows.count * ow
+    Parallel.forEach(channels, cost: kh * kw * L) { c in
+      let src = image + c * plane
+      for ki in 0..<kh {
+        // Output rows whose input row oy − pad + ki lies inside the image.
+        let a = min(rows.upperBound, max(rows.lowerBound, pad - ki))
+        let b = max(a, min(rows.upperBound, height + pad - ki))
+        for kj in 0..<kw {
+          let row = col + ((c * kh + ki) * kw + kj) * L
+          let before = (a - rows.lowerBound) * ow, count = (b - a) * ow
+          zeroFloats(row, before)
+          zeroFloats(row + before + count, L - before - count)
+          if count == 0 { continue }
+          // dst[j] = src[base + j + shift], restricted to places inside the plane.
+          let base = (a - pad + ki) * width, shift = kj - pad
+          let jlo = max(0, -(base + shift)), jhi = min(count, plane - base - shift)
+          let dst = row + before
+          if jlo < jhi { (dst + jlo).update(from: src + base + shift + jlo, count: jhi - jlo) }
+          let (lo, hi) = validColumns(kj)
+          if lo == 0 && hi == ow { continue }
+          for r in 0..<(b - a) {
+            let d = dst + r * ow
+            for j in 0..<lo { d[j] = 0 }
+            for j in hi..<ow { d[j] = 0 }
           }
         }
       }
@@ -94,6 +135,12 @@ struct ConvGeometry {
       }
     }
   }
+}
+
+/// Sets `count` floats to 0; a loop for the short runs im2col zeroes (no call into memset).
+@inline(__always) func zeroFloats(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+  if count > 32 { p.update(repeating: 0, count: count); return }
+  for j in 0..<max(0, count) { p[j] = 0 }
 }
 
 @inline(__always) func ceilDiv(_ a: Int, _ b: Int) -> Int {
