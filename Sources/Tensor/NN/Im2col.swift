@@ -98,7 +98,7 @@ struct ConvGeometry {
           let jlo = max(0, -(base + shift)), jhi = min(count, plane - base - shift)
           let dst = row + before
           if jlo < jhi { (dst + jlo).update(from: src + base + shift + jlo, count: jhi - jlo) }
-          let (lo, hi) = validColumns(kj)
+          let lo = max(0, pad - kj), hi = min(ow, width + pad - kj)  // validColumns(kj) at stride 1
           if lo == 0 && hi == ow { continue }
           for r in 0..<(b - a) {
             let d = dst + r * ow
