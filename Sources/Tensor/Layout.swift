@@ -140,28 +140,45 @@ extension NDArray {
   mutating func write(_ part: NDArray, at origin: [Int]) {
     let s = NDArray.strides(shape)
     let base = Swift.zip(origin, s).map(*).reduce(0, +)
-    let rank = part.rank
-    let src = part.buffer.pointer
-    withUnsafeMutableBufferPointer { dstBuf in
-      let dst = dstBuf.baseAddress!
-      if rank == 0 { dst[base] = src[0]; return }
-      let total = part.count
-      if total == 0 { return }
-      let inner = part.shape[rank - 1]
-      var idx = [Int](repeating: 0, count: rank)
-      var off = base, o = 0
-      while o < total {
-        (dst + off).update(from: src + o, count: inner)
-        o += inner
-        var d = rank - 2
-        while d >= 0 {
-          idx[d] += 1; off += s[d]
-          if idx[d] < part.shape[d] { break }
-          off -= s[d] * part.shape[d]; idx[d] = 0
-          d -= 1
-        }
-        if d < 0 { break }
+    withUnsafeMutableBufferPointer { part.scatter(into: $0.baseAddress!, base: base, dstStrides: s) }
+  }
+
+  /// Copies this array's elements, in row-major order, to `dst` at
+  /// `base + Σ index[d] * dstStrides[d]`: the inverse of `strided`.
+  func scatter(into dst: UnsafeMutablePointer<Element>, base: Int, dstStrides: [Int]) {
+    let src = buffer.pointer
+    if shape.isEmpty { dst[base] = src[0]; return }
+    let total = count
+    if total == 0 { return }
+    // Merge neighbouring axes the destination walks contiguously, as `strided` does, so a
+    // crop along H and W copies whole rows of W and a slice along C whole C·H·W blocks.
+    var dims = [shape[0]], steps = [dstStrides[0]]
+    for d in 1..<shape.count {
+      if steps[steps.count - 1] == shape[d] * dstStrides[d] {
+        dims[dims.count - 1] *= shape[d]
+        steps[steps.count - 1] = dstStrides[d]
+      } else {
+        dims.append(shape[d])
+        steps.append(dstStrides[d])
       }
+    }
+    let rank = dims.count
+    let inner = dims[rank - 1], step = steps[rank - 1]
+    var idx = [Int](repeating: 0, count: rank)
+    var off = base, o = 0
+    while o < total {
+      if step == 1 { (dst + off).update(from: src + o, count: inner) } else {
+        for i in 0..<inner { dst[off + i * step] = src[o + i] }
+      }
+      o += inner
+      var d = rank - 2
+      while d >= 0 {
+        idx[d] += 1; off += steps[d]
+        if idx[d] < dims[d] { break }
+        off -= steps[d] * dims[d]; idx[d] = 0
+        d -= 1
+      }
+      if d < 0 { break }
     }
   }
 
@@ -222,6 +239,10 @@ extension NDArray {
   /// The gradient of `sliced(ranges)`: `grad` placed back at the sliced positions of a
   /// zero array of `shape`.
   public static func unslice(_ grad: NDArray, ranges: [SliceRange], shape: [Int]) throws -> NDArray {
+    guard grad.rank == shape.count, ranges.count <= shape.count,
+          Swift.zip(grad.shape, shape).dropFirst(ranges.count).allSatisfy({ $0 == $1 }) else {
+      throw TensorError("slice", "gradient shape \(shapeString(grad.shape)) does not match \(shapeString(shape))")
+    }
     var r = NDArray(shape: shape, repeating: .zero)
     let s = NDArray.strides(shape)
     var base = 0, strides = s
@@ -231,18 +252,7 @@ extension NDArray {
       base += lo * s[d]
       strides[d] = s[d] * rg.step
     }
-    let g = grad.buffer.pointer, dst = r.buffer.pointer
-    let rank = shape.count, total = grad.count
-    if total == 0 { return r }
-    if rank == 0 { dst[0] = g[0]; return r }
-    var idx = [Int](repeating: 0, count: rank)
-    for o in 0..<total {
-      var off = base
-      for d in 0..<rank { off += idx[d] * strides[d] }
-      dst[off] = g[o]
-      var d = rank - 1
-      while d >= 0 { idx[d] += 1; if idx[d] < grad.shape[d] { break }; idx[d] = 0; d -= 1 }
-    }
+    r.withUnsafeMutableBufferPointer { grad.scatter(into: $0.baseAddress!, base: base, dstStrides: strides) }
     return r
   }
 
