@@ -87,11 +87,13 @@ extension Primitive {
       var out: [Tensor?] = []
       var lo = 0
       let ax = axis < 0 ? axis + g.rank : axis
-      for part in shapes {
+      for (k, part) in shapes.enumerated() {
+        defer { lo += part[ax] }
+        // A constant part (the zero pad of ceil-mode pooling) needs no gradient.
+        guard k >= active.count || active[k] else { out.append(nil); continue }
         var ranges = [SliceRange](repeating: .all, count: ax)
         ranges.append(SliceRange(lo, lo + part[ax]))
         out.append(try g.sliced(ranges))
-        lo += part[ax]
       }
       return out
     case .pad(let p, _): return [try g.padded(p.map { (-$0.0, -$0.1) })]

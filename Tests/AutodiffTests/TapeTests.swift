@@ -27,6 +27,18 @@ struct TapeTests {
     #expect(try tape.gradients(of: y, wrt: [x])[0].scalars == [2, 2, 2])
   }
 
+  /// A constant part of a concat (the zero pad of ceil-mode pooling) gets no gradient;
+  /// the active parts get theirs.
+  @Test func concatWithConstantPart() throws {
+    let tape = Tape()
+    let x = tape.watch(try Tensor(shape: [2, 1, 2], scalars: [1, 2, 3, 4]))
+    let z = Var(constant: Tensor.zeros([2, 2, 2]))
+    let y = try tape.apply(.concat(axis: 1), [z, x, z])
+    let w = Var(constant: Tensor(shape: [2, 5, 2]) { Float($0) })
+    let g = try tape.gradients(of: try tape.sum(try tape.mul(y, w)), wrt: [x])[0]
+    #expect(g.scalars == [4, 5, 14, 15])
+  }
+
   @Test func stopGradientBlocks() throws {
     let tape = Tape()
     let x = tape.watch(Tensor.ones([2]))
