@@ -50,15 +50,10 @@ public func batchNorm2dTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, runnin
     let up = ub.baseAddress!
     Parallel.forEach(c, cost: 3 * m) { ch in
       var sum: Double = 0
-      for b in 0..<n { sum += Double(reduceRow(xp + (b * c + ch) * inner, inner, 1, .sum)) }
+      for b in 0..<n { sum += Double(rowSums(xp + (b * c + ch) * inner, inner, center: 0).sum) }
       let mu = Float(sum / Double(m))
       var sq: Double = 0
-      for b in 0..<n {
-        let row = xp + (b * c + ch) * inner
-        var s0: Float = 0
-        for i in 0..<inner { let d = row[i] - mu; s0 += d * d }
-        sq += Double(s0)
-      }
+      for b in 0..<n { sq += Double(rowSums(xp + (b * c + ch) * inner, inner, center: mu).squares) }
       let istd = Float(1 / (sq / Double(m) + Double(eps)).squareRoot())
       mp[ch] = mu; sp[ch] = istd; up[ch] = Float(sq / Double(m - 1))
       let scale = gp[ch] * istd, shift = bp[ch] - mu * scale
@@ -113,9 +108,7 @@ public func batchNorm2dBackward(_ dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
     let mu = mp[ch], istd = sp[ch]
     var sdy: Double = 0, sdyx: Double = 0
     for b in 0..<n {
-      let xr = xp + (b * c + ch) * inner, gr = gp + (b * c + ch) * inner
-      var a: Float = 0, bsum: Float = 0
-      for i in 0..<inner { a += gr[i]; bsum += gr[i] * (xr[i] - mu) }
+      let (a, bsum) = rowDotCentered(gp + (b * c + ch) * inner, xp + (b * c + ch) * inner, inner, center: mu)
       sdy += Double(a); sdyx += Double(bsum)
     }
     let db = Float(sdy), dg = Float(sdyx) * istd
@@ -127,4 +120,44 @@ public func batchNorm2dBackward(_ dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
     }
   }
   return (dx, dgamma, dbeta)
+}
+
+/// `Σ x` and `Σ (x − center)²` over a row of `n` floats, with 16 partial sums in SIMD lanes
+/// (a single scalar accumulator is one long dependency chain the compiler may not reorder).
+@inline(__always)
+func rowSums(_ p: UnsafePointer<Float>, _ n: Int, center: Float) -> (sum: Float, squares: Float) {
+  let raw = UnsafeRawPointer(p), mu = SIMD8<Float>(repeating: center)
+  var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), q0 = SIMD8<Float>(), q1 = SIMD8<Float>()
+  var i = 0
+  while i + 16 <= n {
+    let a = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+    let b = raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+    s0 += a; s1 += b
+    let da = a - mu, db = b - mu
+    q0 += da * da; q1 += db * db
+    i += 16
+  }
+  var sum = (s0 + s1).sum(), squares = (q0 + q1).sum()
+  while i < n { let d = p[i] - center; sum += p[i]; squares += d * d; i += 1 }
+  return (sum, squares)
+}
+
+/// `Σ g` and `Σ g·(x − center)` over rows of `n` floats (SIMD partial sums, as `rowSums`).
+@inline(__always)
+func rowDotCentered(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, center: Float) -> (Float, Float) {
+  let gr = UnsafeRawPointer(g), xr = UnsafeRawPointer(x), mu = SIMD8<Float>(repeating: center)
+  var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), d0 = SIMD8<Float>(), d1 = SIMD8<Float>()
+  var i = 0
+  while i + 16 <= n {
+    let ga = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+    let gb = gr.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+    let xa = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+    let xb = xr.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+    s0 += ga; s1 += gb
+    d0 += ga * (xa - mu); d1 += gb * (xb - mu)
+    i += 16
+  }
+  var sum = (s0 + s1).sum(), dot = (d0 + d1).sum()
+  while i < n { sum += g[i]; dot += g[i] * (x[i] - center); i += 1 }
+  return (sum, dot)
 }
