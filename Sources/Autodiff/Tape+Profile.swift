@@ -2,9 +2,14 @@ import Foundation
 import Tensor
 
 /// Per-primitive time totals of forward kernels and VJPs, collected when the environment
-/// variable `DPL_TAPE_PROFILE` is set (any value). `dpl bench` prints them after a run.
+/// variable `DPL_TAPE_PROFILE` is set (any value). `dpl bench` prints them after a run;
+/// whatever is left unprinted at exit (e.g. from `dpl run`) goes to stderr then, as totals.
 public enum TapeProfile {
-  public static let enabled = ProcessInfo.processInfo.environment["DPL_TAPE_PROFILE"] != nil
+  public static let enabled: Bool = {
+    let on = ProcessInfo.processInfo.environment["DPL_TAPE_PROFILE"] != nil
+    if on { atexit { TapeProfile.printRemaining() } }
+    return on
+  }()
   nonisolated(unsafe) private static var totals: [String: (ns: UInt64, calls: Int)] = [:]
   private static let lock = NSLock()
 
@@ -43,6 +48,11 @@ public enum TapeProfile {
 }
 
 extension TapeProfile {
+  /// Writes the totals not yet printed to stderr (at exit), if there are any.
+  static func printRemaining() {
+    if !report(reset: false).isEmpty { print(perCall: 1, header: "tape profile, whole run") }
+  }
+
   /// Writes the totals to stderr divided by `perCall` (e.g. per training step), and clears them.
   public static func print(perCall: Int, header: String) {
     var lines = ["\(header): time per step by primitive (ms)"]
