@@ -123,7 +123,7 @@ extension Tensor {
   }
 
   /// Float tensors of zeros, ones and a constant.
-  public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape, repeating: 0) }
+  public static func zeros(_ shape: [Int]) -> Tensor { Tensor(zeroed: shape) }
   public static func ones(_ shape: [Int]) -> Tensor { Tensor(shape: shape, repeating: 1) }
 
   /// `n` evenly spaced values from `a` to `b` inclusive.

@@ -3,42 +3,9 @@ extension NDArray {
   /// Copies elements into a new array of `outShape`, reading the source at
   /// `base + Σ index[d] * srcStrides[d]`.
   func strided(_ outShape: [Int], base: Int, srcStrides: [Int]) -> NDArray {
-    var r = NDArray(uninitialized: outShape)
-    let src = buffer.pointer, dst = r.buffer.pointer
-    if outShape.isEmpty { dst[0] = src[base]; return r }
-    let total = outShape.reduce(1, *)
-    if total == 0 { return r }
-    // Merge neighbouring axes the source walks contiguously (a slice along axis 1 of NCHW
-    // then copies whole C·H·W runs instead of rows of W).
-    var dims = [outShape[0]], steps = [srcStrides[0]]
-    for d in 1..<outShape.count {
-      if steps[steps.count - 1] == outShape[d] * srcStrides[d] {
-        dims[dims.count - 1] *= outShape[d]
-        steps[steps.count - 1] = srcStrides[d]
-      } else {
-        dims.append(outShape[d])
-        steps.append(srcStrides[d])
-      }
-    }
-    let outShape = dims, srcStrides = steps
-    let rank = outShape.count
-    let inner = outShape[rank - 1], step = srcStrides[rank - 1]
-    var idx = [Int](repeating: 0, count: rank)
-    var off = base, o = 0
-    while o < total {
-      if step == 1 { (dst + o).update(from: src + off, count: inner) } else {
-        for i in 0..<inner { dst[o + i] = src[off + i * step] }
-      }
-      o += inner
-      var d = rank - 2
-      while d >= 0 {
-        idx[d] += 1; off += srcStrides[d]
-        if idx[d] < outShape[d] { break }
-        off -= srcStrides[d] * outShape[d]; idx[d] = 0
-        d -= 1
-      }
-      if d < 0 { break }
-    }
+    let r = NDArray(uninitialized: outShape)
+    StridedCopy.run(buffer.pointer, srcBase: base, srcSteps: srcStrides, r.buffer.pointer, dstBase: 0,
+                    dstSteps: NDArray.strides(outShape), dims: outShape, elementSize: MemoryLayout<Element>.stride)
     return r
   }
 
@@ -99,14 +66,14 @@ extension NDArray {
       }
       outShape[ax] += p.shape[ax]
     }
-    var r = NDArray(uninitialized: outShape)
+    let r = NDArray(uninitialized: outShape)
     let outer = outShape[..<ax].reduce(1, *), inner = outShape[(ax + 1)...].reduce(1, *)
     let rowOut = outShape[ax] * inner
     var col = 0
-    for p in parts {
+    for p in parts {  // each part is a strided copy into its columns of the output rows
       let rowIn = p.shape[ax] * inner
-      let src = p.buffer.pointer, dst = r.buffer.pointer
-      for o in 0..<outer { (dst + o * rowOut + col).update(from: src + o * rowIn, count: rowIn) }
+      StridedCopy.run(p.buffer.pointer, srcBase: 0, srcSteps: [rowIn, 1], r.buffer.pointer, dstBase: col,
+                      dstSteps: [rowOut, 1], dims: [outer, rowIn], elementSize: MemoryLayout<Element>.stride)
       col += rowIn
     }
     return r
@@ -121,7 +88,8 @@ extension NDArray {
       outShape[d] = shape[d] + p.0 + p.1
       guard outShape[d] >= 0 else { throw TensorError("pad", "padding \(p) shrinks axis \(d) of \(shapeString(shape)) below 0") }
     }
-    var r = NDArray(shape: outShape, repeating: value)
+    let zeroBits = withUnsafeBytes(of: value) { $0.allSatisfy { $0 == 0 } }
+    var r = zeroBits ? NDArray(zeroed: outShape) : NDArray(shape: outShape, repeating: value)
     // Copy the overlap of source and destination.
     var srcRanges: [SliceRange] = [], dstLo: [Int] = []
     for d in 0..<rank {
@@ -146,40 +114,8 @@ extension NDArray {
   /// Copies this array's elements, in row-major order, to `dst` at
   /// `base + Σ index[d] * dstStrides[d]`: the inverse of `strided`.
   func scatter(into dst: UnsafeMutablePointer<Element>, base: Int, dstStrides: [Int]) {
-    let src = buffer.pointer
-    if shape.isEmpty { dst[base] = src[0]; return }
-    let total = count
-    if total == 0 { return }
-    // Merge neighbouring axes the destination walks contiguously, as `strided` does, so a
-    // crop along H and W copies whole rows of W and a slice along C whole C·H·W blocks.
-    var dims = [shape[0]], steps = [dstStrides[0]]
-    for d in 1..<shape.count {
-      if steps[steps.count - 1] == shape[d] * dstStrides[d] {
-        dims[dims.count - 1] *= shape[d]
-        steps[steps.count - 1] = dstStrides[d]
-      } else {
-        dims.append(shape[d])
-        steps.append(dstStrides[d])
-      }
-    }
-    let rank = dims.count
-    let inner = dims[rank - 1], step = steps[rank - 1]
-    var idx = [Int](repeating: 0, count: rank)
-    var off = base, o = 0
-    while o < total {
-      if step == 1 { (dst + off).update(from: src + o, count: inner) } else {
-        for i in 0..<inner { dst[off + i * step] = src[o + i] }
-      }
-      o += inner
-      var d = rank - 2
-      while d >= 0 {
-        idx[d] += 1; off += steps[d]
-        if idx[d] < dims[d] { break }
-        off -= steps[d] * dims[d]; idx[d] = 0
-        d -= 1
-      }
-      if d < 0 { break }
-    }
+    StridedCopy.run(buffer.pointer, srcBase: 0, srcSteps: NDArray.strides(shape), dst, dstBase: base,
+                    dstSteps: dstStrides, dims: shape, elementSize: MemoryLayout<Element>.stride)
   }
 
   /// Picks entries along `axis` by `index`: the result has `index`'s shape in place of that axis.
@@ -243,7 +179,7 @@ extension NDArray {
           Swift.zip(grad.shape, shape).dropFirst(ranges.count).allSatisfy({ $0 == $1 }) else {
       throw TensorError("slice", "gradient shape \(shapeString(grad.shape)) does not match \(shapeString(shape))")
     }
-    var r = NDArray(shape: shape, repeating: .zero)
+    var r = NDArray(zeroed: shape)
     let s = NDArray.strides(shape)
     var base = 0, strides = s
     for (d, rg) in ranges.enumerated() {
@@ -260,7 +196,7 @@ extension NDArray {
   public static func ungather(_ grad: NDArray, index: IntTensor, axis: Int, shape: [Int]) -> NDArray {
     let ax = axis < 0 ? axis + shape.count : axis
     let outer = shape[..<ax].reduce(1, *), n = shape[ax], inner = shape[(ax + 1)...].reduce(1, *)
-    var r = NDArray(shape: shape, repeating: .zero)
+    var r = NDArray(zeroed: shape)
     let ip = index.buffer.pointer, g = grad.buffer.pointer, dst = r.buffer.pointer
     let k = index.count
     for o in 0..<outer {
