@@ -22,16 +22,23 @@ public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int
   Parallel.forEach(n * c, cost: oh * ow * kernel * kernel) { p in
     let src = xp + p * h * w, dst = yp + p * oh * ow, di = ip + p * oh * ow
     if kernel == 2 && s == 2 && padding == 0 {
+      // Branch-free: `v` replaces the running maximum `m` when `!(v <= m) && m == m`, i.e.
+      // when v > m, or v is NaN and m is not (the general loop's rule, as selects).
       for oy in 0..<oh {
         let r0 = src + 2 * oy * w, r1 = r0 + w
+        let top = Int32(2 * oy * w), bottom = Int32((2 * oy + 1) * w)
         for ox in 0..<ow {
           let j = 2 * ox
-          var m = r0[j], at = 2 * oy * w + j
-          if r0[j + 1] > m || r0[j + 1].isNaN && !m.isNaN { m = r0[j + 1]; at = 2 * oy * w + j + 1 }
-          if r1[j] > m || r1[j].isNaN && !m.isNaN { m = r1[j]; at = (2 * oy + 1) * w + j }
-          if r1[j + 1] > m || r1[j + 1].isNaN && !m.isNaN { m = r1[j + 1]; at = (2 * oy + 1) * w + j + 1 }
+          let a = r0[j], b = r0[j + 1], c = r1[j], d = r1[j + 1]
+          var m = a, at = top + Int32(j)
+          var take = !(b <= m) && m == m
+          m = take ? b : m; at = take ? top + Int32(j + 1) : at
+          take = !(c <= m) && m == m
+          m = take ? c : m; at = take ? bottom + Int32(j) : at
+          take = !(d <= m) && m == m
+          m = take ? d : m; at = take ? bottom + Int32(j + 1) : at
           dst[oy * ow + ox] = m
-          di[oy * ow + ox] = Int32(at)
+          di[oy * ow + ox] = at
         }
       }
       return
