@@ -104,8 +104,8 @@ extension Primitive {
                                  needInputGrad: needsInputGrad)
       return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
     case .conv2dReLU(let s, let p):
-      let r = try conv2dBackward(try reluBackward(g, y), x: x[0], weight: x[1], hasBias: x.count > 2, stride: s,
-                                 padding: p, needInputGrad: needsInputGrad)
+      let r = try conv2dReLUBackward(g, y: y, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s,
+                                     padding: p, needInputGrad: needsInputGrad)
       return [r.dx, r.dw] + (x.count > 2 ? [r.db] : [])
     case .convTranspose2d(let s, let p):
       let r = try convTranspose2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p,

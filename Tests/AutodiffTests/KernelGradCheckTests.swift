@@ -27,19 +27,22 @@ struct KernelGradCheckTests {
   func conv2dReLUMatchesComposition(stride: Int, padding: Int) throws {
     let x = Self.rand([2, 3, 7, 6], seed: 11), w = Self.rand([4, 3, 3, 3], seed: 12), b = Self.rand([4], seed: 13)
     let probe = Self.rand([2, 4, (7 + 2 * padding - 3) / stride + 1, (6 + 2 * padding - 3) / stride + 1], seed: 14)
-    func run(_ fused: Bool) throws -> (Tensor, [Tensor]) {
+    func run(_ fused: Bool, _ operands: [Tensor]) throws -> (Tensor, [Tensor]) {
       let t = Tape()
-      let v = [x, w, b].map { t.watch($0) }
+      let v = operands.map { t.watch($0) }
       let y = fused ? try t.apply(.conv2dReLU(stride: stride, padding: padding), v)
                     : try t.relu(try t.apply(.conv2d(stride: stride, padding: padding), v))
       let loss = try t.sum(try t.mul(y, Var(constant: probe)))
       return (y.value, try t.gradients(of: loss, wrt: v))
     }
-    let (yf, gf) = try run(true), (yc, gc) = try run(false)
-    #expect(yf == yc)
-    for (a, c) in zip(gf, gc) {
-      let d = zip(a.scalars, c.scalars).map { abs($0 - $1) }.max() ?? 0
-      #expect(d <= 1e-5, "gradient differs by \(d)")
+    for operands in [[x, w, b], [x, w]] {  // with and without bias
+      let (yf, gf) = try run(true, operands), (yc, gc) = try run(false, operands)
+      #expect(yf == yc)
+      #expect(gf.count == operands.count)
+      for (a, c) in zip(gf, gc) {
+        let d = zip(a.scalars, c.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(d <= 1e-5, "gradient differs by \(d)")
+      }
     }
   }
 

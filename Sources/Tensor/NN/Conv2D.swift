@@ -231,6 +231,50 @@ public func conv2dBackward(_ dy: Tensor, x: Tensor, weight: Tensor, hasBias: Boo
   return (dx, dw, hasBias ? channelSums(dy) : nil)
 }
 
+/// Gradients of `conv2d(…, relu: true)`, given its output `y`: the ReLU mask and the bias
+/// gradient (the masked gradient's channel sums) in one pass over `dy`, then
+/// `conv2dBackward`'s input and weight gradients of the masked gradient.
+public func conv2dReLUBackward(_ dy: Tensor, y: Tensor, x: Tensor, weight: Tensor, hasBias: Bool, stride: Int = 1,
+                               padding: Int = 0, needInputGrad: Bool = true) throws -> (dx: Tensor?, dw: Tensor, db: Tensor?) {
+  try checkSame("conv2d_relu_backward", dy, y, ("gradient", "output"))
+  guard dy.rank == 4 else {
+    throw TensorError("conv2d_relu_backward", "expected an output gradient [N, C, H, W], got \(shapeString(dy.shape))")
+  }
+  let n = dy.shape[0], c = dy.shape[1], plane = dy.count / max(1, n * c)
+  let masked = Tensor(uninitialized: dy.shape)
+  let planeSums = Tensor(uninitialized: [n * c])
+  let gp = dy.buffer.pointer, yp = y.buffer.pointer, mp = masked.buffer.pointer, sp = planeSums.buffer.pointer
+  Parallel.forEach(n * c, cost: 2 * plane) { i in
+    let g = gp + i * plane, v = yp + i * plane, d = mp + i * plane
+    var acc: Double = 0
+    for j0 in Swift.stride(from: 0, to: plane, by: 1024) {  // Float partial sums per 1024, added in Double
+      var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+      let j1 = min(plane, j0 + 1024)
+      var j = j0
+      while j + 4 <= j1 {
+        let a0 = v[j] > 0 ? g[j] : 0, a1 = v[j + 1] > 0 ? g[j + 1] : 0
+        let a2 = v[j + 2] > 0 ? g[j + 2] : 0, a3 = v[j + 3] > 0 ? g[j + 3] : 0
+        d[j] = a0; d[j + 1] = a1; d[j + 2] = a2; d[j + 3] = a3
+        s0 += a0; s1 += a1; s2 += a2; s3 += a3
+        j += 4
+      }
+      while j < j1 { let a = v[j] > 0 ? g[j] : 0; d[j] = a; s0 += a; j += 1 }
+      acc += Double((s0 + s1) + (s2 + s3))
+    }
+    sp[i] = Float(acc)
+  }
+  let r = try conv2dBackward(masked, x: x, weight: weight, hasBias: false, stride: stride, padding: padding,
+                             needInputGrad: needInputGrad)
+  guard hasBias else { return (r.dx, r.dw, nil) }
+  let db = Tensor(uninitialized: [c])
+  for ch in 0..<c {
+    var acc: Double = 0
+    for b in 0..<n { acc += Double(sp[b * c + ch]) }
+    db.buffer.pointer[ch] = Float(acc)
+  }
+  return (r.dx, r.dw, db)
+}
+
 /// Sums an `[N, C, …]` tensor over every axis but 1, giving `[C]` (bias gradients).
 func channelSums(_ t: Tensor) -> Tensor {
   let n = t.shape[0], c = t.shape[1], inner = t.count / max(1, n * c)
