@@ -189,13 +189,11 @@ func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float
     }
     withExtendedLifetime(scratch) {}
   }
-  for co in 0..<cout {
-    for k in 0..<K {
-      var v: Float = 0
-      for p in 0..<parts { v += pp[p * K * cout + k * cout + co] }
-      dw[co * K + k] = v
-    }
+  for p in 1..<parts {  // sum the parts into the first, then transpose it into dw
+    let src = pp + p * K * cout
+    for i in 0..<(K * cout) { pp[i] += src[i] }
   }
+  transpose(pp, ld: cout, rows: K, columns: cout, into: dw)
   withExtendedLifetime(partials) {}
 }
 
