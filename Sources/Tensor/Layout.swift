@@ -43,6 +43,7 @@ extension NDArray {
       base += lo * s[d]
       strides[d] = s[d] * r.step
     }
+    if outShape == shape { return self }  // every axis whole (the surrogate's final crop at 25 × 39)
     return strided(outShape, base: base, srcStrides: strides)
   }
 
@@ -179,7 +180,6 @@ extension NDArray {
           Swift.zip(grad.shape, shape).dropFirst(ranges.count).allSatisfy({ $0 == $1 }) else {
       throw TensorError("slice", "gradient shape \(shapeString(grad.shape)) does not match \(shapeString(shape))")
     }
-    var r = NDArray(zeroed: shape)
     let s = NDArray.strides(shape)
     var base = 0, strides = s
     for (d, rg) in ranges.enumerated() {
@@ -188,6 +188,8 @@ extension NDArray {
       base += lo * s[d]
       strides[d] = s[d] * rg.step
     }
+    if grad.shape == shape { return grad }  // the slice took every axis whole
+    var r = NDArray(zeroed: shape)
     r.withUnsafeMutableBufferPointer { grad.scatter(into: $0.baseAddress!, base: base, dstStrides: strides) }
     return r
   }

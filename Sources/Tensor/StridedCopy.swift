@@ -4,9 +4,9 @@
 ///
 /// Neighbouring axes that both sides walk contiguously are merged first, so a crop of
 /// NCHW along H and W copies rows of W, and a slice along C whole C·H·W blocks; rows with
-/// unit steps on both sides are one `memmove`, others move 4-byte words (every tensor
-/// element type is 4 bytes: no generic per-element copies). Large copies are split by
-/// rows over the worker threads.
+/// unit steps on both sides are one `memmove` (unless very short), others move 4-byte
+/// words (every tensor element type is 4 bytes: no generic per-element copies). Large
+/// copies are split by rows over the worker threads.
 enum StridedCopy {
   static func run(_ src: UnsafeRawPointer, srcBase: Int, srcSteps: [Int],
                   _ dst: UnsafeMutableRawPointer, dstBase: Int, dstSteps: [Int],
@@ -41,9 +41,9 @@ enum StridedCopy {
         so += idx[k] * a[k]; doff += idx[k] * b[k]
       }
       for _ in range {
-        if sa == 1 && sb == 1 {
+        if sa == 1 && sb == 1 && inner > 8 {
           (d + doff).update(from: s + so, count: inner)
-        } else {
+        } else {  // strided, or too short a row for a memmove call (the 1-wide pad of ceil-mode pooling)
           for i in 0..<inner { d[doff + i * sb] = s[so + i * sa] }
         }
         var k = rank - 2

@@ -20,6 +20,7 @@ struct LayoutSliceTests {
     Case(shape: [3, 1, 5], ranges: [SliceRange(0, 3), SliceRange(0, 1), SliceRange(4, 5)]),
     Case(shape: [4, 5, 6], ranges: [SliceRange(1, 1)]),  // empty
     Case(shape: [2, 3, 5, 7, 3], ranges: [.all, SliceRange(1, nil), .all, SliceRange(2, 6)]),
+    Case(shape: [3, 1, 5, 7], ranges: [.all, .all, SliceRange(0, 5), SliceRange(0, 7)]),  // every axis whole
   ]
 
   /// For each element of the slice, the flat index of its source in `shape`.
@@ -55,6 +56,28 @@ struct LayoutSliceTests {
     for (i, f) in flat.enumerated() { ref[f] = g[flat: i] }
     #expect(back.shape == c.shape)
     #expect(back.scalars == ref)
+  }
+
+  /// Concatenation along each axis against a naive loop; along the last axis with a
+  /// 1-wide part, as ceil-mode pooling pads.
+  @Test(arguments: [0, 1, 2, 3])
+  func concatMatchesNaive(axis: Int) throws {
+    var shapeB = [2, 3, 5, 7]
+    shapeB[axis] = 1
+    let a = CoreTests.rand([2, 3, 5, 7], seed: 14), b = CoreTests.rand(shapeB, seed: 15)
+    let y = try Tensor.concat([a, b, a], axis: axis)
+    var outShape = a.shape
+    outShape[axis] = 2 * a.shape[axis] + 1
+    #expect(y.shape == outShape)
+    for i in 0..<y.count {
+      var idx = CoreTests.unravel(i, outShape)
+      let k = idx[axis], n = a.shape[axis]
+      let part = k < n ? a : k == n ? b : a
+      idx[axis] = k < n ? k : k == n ? 0 : k - n - 1
+      var f = 0
+      for d in 0..<4 { f = f * part.shape[d] + idx[d] }
+      #expect(y[flat: i] == part[flat: f])
+    }
   }
 
   @Test func unsliceRejectsMismatchedGradient() {
