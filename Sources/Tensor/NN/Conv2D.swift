@@ -243,23 +243,7 @@ public func conv2dReLUBackward(_ dy: Tensor, y: Tensor, x: Tensor, weight: Tenso
   let planeSums = Tensor(uninitialized: [n * c])
   let gp = dy.buffer.pointer, yp = y.buffer.pointer, mp = masked.buffer.pointer, sp = planeSums.buffer.pointer
   Parallel.forEach(n * c, cost: 2 * plane) { i in
-    let g = gp + i * plane, v = yp + i * plane, d = mp + i * plane
-    var acc: Double = 0
-    for j0 in Swift.stride(from: 0, to: plane, by: 1024) {  // Float partial sums per 1024, added in Double
-      var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-      let j1 = min(plane, j0 + 1024)
-      var j = j0
-      while j + 4 <= j1 {
-        let a0 = v[j] > 0 ? g[j] : 0, a1 = v[j + 1] > 0 ? g[j + 1] : 0
-        let a2 = v[j + 2] > 0 ? g[j + 2] : 0, a3 = v[j + 3] > 0 ? g[j + 3] : 0
-        d[j] = a0; d[j + 1] = a1; d[j + 2] = a2; d[j + 3] = a3
-        s0 += a0; s1 += a1; s2 += a2; s3 += a3
-        j += 4
-      }
-      while j < j1 { let a = v[j] > 0 ? g[j] : 0; d[j] = a; s0 += a; j += 1 }
-      acc += Double((s0 + s1) + (s2 + s3))
-    }
-    sp[i] = Float(acc)
+    sp[i] = reluMaskRow(gp + i * plane, yp + i * plane, mp + i * plane, plane)
   }
   let r = try conv2dBackward(masked, x: x, weight: weight, hasBias: false, stride: stride, padding: padding,
                              needInputGrad: needInputGrad)
@@ -271,6 +255,29 @@ public func conv2dReLUBackward(_ dy: Tensor, y: Tensor, x: Tensor, weight: Tenso
     db.buffer.pointer[ch] = Float(acc)
   }
   return (r.dx, r.dw, db)
+}
+
+/// `d[j] = v[j] > 0 ? g[j] : 0` over a row of `n` floats, returning `Σ d` (SIMD lanes: a
+/// scalar select-and-sum loop does not vectorise; partial sums per 1024, added in Double).
+@inline(__always)
+func reluMaskRow(_ g: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+  let gr = UnsafeRawPointer(g), vr = UnsafeRawPointer(v), dr = UnsafeMutableRawPointer(d)
+  var total: Double = 0, j = 0
+  while j + 16 <= n {
+    var s = SIMD16<Float>()
+    let end = min(n, j + 1024)
+    while j + 16 <= end {
+      let gv = gr.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+      let vv = vr.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+      let a = gv.replacing(with: 0, where: .!(vv .> 0))
+      dr.storeBytes(of: a, toByteOffset: j * 4, as: SIMD16<Float>.self)
+      s += a
+      j += 16
+    }
+    total += Double(s.sum())
+  }
+  while j < n { let a = v[j] > 0 ? g[j] : 0; d[j] = a; total += Double(a); j += 1 }
+  return Float(total)
 }
 
 /// Sums an `[N, C, …]` tensor over every axis but 1, giving `[C]` (bias gradients).
