@@ -1,9 +1,10 @@
 import Tensor
 
 /// One 3×3, pad 1 convolution with bias, as the peer's `conv_layer.py`: forward, and the
-/// backward pass for input, weight and bias together.
+/// backward pass for input, weight and bias together; `/dw` is the weight and bias gradient
+/// alone. The last two shapes are the U-Net's deepest layers (base 16 at 128²).
 enum ConvBench {
-  static let shapes = [(10, 16, 16, 128), (10, 64, 64, 64), (10, 1, 8, 128)]
+  static let shapes = [(10, 16, 16, 128), (10, 64, 64, 64), (10, 1, 8, 128), (10, 128, 128, 16), (10, 256, 256, 8)]
 
   static let all: [Benchmark] = shapes.flatMap { (n, cin, cout, hw) -> [Benchmark] in
     let name = "conv2d/\(cin)x\(cout)_\(hw)"
@@ -26,6 +27,13 @@ enum ConvBench {
           _ = try conv2dBackward(gy, x: x, weight: w, hasBias: true, stride: 1, padding: 1)
         }
         return BenchResult(medianMs: ms, figures: [("gflops", 2 * flop / ms / 1e6), ("min_ms", Measure.lastMinimum)], iterations: it)
+      },
+      Benchmark(name: "\(name)/dw") {
+        let (x, w, _, gy) = operands()
+        let (ms, it) = try Measure.median {
+          _ = try conv2dBackward(gy, x: x, weight: w, hasBias: true, stride: 1, padding: 1, needInputGrad: false)
+        }
+        return BenchResult(medianMs: ms, figures: [("gflops", flop / ms / 1e6), ("min_ms", Measure.lastMinimum)], iterations: it)
       },
     ]
   }

@@ -15,28 +15,45 @@ enum GemmBench {
 
   /// Conv-shaped GEMMs on one thread (`gemmshape/…`, listed only when `DPL_BENCH_SHAPES` is set): which orientation
   /// of a convolution's products OpenBLAS runs fastest.
-  static let shapes: [Benchmark] = [
-    (false, false, 16, 384, 144),
-    (false, false, 144, 16, 384),
-    (false, false, 288, 16, 192),
-    (false, false, 288, 32, 96),
-    (false, false, 144, 16, 256),
-    (false, false, 16, 48, 1152),
-    (false, false, 64, 96, 144),
-    (false, false, 128, 48, 144),
-    (false, false, 64, 24, 576),
-    (false, false, 32, 96, 288),
-    (false, false, 64, 48, 288),
-    (false, false, 128, 64, 128),
-    (false, false, 128, 256, 1152),
-    (false, false, 32, 64, 512),
-    (false, false, 64, 64, 256),
-    (false, false, 576, 64, 24),
-    (false, false, 1152, 64, 12),
-    (false, false, 576, 32, 48),
-    (false, false, 1152, 128, 6),
-  ].map { (ta, tb, m, n, k) in
-    Benchmark(name: "gemmshape/\(ta ? "T" : "N")\(tb ? "T" : "N")_\(m)x\(n)x\(k)") {
+  typealias Shape = (ta: Bool, tb: Bool, m: Int, n: Int, k: Int, beta: Float)
+  static let shapeList: [Shape] = {
+    var list: [Shape] = []
+    let plain: [(Bool, Bool, Int, Int, Int)] = [
+      (false, false, 16, 384, 144),
+      (false, false, 144, 16, 384),
+      (false, false, 288, 16, 192),
+      (false, false, 288, 32, 96),
+      (false, false, 144, 16, 256),
+      (false, false, 16, 48, 1152),
+      (false, false, 64, 96, 144),
+      (false, false, 128, 48, 144),
+      (false, false, 64, 24, 576),
+      (false, false, 32, 96, 288),
+      (false, false, 64, 48, 288),
+      (false, false, 128, 64, 128),
+      (false, false, 128, 256, 1152),
+      (false, false, 32, 64, 512),
+      (false, false, 64, 64, 256),
+      (false, false, 576, 64, 24),
+      (false, false, 1152, 64, 12),
+      (false, false, 576, 32, 48),
+      (false, false, 1152, 128, 6),
+    ]
+    for (ta, tb, m, n, k) in plain { list.append((ta, tb, m, n, k, 0)) }
+    // Weight-gradient shapes (accumulating, beta 1): K rows × Cout columns × block depth.
+    let dw: [(Bool, Bool, Int, Int, Int)] = [
+      (false, false, 144, 16, 128), (false, false, 144, 16, 256), (false, false, 144, 16, 384),
+      (false, false, 144, 16, 512), (false, false, 144, 16, 1024), (false, false, 144, 16, 2048),
+      (false, false, 288, 32, 64), (false, false, 288, 32, 128), (false, false, 288, 32, 256),
+      (false, false, 288, 32, 512),
+      (false, true, 144, 16, 384), (true, false, 16, 144, 384), (false, true, 16, 144, 384),
+      (false, false, 2304, 256, 64), (false, false, 2304, 256, 320)]
+    for (ta, tb, m, n, k) in dw { list.append((ta, tb, m, n, k, 1)) }
+    return list
+  }()
+  static let shapes: [Benchmark] = shapeList.map { s in
+    let (ta, tb, m, n, k, beta) = s
+    return Benchmark(name: "gemmshape/\(ta ? "T" : "N")\(tb ? "T" : "N")_\(m)x\(n)x\(k)_b\(Int(beta))") {
       var rng = RNG(seed: 1)
       let a = rng.normal([m * k]), b = rng.normal([k * n])
       var c = Tensor.zeros([m * n])
@@ -45,7 +62,7 @@ enum GemmBench {
           b.withUnsafeBufferPointer { bp in
             c.withUnsafeMutableBufferPointer { cp in
               sgemmSerial(transA: ta, transB: tb, m: m, n: n, k: k, a: ap.baseAddress!, lda: ta ? m : k,
-                          b: bp.baseAddress!, ldb: tb ? k : n, c: cp.baseAddress!, ldc: n)
+                          b: bp.baseAddress!, ldb: tb ? k : n, beta: beta, c: cp.baseAddress!, ldc: n)
             }
           }
         }
