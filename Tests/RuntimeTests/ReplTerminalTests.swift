@@ -38,6 +38,38 @@ import Testing
     return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
   }
 
+  /// Runs `dpl repl` with `input` on stdin (no terminal) and returns its exit status.
+  static func pipedStatus(_ dpl: String, _ input: String) throws -> Int32 {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-piped-\(getpid()).repl").path
+    try input.write(toFile: file, atomically: true, encoding: .utf8)
+    defer { unlink(file) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, file, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let words: [String] = [dpl, "repl"]
+    let argv = words.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, dpl, &actions, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return (status >> 8) & 0xff  // WEXITSTATUS
+  }
+
+  /// A piped session exits 0 when every input ran and 1 when one failed (like a script).
+  @Test func pipedExitStatus() throws {
+    guard let dpl = Self.executable else {
+      print("skipping pipedExitStatus: needs a built dpl (swift build --product dpl)")
+      return
+    }
+    #expect(try Self.pipedStatus(dpl, "let a = 2\na * 3\n") == 0)
+    #expect(try Self.pipedStatus(dpl, "let a = 2\nundefined_name + a\na * 3\n") == 1)
+    #expect(try Self.pipedStatus(dpl, "let a = ones([2]) + ones([3])\n") == 1)
+  }
+
   @Test func interactiveSession() throws {
     guard let tmux = Self.tmux, let dpl = Self.executable else {
       print("skipping ReplTerminalTests: needs tmux (apt-get install tmux) and a built dpl (swift build --product dpl)")

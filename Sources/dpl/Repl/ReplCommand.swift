@@ -6,7 +6,8 @@ import Runtime
 ///
 /// On a terminal it edits lines with GNU readline (history in `~/.dpl_history`, or
 /// `$DPL_HISTORY`; tab completion); otherwise it reads stdin line by line without prompts
-/// or colour, so a session can be piped in and its output kept as a golden file.
+/// or colour, so a session can be piped in and its output kept as a golden file. A piped
+/// session exits with status 1 if any of its inputs failed (as a script would), else 0.
 struct ReplCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repl",
@@ -25,29 +26,33 @@ struct ReplCommand: ParsableCommand {
     let engine = ReplEngine(session: session, colour: colour)
     let interrupts = Interrupts(session: session)
     interrupts.install()
-    for f in files { emit(engine, engine.handle(":load " + f), interactive: interactive) }
+    var failed = false
+    for f in files { failed = emit(engine, engine.handle(":load " + f), interactive: interactive) || failed }
     if interactive {
       print("dpl repl — :help lists the commands, Ctrl-D leaves")
       let editor = LineEditor(colour: colour, complete: engine.completions)
       runLoop(engine, interrupts, interactive: true) { continuing in editor.read(continuing: continuing) }
       editor.close()
     } else {
-      runLoop(engine, interrupts, interactive: false) { _ in
+      failed = runLoop(engine, interrupts, interactive: false) { _ in
         readLine(strippingNewline: true).map { .line($0) } ?? .end
-      }
+      } || failed
+      if failed { throw ExitCode(1) }
     }
   }
 
-  /// Reads inputs (continuing lines until brackets balance) and runs them.
+  /// Reads inputs (continuing lines until brackets balance) and runs them; returns whether
+  /// any of them failed.
+  @discardableResult
   func runLoop(_ engine: ReplEngine, _ interrupts: Interrupts, interactive: Bool,
-               read: (Bool) -> LineEditor.Input) {
-    var buffer = ""
+               read: (Bool) -> LineEditor.Input) -> Bool {
+    var buffer = "", failed = false
     while !engine.quitRequested {
       switch read(!buffer.isEmpty) {
       case .end:
-        if !buffer.isEmpty { emit(engine, engine.handle(buffer), interactive: interactive) }
+        if !buffer.isEmpty { failed = emit(engine, engine.handle(buffer), interactive: interactive) || failed }
         if interactive { print("") }
-        return
+        return failed
       case .interrupted:
         buffer = ""
       case .line(let line):
@@ -56,15 +61,19 @@ struct ReplCommand: ParsableCommand {
         let input = buffer
         buffer = ""
         let out = interrupts.whileRunning { engine.handle(input) }
-        emit(engine, out, interactive: interactive)
+        failed = emit(engine, out, interactive: interactive) || failed
       }
     }
+    return failed
   }
 
   /// Writes a result: to stdout, except errors of a piped session, which go to stderr.
-  func emit(_ engine: ReplEngine, _ text: String, interactive: Bool) {
-    guard !text.isEmpty else { return }
+  /// Returns whether the input failed.
+  @discardableResult
+  func emit(_ engine: ReplEngine, _ text: String, interactive: Bool) -> Bool {
+    guard !text.isEmpty else { return false }
     let handle = !interactive && engine.lastWasError ? FileHandle.standardError : FileHandle.standardOutput
     handle.write(Data(text.utf8))
+    return engine.lastWasError
   }
 }
