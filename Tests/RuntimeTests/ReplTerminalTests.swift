@@ -17,24 +17,32 @@ import Testing
   }
 
   /// Runs a tool and waits for it (posix_spawn and waitpid: Foundation's `Process` can miss
-  /// the exit of a client whose server lives on); returns its stdout when `output`.
+  /// the exit of a client whose server lives on), with stdin from `input` and stdout to
+  /// `output` (paths); returns its exit status, -1 if it could not start.
   @discardableResult
-  static func run(_ tool: String, _ args: [String], output: Bool = false) -> String {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-tmux-\(getpid()).txt").path
+  static func spawn(_ tool: String, _ args: [String], input: String = "/dev/null", output: String = "/dev/null") -> Int32 {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output ? file : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     let argv = ([tool] + args).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
-    guard posix_spawn(&pid, tool, &actions, nil, argv, environ) == 0 else { return "" }
+    guard posix_spawn(&pid, tool, &actions, nil, argv, environ) == 0 else { return -1 }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    guard output else { return "" }
+    return (status >> 8) & 0xff  // WEXITSTATUS
+  }
+
+  /// Runs a tool (`spawn`); returns its stdout when `output`.
+  @discardableResult
+  static func run(_ tool: String, _ args: [String], output: Bool = false) -> String {
+    guard output else { spawn(tool, args); return "" }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-tmux-\(getpid()).txt").path
     defer { unlink(file) }
+    spawn(tool, args, output: file)
     return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
   }
 
@@ -43,20 +51,7 @@ import Testing
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-piped-\(getpid()).repl").path
     try input.write(toFile: file, atomically: true, encoding: .utf8)
     defer { unlink(file) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, file, O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let words: [String] = [dpl, "repl"]
-    let argv = words.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, dpl, &actions, nil, argv, environ) == 0 else { return -1 }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    return (status >> 8) & 0xff  // WEXITSTATUS
+    return spawn(dpl, ["repl"], input: file)
   }
 
   /// A piped session exits 0 when every input ran and 1 when one failed (like a script).
