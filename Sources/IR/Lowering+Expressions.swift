@@ -86,6 +86,8 @@ extension Lowering {
     switch sym.kind {
     case .function(let q), .model(let q), .module(let q):
       return constant(.string(q), e.span, type: t)
+    case .receiver:
+      return selfValue ?? constant(.none, e.span)
     case .field:
       if inInit, let v = values[id] { return v }
       if let s = selfValue { return emit(.fieldGet(sym.name), [s], sym.type, e.span) }

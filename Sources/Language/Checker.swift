@@ -256,6 +256,9 @@ final class Checker {
     loopDepth = 0
     functionStack.append(FunctionContext(name: q, result: info.result, model: info.model, isMethod: info.model != nil,
                                          savedScopes: [], savedLoopDepth: 0))
+    if let m = info.model {
+      _ = declare("self", kind: .receiver(model: m), mutable: false, type: .model(m), span: info.decl.nameSpan)
+    }
     info.paramSymbols = info.decl.params.enumerated().map { i, p in
       declare(p.name, kind: .local, mutable: false, type: widen(info.paramTypes[i]), span: p.span)
     }
@@ -503,6 +506,13 @@ final class Checker {
   }
 
   func reportUndefined(_ name: String, at span: Span) {
+    if let m = functionStack.last?.model, functionStack.last?.isMethod == true,
+       models[m]?.decl.methods.contains(where: { $0.name == name }) == true {
+      diags.error("cannot find '\(name)' in scope", at: span,
+                  notes: [Note("'\(name)' is a method of this model: call it on 'self'")],
+                  fixIts: [FixIt(span: Span(file: span.file, start: span.start, end: span.start), replacement: "self.")])
+      return
+    }
     var notes: [Note] = []
     let candidates = scopes.flatMap { $0.keys } + Builtins.all.map(\.name)
     if let best = closest(name, in: candidates) { notes.append(Note("did you mean '\(best)'?")) }

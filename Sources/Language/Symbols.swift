@@ -4,6 +4,8 @@ public enum SymbolKind: Hashable, Sendable {
   case local
   /// A field of a model (a `let` in its body) or a constructor parameter, seen from a method.
   case field(model: String)
+  /// `self` inside a method: the model the method was called on (`self.other(x)`).
+  case receiver(model: String)
   /// A user function, by qualified name.
   case function(String)
   /// A model declaration, by qualified name.
