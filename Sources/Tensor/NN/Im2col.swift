@@ -102,8 +102,8 @@ struct ConvGeometry {
           if lo == 0 && hi == ow { continue }
           for r in 0..<(b - a) {
             let d = dst + r * ow
-            for j in 0..<lo { d[j] = 0 }
-            for j in hi..<ow { d[j] = 0 }
+            zeroFloats(d, lo)
+            zeroFloats(d + hi, ow - hi)
           }
         }
       }
@@ -137,10 +137,26 @@ struct ConvGeometry {
   }
 }
 
-/// Sets `count` floats to 0; a loop for the short runs im2col zeroes (no call into memset).
+/// Sets `count` floats to 0. Short runs (im2col zeroes many runs of a few to a few dozen
+/// floats) are stored as SIMD words without a loop over elements: LLVM turns such a loop
+/// into a call to `memset`, which costs more than the stores at these sizes.
 @inline(__always) func zeroFloats(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
-  if count > 32 { p.update(repeating: 0, count: count); return }
-  for j in 0..<max(0, count) { p[j] = 0 }
+  if count <= 0 { return }
+  if count > 256 { p.update(repeating: 0, count: count); return }
+  let raw = UnsafeMutableRawPointer(p)
+  if count >= 16 {
+    var j = 0
+    while j + 16 <= count { raw.storeBytes(of: SIMD16<Float>(), toByteOffset: j * 4, as: SIMD16<Float>.self); j += 16 }
+    if j < count { raw.storeBytes(of: SIMD16<Float>(), toByteOffset: (count - 16) * 4, as: SIMD16<Float>.self) }
+  } else if count >= 4 {
+    var j = 0
+    while j + 4 <= count { raw.storeBytes(of: SIMD4<Float>(), toByteOffset: j * 4, as: SIMD4<Float>.self); j += 4 }
+    if j < count { raw.storeBytes(of: SIMD4<Float>(), toByteOffset: (count - 4) * 4, as: SIMD4<Float>.self) }
+  } else {
+    p[0] = 0
+    if count > 1 { p[1] = 0 }
+    if count > 2 { p[2] = 0 }
+  }
 }
 
 @inline(__always) func ceilDiv(_ a: Int, _ b: Int) -> Int {
