@@ -36,6 +36,12 @@ let convSweep: [ConvCase] = {
   cases.append(ConvCase(n: 2, cin: 3, cout: 4, h: 7, w: 6, k: 5, stride: 1, pad: 2))
   cases.append(ConvCase(n: 2, cin: 2, cout: 3, h: 1, w: 5, k: 3, stride: 1, pad: 1))
   cases.append(ConvCase(n: 2, cin: 2, cout: 3, h: 6, w: 1, k: 3, stride: 1, pad: 1))
+  // Both gradients from one unfolding of dy (≥ 8 input channels, stride 1): "valid", "full"-ish
+  // and "same" padding, a 5×5 kernel, and several row blocks per image over both workers.
+  cases.append(ConvCase(n: 2, cin: 9, cout: 5, h: 10, w: 7, k: 3, stride: 1, pad: 0))
+  cases.append(ConvCase(n: 2, cin: 8, cout: 3, h: 8, w: 9, k: 5, stride: 1, pad: 2))
+  cases.append(ConvCase(n: 1, cin: 8, cout: 4, h: 7, w: 6, k: 5, stride: 1, pad: 1))
+  cases.append(ConvCase(n: 3, cin: 16, cout: 32, h: 20, w: 64, k: 3, stride: 1, pad: 1))
   return cases
 }()
 

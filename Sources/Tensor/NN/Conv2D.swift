@@ -110,18 +110,9 @@ func finishBlock(_ bias: UnsafePointer<Float>?, relu: Bool, _ y: UnsafeMutablePo
 func convInputGrad(_ g: ConvGeometry, n: Int, cout: Int, weight: UnsafePointer<Float>,
                    dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
   let K = g.colRows, L = g.colCols
-  if g.stride == 1 && g.kh == g.kw && g.pad < g.kh && !g.isPointwise && g.channels >= 8 && ConvTuning.flippedInputGrad {
-    let k2 = g.kh * g.kw, cin = g.channels
-    let flipped = Tensor(uninitialized: [cin, cout * k2])
-    let fp = flipped.buffer.pointer
-    for ci in 0..<cin {
-      for co in 0..<cout {
-        for t in 0..<k2 { fp[(ci * cout + co) * k2 + t] = weight[(co * cin + ci) * k2 + (k2 - 1 - t)] }
-      }
-    }
-    let gd = ConvGeometry(channels: cout, height: g.oh, width: g.ow, kh: g.kh, kw: g.kw, stride: 1,
-                          pad: g.kh - 1 - g.pad)
-    convForward(gd, n: n, cout: cin, x: dy, weight: fp, bias: nil, y: dx)
+  if g.hasFlippedInputGrad {
+    let flipped = flippedKernel(g, cout: cout, weight: weight)
+    convForward(g.flipped(cout: cout), n: n, cout: g.channels, x: dy, weight: flipped.buffer.pointer, bias: nil, y: dx)
     withExtendedLifetime(flipped) {}
     return
   }
@@ -149,6 +140,86 @@ func convInputGrad(_ g: ConvGeometry, n: Int, cout: Int, weight: UnsafePointer<F
     }
     withExtendedLifetime(scratch) {}
   }
+}
+
+extension ConvGeometry {
+  /// Whether the input gradient runs as a convolution with the flipped kernel (see
+  /// `convInputGrad`): stride 1, a square kernel, padding `p < k`, at least 8 input channels.
+  var hasFlippedInputGrad: Bool {
+    stride == 1 && kh == kw && pad < kh && !isPointwise && channels >= 8 && ConvTuning.flippedInputGrad
+  }
+
+  /// The geometry of that convolution: `dy` (`cout` channels, `oh × ow`) padded by `k − 1 − p`,
+  /// whose output places are the input's `height × width`.
+  func flipped(cout: Int) -> ConvGeometry {
+    ConvGeometry(channels: cout, height: oh, width: ow, kh: kh, kw: kw, stride: 1, pad: kh - 1 - pad)
+  }
+}
+
+/// The kernel of the input-gradient convolution: `[cin, cout·k²]`, transposed in channels and
+/// flipped in space.
+func flippedKernel(_ g: ConvGeometry, cout: Int, weight: UnsafePointer<Float>) -> Tensor {
+  let k2 = g.kh * g.kw, cin = g.channels
+  let flipped = Tensor(uninitialized: [cin, cout * k2])
+  let fp = flipped.buffer.pointer
+  for ci in 0..<cin {
+    for co in 0..<cout {
+      for t in 0..<k2 { fp[(ci * cout + co) * k2 + t] = weight[(co * cin + ci) * k2 + (k2 - 1 - t)] }
+    }
+  }
+  return flipped
+}
+
+/// Both gradients of a convolution with `g.hasFlippedInputGrad`, from one unfolding of `dy`.
+///
+/// With `col = im2col` of `dy` for the flipped convolution (`[cout·k², H·W]`, zero where the
+/// window leaves `dy`), `dx = flipped · col` and
+/// `dw[co, ci, ky, kx] = Σ_q x[ci, q] · col[(co, k²−1−(ky·k+kx)), q]`: every term of the
+/// forward sum `Σ_p dy[co, p] · x[ci, p + shift]` whose `x` place lies inside the image,
+/// re-indexed by that place (the others are zero padding). So each block of `col` feeds two
+/// GEMMs while in cache — `dx` and the transpose `col · xᵀ` of the weight gradient — and the
+/// weight gradient needs no unfolding of `x` of its own.
+func convBackwardFlipped(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>) {
+  let gd = g.flipped(cout: cout), cin = g.channels, k2 = g.kh * g.kw
+  let K = gd.colRows, L = gd.colCols  // cout·k², H·W
+  let flipped = flippedKernel(g, cout: cout, weight: weight)
+  let fp = flipped.buffer.pointer
+  let plan = gd.plan(m: cin)
+  let blocks = (gd.oh + plan.rows - 1) / plan.rows
+  let parts = workParts(n * blocks)
+  let partials = Tensor(shape: [parts, K * cin], repeating: 0)
+  let pp = partials.buffer.pointer
+  forEachWorkPart(n * blocks, parts: parts) { part, items in
+    let acc = pp + part * K * cin
+    let scratch = Tensor(uninitialized: [(K + cin) * plan.rows * gd.ow])
+    let col = scratch.buffer.pointer, xT = col + K * plan.rows * gd.ow
+    for item in items {
+      let b = item / blocks, r0 = (item % blocks) * plan.rows
+      let rows = r0..<min(gd.oh, r0 + plan.rows), lb = rows.count * gd.ow
+      let dxb = dx + b * cin * L + r0 * gd.ow
+      gd.im2col(dy + b * gd.imageSize, col, rows: rows)
+      for m0 in Swift.stride(from: 0, to: cin, by: plan.chunk) {
+        sgemm(m: min(plan.chunk, cin - m0), n: lb, k: K, a: fp + m0 * K, lda: K, b: col, ldb: lb,
+              c: dxb + m0 * L, ldc: L)
+      }
+      transpose(x + b * cin * L + r0 * gd.ow, ld: L, rows: cin, columns: lb, into: xT)
+      sgemm(m: K, n: cin, k: lb, a: col, lda: lb, b: xT, ldb: cin, beta: 1, c: acc, ldc: cin)
+    }
+    withExtendedLifetime(scratch) {}
+  }
+  for p in 1..<parts {
+    let src = pp + p * K * cin
+    for i in 0..<(K * cin) { pp[i] += src[i] }
+  }
+  for co in 0..<cout {  // acc row (co, t) holds dw[co, ·, k²−1−t]
+    for t in 0..<k2 {
+      let row = pp + (co * k2 + t) * cin
+      for ci in 0..<cin { dw[(co * cin + ci) * k2 + (k2 - 1 - t)] = row[ci] }
+    }
+  }
+  withExtendedLifetime(flipped) {}
+  withExtendedLifetime(partials) {}
 }
 
 /// `dw = Σ_b dy[b] · im2col(x[b])ᵀ` (overwrites `dw`, `[cout, g.colRows]`).
@@ -222,10 +293,15 @@ public func conv2dBackward(_ dy: Tensor, x: Tensor, weight: Tensor, hasBias: Boo
   }
   let dx = needInputGrad ? Tensor(uninitialized: x.shape) : nil
   let dw = Tensor(uninitialized: weight.shape)
-  if let dx {
-    convInputGrad(g, n: n, cout: cout, weight: weight.buffer.pointer, dy: dy.buffer.pointer, dx: dx.buffer.pointer)
+  if let dx, g.hasFlippedInputGrad && ConvTuning.sharedBackward {
+    convBackwardFlipped(g, n: n, cout: cout, x: x.buffer.pointer, weight: weight.buffer.pointer,
+                        dy: dy.buffer.pointer, dx: dx.buffer.pointer, dw: dw.buffer.pointer)
+  } else {
+    if let dx {
+      convInputGrad(g, n: n, cout: cout, weight: weight.buffer.pointer, dy: dy.buffer.pointer, dx: dx.buffer.pointer)
+    }
+    convWeightGrad(g, n: n, cout: cout, x: x.buffer.pointer, dy: dy.buffer.pointer, dw: dw.buffer.pointer)
   }
-  convWeightGrad(g, n: n, cout: cout, x: x.buffer.pointer, dy: dy.buffer.pointer, dw: dw.buffer.pointer)
   return (dx, dw, hasBias ? channelSums(dy) : nil)
 }
 

@@ -191,6 +191,9 @@ enum ConvTuning {
   static let smallKernel = ProcessInfo.processInfo.environment["DPL_CONV_SMALL"] != "0"
   /// Compute stride-1 input gradients as a convolution with the flipped kernel.
   static let flippedInputGrad = ProcessInfo.processInfo.environment["DPL_CONV_FLIP"] != "0"
+  /// Compute both gradients of such a convolution from one unfolding of `dy`
+  /// (`convBackwardFlipped`; `DPL_CONV_SHARED=0` turns it off).
+  static let sharedBackward = ProcessInfo.processInfo.environment["DPL_CONV_SHARED"] != "0"
   /// OpenBLAS (≥ 0.3.17 on AVX-512 cores) multiplies without packing when M·N·K ≤ 100³; with
   /// the operands in cache that kernel runs ~1.5× faster than the packed one here.
   static let smallLimit = 1_000_000
