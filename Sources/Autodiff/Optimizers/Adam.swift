@@ -32,12 +32,14 @@ public final class Adam: Optimizer {
         m[k].withUnsafeMutableBufferPointer { mp in
           v[k].withUnsafeMutableBufferPointer { vp in
             p.value.withUnsafeMutableBufferPointer { w in
-              for i in 0..<w.count {
-                let gi = gp[i]
-                mp[i] = b1 * mp[i] + (1 - b1) * gi
-                vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                if decay != 0 { w[i] -= decay * w[i] }
-                w[i] -= stepSize * mp[i] / ((vp[i]).squareRoot() * rc2 + e)
+              Parallel.forEachChunk(w.count, cost: 16) { r in  // a square root and a division each
+                for i in r {
+                  let gi = gp[i]
+                  mp[i] = b1 * mp[i] + (1 - b1) * gi
+                  vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                  if decay != 0 { w[i] -= decay * w[i] }
+                  w[i] -= stepSize * mp[i] / ((vp[i]).squareRoot() * rc2 + e)
+                }
               }
             }
           }

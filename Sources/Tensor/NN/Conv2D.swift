@@ -176,50 +176,61 @@ func flippedKernel(_ g: ConvGeometry, cout: Int, weight: UnsafePointer<Float>) -
 /// window leaves `dy`), `dx = flipped · col` and
 /// `dw[co, ci, ky, kx] = Σ_q x[ci, q] · col[(co, k²−1−(ky·k+kx)), q]`: every term of the
 /// forward sum `Σ_p dy[co, p] · x[ci, p + shift]` whose `x` place lies inside the image,
-/// re-indexed by that place (the others are zero padding). So each block of `col` feeds two
-/// GEMMs while in cache — `dx` and the transpose `col · xᵀ` of the weight gradient — and the
-/// weight gradient needs no unfolding of `x` of its own.
+/// re-indexed by that place (the others are zero padding). So the weight gradient needs no
+/// unfolding of `x` of its own (`convForwardSharingColumns`).
 func convBackwardFlipped(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>) {
-  let gd = g.flipped(cout: cout), cin = g.channels, k2 = g.kh * g.kw
-  let K = gd.colRows, L = gd.colCols  // cout·k², H·W
+  let cin = g.channels, k2 = g.kh * g.kw
   let flipped = flippedKernel(g, cout: cout, weight: weight)
-  let fp = flipped.buffer.pointer
-  let plan = gd.plan(m: cin)
-  let blocks = (gd.oh + plan.rows - 1) / plan.rows
-  let parts = workParts(n * blocks)
-  let partials = Tensor(shape: [parts, K * cin], repeating: 0)
-  let pp = partials.buffer.pointer
-  forEachWorkPart(n * blocks, parts: parts) { part, items in
-    let acc = pp + part * K * cin
-    let scratch = Tensor(uninitialized: [(K + cin) * plan.rows * gd.ow])
-    let col = scratch.buffer.pointer, xT = col + K * plan.rows * gd.ow
-    for item in items {
-      let b = item / blocks, r0 = (item % blocks) * plan.rows
-      let rows = r0..<min(gd.oh, r0 + plan.rows), lb = rows.count * gd.ow
-      let dxb = dx + b * cin * L + r0 * gd.ow
-      gd.im2col(dy + b * gd.imageSize, col, rows: rows)
-      for m0 in Swift.stride(from: 0, to: cin, by: plan.chunk) {
-        sgemm(m: min(plan.chunk, cin - m0), n: lb, k: K, a: fp + m0 * K, lda: K, b: col, ldb: lb,
-              c: dxb + m0 * L, ldc: L)
-      }
-      transpose(x + b * cin * L + r0 * gd.ow, ld: L, rows: cin, columns: lb, into: xT)
-      sgemm(m: K, n: cin, k: lb, a: col, lda: lb, b: xT, ldb: cin, beta: 1, c: acc, ldc: cin)
-    }
-    withExtendedLifetime(scratch) {}
-  }
-  for p in 1..<parts {
-    let src = pp + p * K * cin
-    for i in 0..<(K * cin) { pp[i] += src[i] }
-  }
+  let acc = convForwardSharingColumns(g.flipped(cout: cout), n: n, m: cin, kernel: flipped.buffer.pointer,
+                                      x: dy, y: dx, other: x)
+  let ap = acc.buffer.pointer
   for co in 0..<cout {  // acc row (co, t) holds dw[co, ·, k²−1−t]
     for t in 0..<k2 {
-      let row = pp + (co * k2 + t) * cin
+      let row = ap + (co * k2 + t) * cin
       for ci in 0..<cin { dw[(co * cin + ci) * k2 + (k2 - 1 - t)] = row[ci] }
     }
   }
   withExtendedLifetime(flipped) {}
-  withExtendedLifetime(partials) {}
+}
+
+/// `y[b] = kernel · col[b]` (like `convForward`, without bias) and, from the same blocks of
+/// `col[b] = im2col(x[b])` while they are in cache, `Σ_b col[b] · other[b]ᵀ`, returned in
+/// the first `g.colRows · m` floats (row-major `[g.colRows, m]`) of the tensor. `kernel` is `[m, g.colRows]`; `other`, like `y`, has `m` channels over
+/// the `g.oh × g.ow` output places. A convolution's backward is one of these whenever its
+/// input gradient is a convolution of `dy`: that pass's columns also give the weight gradient.
+func convForwardSharingColumns(_ g: ConvGeometry, n: Int, m: Int, kernel: UnsafePointer<Float>,
+                               x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                               other: UnsafePointer<Float>) -> Tensor {
+  let K = g.colRows, L = g.colCols
+  let plan = g.plan(m: m)
+  let blocks = (g.oh + plan.rows - 1) / plan.rows
+  let parts = workParts(n * blocks)
+  let partials = Tensor(shape: [parts, K * m], repeating: 0)
+  let pp = partials.buffer.pointer
+  forEachWorkPart(n * blocks, parts: parts) { part, items in
+    let acc = pp + part * K * m
+    let scratch = Tensor(uninitialized: [(K + m) * plan.rows * g.ow])
+    let col = scratch.buffer.pointer, otherT = col + K * plan.rows * g.ow
+    for item in items {
+      let b = item / blocks, r0 = (item % blocks) * plan.rows
+      let rows = r0..<min(g.oh, r0 + plan.rows), lb = rows.count * g.ow
+      let offset = b * m * L + r0 * g.ow
+      g.im2col(x + b * g.imageSize, col, rows: rows)
+      for m0 in Swift.stride(from: 0, to: m, by: plan.chunk) {
+        sgemm(m: min(plan.chunk, m - m0), n: lb, k: K, a: kernel + m0 * K, lda: K, b: col, ldb: lb,
+              c: y + offset + m0 * L, ldc: L)
+      }
+      transpose(other + offset, ld: L, rows: m, columns: lb, into: otherT)
+      sgemm(m: K, n: m, k: lb, a: col, lda: lb, b: otherT, ldb: m, beta: 1, c: acc, ldc: m)
+    }
+    withExtendedLifetime(scratch) {}
+  }
+  for p in 1..<parts {
+    let src = pp + p * K * m
+    for i in 0..<(K * m) { pp[i] += src[i] }
+  }
+  return partials
 }
 
 /// `dw = Σ_b dy[b] · im2col(x[b])ᵀ` (overwrites `dw`, `[cout, g.colRows]`).
