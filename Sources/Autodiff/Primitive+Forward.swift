@@ -27,12 +27,13 @@ extension Primitive {
     case .maxPool2d(let k, let s):
       let (y, idx) = try kMaxPool2d(x[0], kernel: k, stride: s)
       return (y, Saved(indices: idx))
-    case .batchNorm2d(let running, let training, let momentum, let eps):
+    case .batchNorm2d(let running, let training, let momentum, let eps, let relu):
       if training {
-        let r = try batchNorm2dTraining(x[0], gamma: x[1], beta: x[2], running: &running.stats, momentum: momentum, eps: eps)
+        let r = try batchNorm2dTraining(x[0], gamma: x[1], beta: x[2], running: &running.stats, momentum: momentum,
+                                        eps: eps, relu: relu)
         return (r.y, Saved(tensors: [r.mean, r.invstd]))
       }
-      return (try batchNorm2dInference(x[0], gamma: x[1], beta: x[2], running: running.stats, eps: eps), Saved())
+      return (try batchNorm2dInference(x[0], gamma: x[1], beta: x[2], running: running.stats, eps: eps, relu: relu), Saved())
     case .upsample(let h, let w, let m): return (try kUpsample(x[0], size: (h, w), mode: m), Saved())
     case .softmax(let a): return (try kSoftmax(x[0], axis: a), Saved())
     case .logSoftmax(let a): return (try kLogSoftmax(x[0], axis: a), Saved())

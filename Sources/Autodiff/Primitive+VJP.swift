@@ -114,12 +114,13 @@ extension Primitive {
     case .maxPool2d:
       guard let idx = saved.indices else { throw TensorError("max_pool2d", "no saved indices") }
       return [try maxPool2dBackward(g, indices: idx, inputShape: shapes[0])]
-    case .batchNorm2d(let running, let training, _, let eps):
+    case .batchNorm2d(let running, let training, _, let eps, let relu):
       if training {
-        let r = try batchNorm2dBackward(g, x: x[0], gamma: x[1], mean: saved.tensors[0], invstd: saved.tensors[1])
+        let r = try batchNorm2dBackward(g, x: x[0], gamma: x[1], mean: saved.tensors[0], invstd: saved.tensors[1],
+                                        reluOutput: relu ? y : nil)
         return [r.dx, r.dgamma, r.dbeta]
       }
-      return try batchNormEvalVJP(g, x: x[0], gamma: x[1], stats: running.stats, eps: eps)
+      return try batchNormEvalVJP(relu ? try reluBackward(g, y) : g, x: x[0], gamma: x[1], stats: running.stats, eps: eps)
     case .upsample(_, _, let m): return [try upsampleBackward(g, inputShape: shapes[0], mode: m)]
     case .softmax(let a): return [try softmaxBackward(g, y: y, axis: a)]
     case .logSoftmax(let a): return [try logSoftmaxBackward(g, y: y, axis: a)]

@@ -31,7 +31,8 @@ public enum Primitive: CustomStringConvertible {
   case maxPool2d(kernel: Int, stride: Int)
   /// Inputs: x [N, C, …], gamma [C], beta [C]. Training mode normalises by batch statistics
   /// and updates `running`; evaluation mode uses `running`.
-  case batchNorm2d(running: RunningStats, training: Bool, momentum: Float, eps: Float)
+  /// Batch norm, followed by a ReLU in the same passes when `relu` (its VJP then reads the output).
+  case batchNorm2d(running: RunningStats, training: Bool, momentum: Float, eps: Float, relu: Bool)
   /// Resizes [N, C, H, W] to `size`.
   case upsample(height: Int, width: Int, mode: UpsampleMode)
   case softmax(axis: Int)
@@ -73,7 +74,8 @@ public enum Primitive: CustomStringConvertible {
     case .conv2dReLU(let s, let p): return "conv2d_relu(stride: \(s), padding: \(p))"
     case .convTranspose2d(let s, let p): return "conv_transpose2d(stride: \(s), padding: \(p))"
     case .maxPool2d(let k, let s): return "max_pool2d(kernel: \(k), stride: \(s))"
-    case .batchNorm2d(_, let training, _, _): return "batch_norm2d(\(training ? "train" : "eval"))"
+    case .batchNorm2d(_, let training, _, _, let relu):
+      return "batch_norm2d\(relu ? "_relu" : "")(\(training ? "train" : "eval"))"
     case .upsample(let h, let w, let m): return "upsample(\(h)×\(w), \(m.rawValue))"
     case .softmax(let a): return "softmax(axis: \(a))"
     case .logSoftmax(let a): return "log_softmax(axis: \(a))"
@@ -93,6 +95,7 @@ public enum Primitive: CustomStringConvertible {
     switch self {
     case .unary(let u): return [.exp, .sqrt, .sigmoid, .tanh, .relu].contains(u)
     case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _), .softmax, .logSoftmax, .conv2dReLU: return true
+    case .batchNorm2d(_, _, _, _, let relu): return relu
     default: return false
     }
   }

@@ -74,13 +74,35 @@ struct KernelGradCheckTests {
     try check([x]) { t, v in try t.apply(.maxPool2d(kernel: 2, stride: 2), v) }
   }
 
-  @Test(arguments: [true, false])
-  func batchNorm(training: Bool) throws {
+  @Test(arguments: [true, false], [false, true])
+  func batchNorm(training: Bool, relu: Bool) throws {
     let x = Self.rand([3, 2, 3, 3], seed: 10), gamma = Self.rand([2], seed: 11), beta = Self.rand([2], seed: 12)
     let running = RunningStats(channels: 2)
     running.stats.mean = Self.rand([2], seed: 13)
-    let op = Primitive.batchNorm2d(running: running, training: training, momentum: 0.1, eps: 1e-5)
+    let op = Primitive.batchNorm2d(running: running, training: training, momentum: 0.1, eps: 1e-5, relu: relu)
     try check([x, gamma, beta], h: 1e-3) { t, v in try t.apply(op, v) }
+  }
+
+  @Test(arguments: [true, false])
+  func batchNormReLUMatchesComposition(training: Bool) throws {
+    let x = Self.rand([4, 3, 5, 6], seed: 20), gamma = Self.rand([3], seed: 21), beta = Self.rand([3], seed: 22)
+    let probe = Self.rand([4, 3, 5, 6], seed: 23)
+    func run(_ fused: Bool) throws -> (Tensor, [Tensor], BatchNormStats) {
+      let running = RunningStats(channels: 3)
+      let t = Tape()
+      let v = [x, gamma, beta].map { t.watch($0) }
+      let op = { (relu: Bool) in Primitive.batchNorm2d(running: running, training: training, momentum: 0.1, eps: 1e-5, relu: relu) }
+      let y = fused ? try t.apply(op(true), v) : try t.relu(try t.apply(op(false), v))
+      let loss = try t.sum(try t.mul(y, Var(constant: probe)))
+      return (y.value, try t.gradients(of: loss, wrt: v), running.stats)
+    }
+    let (yf, gf, sf) = try run(true), (yc, gc, sc) = try run(false)
+    #expect(yf == yc)
+    #expect(sf.mean == sc.mean && sf.variance == sc.variance)
+    for (a, c) in zip(gf, gc) {
+      let d = zip(a.scalars, c.scalars).map { abs($0 - $1) }.max() ?? 0
+      #expect(d <= 1e-5, "gradient differs by \(d)")
+    }
   }
 
   @Test(arguments: [UpsampleMode.nearest, .bilinear])

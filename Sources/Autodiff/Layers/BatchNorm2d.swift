@@ -20,7 +20,12 @@ public final class BatchNorm2d: Layer {
   public var parameters: [Parameter] { [gamma, beta] }
 
   public func callAsFunction(_ x: Var, on tape: Tape) throws -> Var {
-    try tape.apply(.batchNorm2d(running: running, training: training, momentum: momentum, eps: eps),
+    try callAsFunction(x, on: tape, relu: false)
+  }
+
+  /// Batch norm followed by a ReLU when `relu` (one fused op: no pre-activation kept).
+  public func callAsFunction(_ x: Var, on tape: Tape, relu: Bool) throws -> Var {
+    try tape.apply(.batchNorm2d(running: running, training: training, momentum: momentum, eps: eps, relu: relu),
                    [x, tape.watch(gamma), tape.watch(beta)])
   }
 }

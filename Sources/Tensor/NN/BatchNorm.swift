@@ -33,9 +33,10 @@ func checkBatchNorm(_ op: String, _ x: Tensor, _ params: [(String, Tensor)]) thr
 /// `y = (x − mean)·invstd·gamma + beta` with `invstd = 1/√(var + eps)`, and updates `running`
 /// as PyTorch does (`r ← (1 − momentum)·r + momentum·s`, with the unbiased variance).
 /// `x` is `[N, C, …]`; `gamma`, `beta` `[C]`. Returns `y` like `x` and the saved `mean`,
-/// `invstd` (`[C]`) that `batchNorm2dBackward` needs.
+/// `invstd` (`[C]`) that `batchNorm2dBackward` needs. With `relu`, `y` is `max(0, ·)` of that.
 public func batchNorm2dTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, running: inout BatchNormStats,
-                                momentum: Float = 0.1, eps: Float = 1e-5) throws -> (y: Tensor, mean: Tensor, invstd: Tensor) {
+                                momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) throws
+  -> (y: Tensor, mean: Tensor, invstd: Tensor) {
   let (n, c, inner) = try checkBatchNorm("batch_norm2d", x, [("gamma", gamma), ("beta", beta),
                                                               ("running mean", running.mean), ("running variance", running.variance)])
   let m = n * inner
@@ -58,8 +59,7 @@ public func batchNorm2dTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, runnin
       mp[ch] = mu; sp[ch] = istd; up[ch] = Float(sq / Double(m - 1))
       let scale = gp[ch] * istd, shift = bp[ch] - mu * scale
       for b in 0..<n {
-        let src = xp + (b * c + ch) * inner, dst = yp + (b * c + ch) * inner
-        for i in 0..<inner { dst[i] = src[i] * scale + shift }
+        affineRow(xp + (b * c + ch) * inner, yp + (b * c + ch) * inner, inner, scale: scale, shift: shift, relu: relu)
       }
     }
   }
@@ -72,10 +72,10 @@ public func batchNorm2dTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, runnin
   return (y, mean, invstd)
 }
 
-/// Evaluation-mode batch norm: `y = (x − running.mean)/√(running.variance + eps)·gamma + beta`.
-/// `x` is `[N, C, …]`; `gamma`, `beta` `[C]`; returns `y` like `x`.
+/// Evaluation-mode batch norm: `y = (x − running.mean)/√(running.variance + eps)·gamma + beta`
+/// (then `max(0, ·)` with `relu`). `x` is `[N, C, …]`; `gamma`, `beta` `[C]`; returns `y` like `x`.
 public func batchNorm2dInference(_ x: Tensor, gamma: Tensor, beta: Tensor, running: BatchNormStats,
-                                 eps: Float = 1e-5) throws -> Tensor {
+                                 eps: Float = 1e-5, relu: Bool = false) throws -> Tensor {
   let (n, c, inner) = try checkBatchNorm("batch_norm2d", x, [("gamma", gamma), ("beta", beta),
                                                               ("running mean", running.mean), ("running variance", running.variance)])
   let y = Tensor(uninitialized: x.shape)
@@ -84,8 +84,7 @@ public func batchNorm2dInference(_ x: Tensor, gamma: Tensor, beta: Tensor, runni
   Parallel.forEach(n * c, cost: inner) { p in
     let ch = p % c
     let scale = gp[ch] / (vp[ch] + eps).squareRoot(), shift = bp[ch] - mp[ch] * scale
-    let src = xp + p * inner, dst = yp + p * inner
-    for i in 0..<inner { dst[i] = src[i] * scale + shift }
+    affineRow(xp + p * inner, yp + p * inner, inner, scale: scale, shift: shift, relu: relu)
   }
   return y
 }
@@ -93,22 +92,30 @@ public func batchNorm2dInference(_ x: Tensor, gamma: Tensor, beta: Tensor, runni
 /// Gradient of training-mode `batchNorm2dTraining`. `dy` and `x` are `[N, C, …]`; `gamma`,
 /// and the saved `mean`, `invstd` are `[C]`. With `x̂ = (x − mean)·invstd` and `M` values
 /// per channel: `dbeta = Σ dy`, `dgamma = Σ dy·x̂`, `dx = gamma·invstd/M·(M·dy − dbeta − x̂·dgamma)`.
-public func batchNorm2dBackward(_ dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, invstd: Tensor) throws
-  -> (dx: Tensor, dgamma: Tensor, dbeta: Tensor) {
+/// With `reluOutput` (the output `y` of the fused `relu: true` forward), `dy` is first masked
+/// to `y > 0` — into `dx`, which the last pass then overwrites in place.
+public func batchNorm2dBackward(_ dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, invstd: Tensor,
+                                reluOutput: Tensor? = nil) throws -> (dx: Tensor, dgamma: Tensor, dbeta: Tensor) {
   let (n, c, inner) = try checkBatchNorm("batch_norm2d_backward", x, [("gamma", gamma), ("mean", mean), ("invstd", invstd)])
   guard dy.shape == x.shape else {
     throw TensorError("batch_norm2d_backward", "gradient \(shapeString(dy.shape)) does not match input \(shapeString(x.shape))")
   }
   let m = Float(n * inner)
   let dx = Tensor(uninitialized: x.shape), dgamma = Tensor(uninitialized: [c]), dbeta = Tensor(uninitialized: [c])
-  let xp = x.buffer.pointer, gp = dy.buffer.pointer, dp = dx.buffer.pointer
+  let xp = x.buffer.pointer, dyp = dy.buffer.pointer, dp = dx.buffer.pointer
   let gam = gamma.buffer.pointer, mp = mean.buffer.pointer, sp = invstd.buffer.pointer
   let dgp = dgamma.buffer.pointer, dbp = dbeta.buffer.pointer
+  if let reluOutput { try checkSame("batch_norm2d_backward", dy, reluOutput, ("gradient", "output")) }
+  let yp = reluOutput?.buffer.pointer
+  // The gradient reaching the batch norm: dy, or dy masked into dx.
+  let gp = yp == nil ? UnsafePointer(dyp) : UnsafePointer(dp)
   Parallel.forEach(c, cost: 4 * n * inner) { ch in
     let mu = mp[ch], istd = sp[ch]
     var sdy: Double = 0, sdyx: Double = 0
     for b in 0..<n {
-      let (a, bsum) = rowDotCentered(gp + (b * c + ch) * inner, xp + (b * c + ch) * inner, inner, center: mu)
+      let at = (b * c + ch) * inner
+      if let yp { _ = reluMaskRow(dyp + at, yp + at, dp + at, inner) }
+      let (a, bsum) = rowDotCentered(gp + at, xp + at, inner, center: mu)
       sdy += Double(a); sdyx += Double(bsum)
     }
     let db = Float(sdy), dg = Float(sdyx) * istd
@@ -120,6 +127,16 @@ public func batchNorm2dBackward(_ dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
     }
   }
   return (dx, dgamma, dbeta)
+}
+
+/// `d[i] = s[i]·scale + shift` over a row of `n` floats, clamped at 0 with `relu`.
+@inline(__always)
+func affineRow(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int, scale: Float, shift: Float, relu: Bool) {
+  if relu {
+    for i in 0..<n { let v = s[i] * scale + shift; d[i] = v > 0 ? v : 0 }
+  } else {
+    for i in 0..<n { d[i] = s[i] * scale + shift }
+  }
 }
 
 /// `Σ x` and `Σ (x − center)²` over a row of `n` floats, with 16 partial sums in SIMD lanes
