@@ -18,6 +18,8 @@ public enum OpKind: Hashable, Sendable {
   case method(model: String, name: String)
   /// Applies a layer value (operand 0) to operand 1.
   case apply
+  /// `relu` of `apply` in one op (made by the `fuse` pass).
+  case applyReLU
   /// Calls a value only known at run time; operand 0 is the callee.
   case callDynamic
   case list

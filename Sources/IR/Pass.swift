@@ -26,6 +26,7 @@ public enum Pipeline {
     Pass(name: "fold", summary: "fold constant arithmetic and branches on constants", run: ConstantFolding.run),
     Pass(name: "cse", summary: "merge identical pure ops", requires: ["fold"], run: CommonSubexpressions.run),
     Pass(name: "dce", summary: "remove pure ops whose values are unused", requires: ["cse"], run: DeadCode.run),
+    Pass(name: "fuse", summary: "fuse relu(layer(x)) into one op when the layer's output has no other use", requires: ["dce"], run: Fusion.run),
     Pass(name: "tape", summary: "mark ops that must be recorded on the tape", requires: ["dce"], run: TapeMarking.run),
   ]
 

@@ -44,6 +44,7 @@ public struct Printer {
     case .construct(let n): return "construct \(n)"
     case .method(let m, let n): return "method \(m).\(n)"
     case .apply: return "apply"
+    case .applyReLU: return "apply.relu"
     case .callDynamic: return "call.dynamic"
     case .list: return "list"
     case .tuple: return "tuple"

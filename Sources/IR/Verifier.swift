@@ -66,7 +66,7 @@ public enum Verifier {
     case .whileLoop: try need(n == 0 && r == 2, "needs two regions")
     case .grad, .minimize, .eval: try need(r == 1, "needs one region")
     case .bypass: try need(n >= 1 && r == 1 && op.regions[0].params.count == 1, "needs an input and a region with one parameter")
-    case .apply, .method, .callDynamic, .member, .fieldGet, .varNew, .globalSet: try need(n >= 1, "needs an operand")
+    case .apply, .applyReLU, .method, .callDynamic, .member, .fieldGet, .varNew, .globalSet: try need(n >= 1, "needs an operand")
     case .index(let ks), .setIndex(let ks):
       var count = 1
       for k in ks {

@@ -148,11 +148,12 @@ extension Interpreter {
     return .void
   }
 
-  func applyLayer(_ layer: Value, _ x: Value, _ op: IR.Op) throws -> Value {
+  /// Applies a layer value, then a ReLU when `relu` (fused where the layer has a kernel for it).
+  func applyLayer(_ layer: Value, _ x: Value, _ op: IR.Op, relu: Bool = false) throws -> Value {
     guard case .layer(let l) = layer else { throw RuntimeError("\(layer.typeName) is not a layer", at: op.span) }
     if let bn = l.layer as? BatchNorm2d { bn.training = training }
     let useTape = op.record && tape.isRecording ? tape : Tape(recording: false)
-    return .tensor(try l.layer(try tensor(x, op), on: useTape))
+    return .tensor(try l.layer(try tensor(x, op), on: useTape, relu: relu))
   }
 }
 

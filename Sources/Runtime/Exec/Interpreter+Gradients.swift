@@ -109,7 +109,7 @@ extension Interpreter {
     switch op.kind {
     case .builtin(let n): return "call of '\(n)'"
     case .binary(let b): return "'\(b.rawValue)'"
-    case .apply: return "layer"
+    case .apply, .applyReLU: return "layer"
     case .call(let n): return "call of '\(n)'"
     case .method(_, let n): return "call of '\(n)'"
     default: return "operation"

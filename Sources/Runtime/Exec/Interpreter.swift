@@ -144,6 +144,7 @@ public final class Interpreter {
       }
       return try call(f, args: op.operands.map { frame[$0] }, site: op.span)
     case .apply: return try applyLayer(x(0), x(1), op)
+    case .applyReLU: return try applyLayer(x(0), x(1), op, relu: true)
     case .callDynamic: return try callValue(x(0), Array(op.operands.dropFirst()).map { frame[$0] }, op)
     case .list: return .list(op.operands.map { frame[$0] })
     case .tuple: return .tuple(op.operands.map { frame[$0] })

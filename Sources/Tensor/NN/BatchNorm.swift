@@ -122,11 +122,29 @@ public func batchNorm2dBackward(_ dy: Tensor, x: Tensor, gamma: Tensor, mean: Te
     dbp[ch] = db; dgp[ch] = dg
     let k = gam[ch] * istd / m
     for b in 0..<n {
-      let xr = xp + (b * c + ch) * inner, gr = gp + (b * c + ch) * inner, dr = dp + (b * c + ch) * inner
-      for i in 0..<inner { dr[i] = k * (m * gr[i] - db - (xr[i] - mu) * istd * dg) }
+      let at = (b * c + ch) * inner
+      inputGradRow(gp + at, xp + at, dp + at, inner, a: k * m, b: -k * db, c: -k * istd * dg, mu: mu)
     }
   }
   return (dx, dgamma, dbeta)
+}
+
+/// `d[i] = a·g[i] + b + c·(x[i] − mu)` over a row of `n` floats; `d` may be `g` itself (SIMD
+/// words written explicitly: a plain loop is vectorised only when `d` and `g` do not overlap).
+@inline(__always)
+func inputGradRow(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int,
+                  a: Float, b: Float, c: Float, mu: Float) {
+  let gr = UnsafeRawPointer(g), xr = UnsafeRawPointer(x), dr = UnsafeMutableRawPointer(d)
+  let va = SIMD8<Float>(repeating: a), vb = SIMD8<Float>(repeating: b), vc = SIMD8<Float>(repeating: c)
+  let vm = SIMD8<Float>(repeating: mu)
+  var i = 0
+  while i + 8 <= n {
+    let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+    let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+    dr.storeBytes(of: va * gv + vb + vc * (xv - vm), toByteOffset: i * 4, as: SIMD8<Float>.self)
+    i += 8
+  }
+  while i < n { d[i] = a * g[i] + b + c * (x[i] - mu); i += 1 }
 }
 
 /// `d[i] = s[i]·scale + shift` over a row of `n` floats, clamped at 0 with `relu`.
