@@ -21,8 +21,8 @@ func kConvTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, p
   try convTranspose2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
 }
 
-func kMaxPool2d(_ x: Tensor, kernel: Int, stride: Int) throws -> (y: Tensor, indices: IntTensor) {
-  try maxPool2d(x, kernel: kernel, stride: stride)
+func kMaxPool2d(_ x: Tensor, kernel: Int, stride: Int, ceil: Bool) throws -> (y: Tensor, indices: IntTensor) {
+  try maxPool2d(x, kernel: kernel, stride: stride, ceil: ceil)
 }
 
 func kUpsample(_ x: Tensor, size: (Int, Int), mode: UpsampleMode) throws -> Tensor {

@@ -24,8 +24,8 @@ extension Primitive {
       return (try kConv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p, relu: true), Saved())
     case .convTranspose2d(let s, let p):
       return (try kConvTranspose2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p), Saved())
-    case .maxPool2d(let k, let s):
-      let (y, idx) = try kMaxPool2d(x[0], kernel: k, stride: s)
+    case .maxPool2d(let k, let s, let c):
+      let (y, idx) = try kMaxPool2d(x[0], kernel: k, stride: s, ceil: c)
       return (y, Saved(indices: idx))
     case .batchNorm2d(let running, let training, let momentum, let eps, let relu):
       if training {

@@ -28,7 +28,7 @@ public enum Primitive: CustomStringConvertible {
   case conv2dReLU(stride: Int, padding: Int)
   /// Inputs: x [N, Cin, H, W], weight [Cin, Cout, kh, kw], optional bias [Cout].
   case convTranspose2d(stride: Int, padding: Int)
-  case maxPool2d(kernel: Int, stride: Int)
+  case maxPool2d(kernel: Int, stride: Int, ceil: Bool)
   /// Inputs: x [N, C, …], gamma [C], beta [C]. Training mode normalises by batch statistics
   /// and updates `running`; evaluation mode uses `running`.
   /// Batch norm, followed by a ReLU in the same passes when `relu` (its VJP then reads the output).
@@ -73,7 +73,7 @@ public enum Primitive: CustomStringConvertible {
     case .conv2d(let s, let p): return "conv2d(stride: \(s), padding: \(p))"
     case .conv2dReLU(let s, let p): return "conv2d_relu(stride: \(s), padding: \(p))"
     case .convTranspose2d(let s, let p): return "conv_transpose2d(stride: \(s), padding: \(p))"
-    case .maxPool2d(let k, let s): return "max_pool2d(kernel: \(k), stride: \(s))"
+    case .maxPool2d(let k, let s, let c): return "max_pool2d(kernel: \(k), stride: \(s)\(c ? ", ceil" : ""))"
     case .batchNorm2d(_, let training, _, _, let relu):
       return "batch_norm2d\(relu ? "_relu" : "")(\(training ? "train" : "eval"))"
     case .upsample(let h, let w, let m): return "upsample(\(h)×\(w), \(m.rawValue))"

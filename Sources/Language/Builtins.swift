@@ -211,11 +211,16 @@ let nn: [Builtin] = [
           "batch normalisation over [B, C, H, W] with running statistics") { info in
     .layer(LayerInfo(kind: "batchnorm2d", inFeatures: info.int(0), outFeatures: info.int(0)))
   },
-  Builtin("max_pool2d", [p("t", .tensor), p("k", .int, .int(2)), p("stride", .int, ConstValue.none)], .differentiable,
-          "max pooling over the last two axes with a k × k window") { info in
+  Builtin("max_pool2d", [p("t", .tensor), p("k", .int, .int(2)), p("stride", .int, ConstValue.none),
+                         p("ceil", .bool, .bool(false))], .differentiable,
+          "max pooling over the last two axes with a k × k window (ceil: PyTorch's ceil_mode)") { info in
     guard var s = info.type(0).shape, s.count >= 2 else { return .tensor(info.type(0).shape) }
     let k = info.int(1), st = info.isAbsent(2) ? k : info.int(2)
-    for i in (s.count - 2)..<s.count { s[i] = ShapeRules.convOut(s[i], kernel: k, stride: st, pad: 0) }
+    let ceil: Bool? = info.consts.count > 3 ? (info.consts[3] == .bool(true) ? true : info.consts[3] == .bool(false) ? false : nil) : false
+    for i in (s.count - 2)..<s.count {
+      s[i] = ceil == false ? ShapeRules.convOut(s[i], kernel: k, stride: st, pad: 0)
+        : ceil == true ? ShapeRules.poolOutCeil(s[i], kernel: k, stride: st) : .unknown
+    }
     return .tensor(s)
   },
   Builtin("dropout", [p("t", .tensor), p("rate", .float, .float(0.5)), p("seed", .int, ConstValue.none)], .differentiable, kind: .effect,

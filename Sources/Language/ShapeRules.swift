@@ -65,6 +65,13 @@ public enum ShapeRules {
     return o > 0 ? .known(o) : .unknown
   }
 
+  /// Output size of ceil-mode pooling (no padding) along one spatial dim.
+  public static func poolOutCeil(_ n: Dim, kernel: Int?, stride: Int?) -> Dim {
+    guard case .known(let v) = n, let k = kernel, let s = stride, s > 0, v >= k else { return .unknown }
+    let o = (v - k + s - 1) / s + 1
+    return .known((o - 1) * s >= v ? o - 1 : o)
+  }
+
   /// Output size of a transposed convolution along one spatial dim.
   public static func convTransposeOut(_ n: Dim, kernel: Int?, stride: Int?, pad: Int?) -> Dim {
     guard case .known(let v) = n, let k = kernel, let s = stride, let p = pad else { return .unknown }

@@ -71,7 +71,8 @@ struct KernelGradCheckTests {
   @Test func maxPool() throws {
     // Distinct values keep the argmax away from ties.
     let x = Tensor(shape: [2, 2, 5, 6]) { i in Float((i * 37) % 61) / 10 }
-    try check([x]) { t, v in try t.apply(.maxPool2d(kernel: 2, stride: 2), v) }
+    try check([x]) { t, v in try t.apply(.maxPool2d(kernel: 2, stride: 2, ceil: false), v) }
+    try check([x]) { t, v in try t.apply(.maxPool2d(kernel: 2, stride: 2, ceil: true), v) }
   }
 
   @Test(arguments: [true, false], [false, true])

@@ -66,7 +66,7 @@ public final class UNet: Layer {
     for blk in down {
       h = try blk(h, on: tape)
       skips.append(h)
-      h = try tape.apply(.maxPool2d(kernel: 2, stride: 2), [h])
+      h = try tape.apply(.maxPool2d(kernel: 2, stride: 2, ceil: false), [h])
     }
     h = try bottom(h, on: tape)
     for (u, blk) in zip(up, dec) {

@@ -25,7 +25,8 @@ extension BuiltinTable {
     "max_pool2d": { i, a, op in
       let k = try i.positive(a[1], op, "k")
       let s = try i.optionalInt(a[2], op, "stride") ?? k
-      return .tensor(try i.prim(.maxPool2d(kernel: k, stride: s), [try i.tensor(a[0], op)], op))
+      let ceil = try i.bool(a[3], op)
+      return .tensor(try i.prim(.maxPool2d(kernel: k, stride: s, ceil: ceil), [try i.tensor(a[0], op)], op))
     },
     "dropout": { i, a, op in
       let x = try i.tensor(a[0], op)

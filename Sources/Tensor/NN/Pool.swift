@@ -1,11 +1,15 @@
-/// 2-D max pooling over NCHW images (floor mode, like PyTorch), with argmax indices.
+/// 2-D max pooling over NCHW images (floor or ceil mode, like PyTorch), with argmax indices.
 
 /// Max pooling with a `kernel × kernel` window, `stride` (default `kernel`) and `padding`
 /// (implicit −∞). `x` is `[N, C, H, W]`; returns `y` `[N, C, Ho, Wo]` with
 /// `Ho = (H + 2·padding − kernel) / stride + 1`, and `indices` (same shape, Int32): the flat
 /// position `h·W + w` in the input plane of each maximum, which `maxPool2dBackward` needs.
-/// NaNs propagate; ties go to the first element in row-major order.
-public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0) throws -> (y: Tensor, indices: IntTensor) {
+/// With `ceil` (PyTorch's `ceil_mode`), `Ho = ⌈(H + 2·padding − kernel) / stride⌉ + 1`, less
+/// one if the last window would start past the input and its padding; windows that reach
+/// past the input use the part inside it. NaNs propagate; ties go to the first element in
+/// row-major order.
+public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0,
+                      ceil: Bool = false) throws -> (y: Tensor, indices: IntTensor) {
   let s = stride ?? kernel
   guard x.rank == 4 else { throw TensorError("max_pool2d", "expected input [N, C, H, W], got \(shapeString(x.shape))") }
   guard kernel >= 1, s >= 1, padding >= 0, padding * 2 <= kernel else {
@@ -15,19 +19,40 @@ public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int
   guard h + 2 * padding >= kernel, w + 2 * padding >= kernel else {
     throw TensorError("max_pool2d", "kernel \(kernel) does not fit input \(shapeString(x.shape)) with padding \(padding)")
   }
-  let oh = (h + 2 * padding - kernel) / s + 1, ow = (w + 2 * padding - kernel) / s + 1
+  func outSize(_ n: Int) -> Int {
+    guard ceil else { return (n + 2 * padding - kernel) / s + 1 }
+    let o = (n + 2 * padding - kernel + s - 1) / s + 1
+    return (o - 1) * s >= n + padding ? o - 1 : o
+  }
+  let oh = outSize(h), ow = outSize(w)
+  // Outputs whose window lies wholly inside the input (all of them in floor mode without padding).
+  let fullH = padding == 0 ? (h - kernel) / s + 1 : 0, fullW = padding == 0 ? (w - kernel) / s + 1 : 0
   let y = Tensor(uninitialized: [n, c, oh, ow])
   let idx = IntTensor(uninitialized: [n, c, oh, ow])
   let xp = x.buffer.pointer, yp = y.buffer.pointer, ip = idx.buffer.pointer
   Parallel.forEach(n * c, cost: oh * ow * kernel * kernel) { p in
     let src = xp + p * h * w, dst = yp + p * oh * ow, di = ip + p * oh * ow
+    /// The general window at (oy, ox), clipped to the input.
+    func window(_ oy: Int, _ ox: Int) {
+      let y0 = max(0, oy * s - padding), y1 = min(h, oy * s - padding + kernel)
+      let x0 = max(0, ox * s - padding), x1 = min(w, ox * s - padding + kernel)
+      var m = -Float.infinity, at = y0 * w + x0
+      for iy in y0..<y1 {
+        for ix in x0..<x1 {
+          let v = src[iy * w + ix]
+          if v > m || v.isNaN && !m.isNaN { m = v; at = iy * w + ix }
+        }
+      }
+      dst[oy * ow + ox] = m
+      di[oy * ow + ox] = Int32(at)
+    }
     if kernel == 2 && s == 2 && padding == 0 {
       // Branch-free: `v` replaces the running maximum `m` when `!(v <= m) && m == m`, i.e.
       // when v > m, or v is NaN and m is not (the general loop's rule, as selects).
-      for oy in 0..<oh {
+      for oy in 0..<fullH {
         let r0 = src + 2 * oy * w, r1 = r0 + w
         let top = Int32(2 * oy * w), bottom = Int32((2 * oy + 1) * w)
-        for ox in 0..<ow {
+        for ox in 0..<fullW {
           let j = 2 * ox
           let a = r0[j], b = r0[j + 1], c = r1[j], d = r1[j + 1]
           var m = a, at = top + Int32(j)
@@ -40,24 +65,12 @@ public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int
           dst[oy * ow + ox] = m
           di[oy * ow + ox] = at
         }
+        for ox in fullW..<ow { window(oy, ox) }  // ceil mode: the clipped last column
       }
+      for oy in fullH..<oh { for ox in 0..<ow { window(oy, ox) } }  // and last row
       return
     }
-    for oy in 0..<oh {
-      let y0 = max(0, oy * s - padding), y1 = min(h, oy * s - padding + kernel)
-      for ox in 0..<ow {
-        let x0 = max(0, ox * s - padding), x1 = min(w, ox * s - padding + kernel)
-        var m = -Float.infinity, at = y0 * w + x0
-        for iy in y0..<y1 {
-          for ix in x0..<x1 {
-            let v = src[iy * w + ix]
-            if v > m || v.isNaN && !m.isNaN { m = v; at = iy * w + ix }
-          }
-        }
-        dst[oy * ow + ox] = m
-        di[oy * ow + ox] = Int32(at)
-      }
-    }
+    for oy in 0..<oh { for ox in 0..<ow { window(oy, ox) } }
   }
   return (y, idx)
 }
