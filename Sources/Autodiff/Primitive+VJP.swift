@@ -117,7 +117,7 @@ extension Primitive {
     case .batchNorm2d(let running, let training, _, let eps, let relu):
       if training {
         let r = try batchNorm2dBackward(g, x: x[0], gamma: x[1], mean: saved.tensors[0], invstd: saved.tensors[1],
-                                        reluOutput: relu ? y : nil)
+                                        reluBeta: relu ? x[2] : nil)
         return [r.dx, r.dgamma, r.dbeta]
       }
       return try batchNormEvalVJP(relu ? try reluBackward(g, y) : g, x: x[0], gamma: x[1], stats: running.stats, eps: eps)

@@ -31,7 +31,7 @@ public enum Primitive: CustomStringConvertible {
   case maxPool2d(kernel: Int, stride: Int, ceil: Bool)
   /// Inputs: x [N, C, …], gamma [C], beta [C]. Training mode normalises by batch statistics
   /// and updates `running`; evaluation mode uses `running`.
-  /// Batch norm, followed by a ReLU in the same passes when `relu` (its VJP then reads the output).
+  /// Batch norm, followed by a ReLU in the same passes when `relu`.
   case batchNorm2d(running: RunningStats, training: Bool, momentum: Float, eps: Float, relu: Bool)
   /// Resizes [N, C, H, W] to `size`.
   case upsample(height: Int, width: Int, mode: UpsampleMode)
@@ -95,7 +95,7 @@ public enum Primitive: CustomStringConvertible {
     switch self {
     case .unary(let u): return [.exp, .sqrt, .sigmoid, .tanh, .relu].contains(u)
     case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _), .softmax, .logSoftmax, .conv2dReLU: return true
-    case .batchNorm2d(_, _, _, _, let relu): return relu
+    case .batchNorm2d(_, let training, _, _, let relu): return relu && !training  // training: mask from x
     default: return false
     }
   }

@@ -303,6 +303,8 @@ let dataBuiltins: [Builtin] = [
   },
   Builtin("seed_all", [p("value", .int)], .none, kind: effect, "reseeds the random generator (for programs whose config field `seed` hides `seed`)") { _ in .void },
   Builtin("clock", [], .none, kind: effect, "seconds of a monotonic clock, for timing") { _ in .float },
+  Builtin("fit_losses", [p("model", .module)], .none, kind: .effect,
+          "the surrogate's training loss at each fit step of its latest @bypass(net) fit ([] before any)") { _ in .tensor([.unknown]) },
   Builtin("run_path", [p("name", .string)], .none, "the path of a file in the run folder (`--out`), creating the folder") { _ in .string },
   Builtin("log_metrics", [p("step", .int), p("values", .any)], .none, kind: effect,
           "appends [(name, number)] at step to metrics.csv and updates metrics.json (val_dice, best_val_dice, steps)") { _ in .void },

@@ -41,6 +41,10 @@ extension BuiltinTable {
       return .void
     },
     "clock": { _, _, _ in .float(ProcessInfo.processInfo.systemUptime) },
+    "fit_losses": { i, a, op in
+      guard case .model(let m) = a[0] else { throw RuntimeError("fit_losses expects a model, got \(a[0].typeName)", at: op.span) }
+      return .tensor(Tensor(shape: [m.fitLosses.count]) { m.fitLosses[$0] })
+    },
     "run_path": { i, a, op in
       let url = i.runFolder.appendingPathComponent(try i.string(a[0], op))
       try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -119,6 +119,7 @@ extension Interpreter {
       net.pendingBypassState = nil
       net.bypassOptimizer = opt
     }
+    net.fitLosses = []
     for _ in 0..<opts.fitSteps {
       let t = Tape(recording: true, tracksParameters: true)
       opt.zeroGrad()
@@ -132,6 +133,7 @@ extension Interpreter {
           loss = try t.apply(.mse, [out, Var(constant: flatTargets)])
         }
         try t.backward(from: loss)
+        net.fitLosses.append(loss.value[flat: 0])
       }
       try opt.step()
     }

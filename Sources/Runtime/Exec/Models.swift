@@ -11,6 +11,8 @@ public final class ModelInstance {
   var bypassOptimizer: Adam?
   /// Surrogate-optimizer state read by `load_into`, applied when the optimizer is made.
   var pendingBypassState: [String: Tensor]?
+  /// The loss at each step of the latest surrogate fit (`fit_losses(model)`).
+  var fitLosses: [Float] = []
 
   init(typeName: String) { self.typeName = typeName }
 
