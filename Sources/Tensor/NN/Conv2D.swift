@@ -191,6 +191,7 @@ func convBackwardFlipped(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<
       for ci in 0..<cin { dw[(co * cin + ci) * k2 + (k2 - 1 - t)] = row[ci] }
     }
   }
+  withExtendedLifetime(acc) {}
   withExtendedLifetime(flipped) {}
 }
 
@@ -205,11 +206,7 @@ func convForwardSharingColumns(_ g: ConvGeometry, n: Int, m: Int, kernel: Unsafe
   let K = g.colRows, L = g.colCols
   let plan = g.plan(m: m)
   let blocks = (g.oh + plan.rows - 1) / plan.rows
-  let parts = workParts(n * blocks)
-  let partials = Tensor(shape: [parts, K * m], repeating: 0)
-  let pp = partials.buffer.pointer
-  forEachWorkPart(n * blocks, parts: parts) { part, items in
-    let acc = pp + part * K * m
+  return forEachWorkPartSumming(n * blocks, size: K * m) { items, acc in
     let scratch = Tensor(uninitialized: [(K + m) * plan.rows * g.ow])
     let col = scratch.buffer.pointer, otherT = col + K * plan.rows * g.ow
     for item in items {
@@ -226,9 +223,19 @@ func convForwardSharingColumns(_ g: ConvGeometry, n: Int, m: Int, kernel: Unsafe
     }
     withExtendedLifetime(scratch) {}
   }
+}
+
+/// Runs `body(items, acc)` over `count` work items split as `forEachWorkPart` does, each part
+/// with its own zeroed accumulator of `size` floats; returns a tensor whose first `size`
+/// floats hold the sum of the parts.
+func forEachWorkPartSumming(_ count: Int, size: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+  let parts = workParts(count)
+  let partials = Tensor(shape: [parts, size], repeating: 0)
+  let pp = partials.buffer.pointer
+  forEachWorkPart(count, parts: parts) { part, items in body(items, pp + part * size) }
   for p in 1..<parts {
-    let src = pp + p * K * m
-    for i in 0..<(K * m) { pp[i] += src[i] }
+    let src = pp + p * size
+    for i in 0..<size { pp[i] += src[i] }
   }
   return partials
 }
@@ -245,11 +252,7 @@ func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float
   let K = g.colRows, L = g.colCols
   let plan = g.isPointwise ? ConvPlan(rows: g.oh, chunk: cout) : g.plan(m: cout)
   let blocks = (g.oh + plan.rows - 1) / plan.rows
-  let parts = workParts(n * blocks)
-  let partials = Tensor(shape: [parts, K * cout], repeating: 0)
-  let pp = partials.buffer.pointer
-  forEachWorkPart(n * blocks, parts: parts) { part, items in
-    let acc = pp + part * K * cout
+  let sum = forEachWorkPartSumming(n * blocks, size: K * cout) { items, acc in
     if g.isPointwise {
       for b in items {
         sgemm(transB: true, m: K, n: cout, k: L, a: x + b * g.imageSize, lda: L, b: dy + b * cout * L, ldb: L,
@@ -271,12 +274,7 @@ func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float
     }
     withExtendedLifetime(scratch) {}
   }
-  for p in 1..<parts {  // sum the parts into the first, then transpose it into dw
-    let src = pp + p * K * cout
-    for i in 0..<(K * cout) { pp[i] += src[i] }
-  }
-  transpose(pp, ld: cout, rows: K, columns: cout, into: dw)
-  withExtendedLifetime(partials) {}
+  withExtendedLifetime(sum) { transpose(sum.buffer.pointer, ld: cout, rows: K, columns: cout, into: dw) }
 }
 
 /// Writes the transpose of a `rows × columns` block (rows `ld` apart) to `out`

@@ -60,7 +60,7 @@ public func convTranspose2dBackward(_ dy: Tensor, x: Tensor, weight: Tensor, has
     // dx = conv2d(dy) and dw from the same columns of dy; the sum comes as dwᵀ.
     let acc = convForwardSharingColumns(g, n: n, m: cin, kernel: weight.buffer.pointer, x: dy.buffer.pointer,
                                         y: dx.buffer.pointer, other: x.buffer.pointer)
-    transpose(acc.buffer.pointer, ld: cin, rows: g.colRows, columns: cin, into: dw.buffer.pointer)
+    withExtendedLifetime(acc) { transpose(acc.buffer.pointer, ld: cin, rows: g.colRows, columns: cin, into: dw.buffer.pointer) }
   } else {
     if let dx {
       convForward(g, n: n, cout: cin, x: dy.buffer.pointer, weight: weight.buffer.pointer, bias: nil, y: dx.buffer.pointer)
