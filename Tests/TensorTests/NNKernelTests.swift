@@ -42,6 +42,11 @@ let convSweep: [ConvCase] = {
   cases.append(ConvCase(n: 2, cin: 8, cout: 3, h: 8, w: 9, k: 5, stride: 1, pad: 2))
   cases.append(ConvCase(n: 1, cin: 8, cout: 4, h: 7, w: 6, k: 5, stride: 1, pad: 1))
   cases.append(ConvCase(n: 3, cin: 16, cout: 32, h: 20, w: 64, k: 3, stride: 1, pad: 1))
+  // Forward as shifted GEMMs over a padded copy (≥ 2 images per worker, ≥ 32 input channels):
+  // one block per image, a 5 × 5 kernel, and several row blocks per image.
+  cases.append(ConvCase(n: 4, cin: 32, cout: 5, h: 9, w: 70, k: 3, stride: 1, pad: 1))
+  cases.append(ConvCase(n: 5, cin: 33, cout: 3, h: 6, w: 40, k: 5, stride: 1, pad: 2))
+  cases.append(ConvCase(n: 4, cin: 64, cout: 64, h: 12, w: 30, k: 3, stride: 1, pad: 1))
   return cases
 }()
 
@@ -98,7 +103,8 @@ func conv2dMatchesDirectLoops(_ c: ConvCase) throws {
 
 @Test(arguments: [ConvCase(n: 3, cin: 5, cout: 4, h: 9, w: 8, k: 3, stride: 1, pad: 1),
                   ConvCase(n: 2, cin: 16, cout: 70, h: 3, w: 66, k: 3, stride: 1, pad: 1),
-                  ConvCase(n: 2, cin: 3, cout: 2, h: 5, w: 4, k: 1, stride: 1, pad: 0)])
+                  ConvCase(n: 2, cin: 3, cout: 2, h: 5, w: 4, k: 1, stride: 1, pad: 0),
+                  ConvCase(n: 4, cin: 32, cout: 6, h: 5, w: 66, k: 3, stride: 1, pad: 1)])
 func conv2dFusedReLUMatchesConvThenReLU(_ c: ConvCase) throws {
   let x = randomTensor([c.n, c.cin, c.h, c.w], seed: 7), wt = randomTensor([c.cout, c.cin, c.k, c.k], seed: 8)
   let bias = randomTensor([c.cout], seed: 9)

@@ -63,6 +63,10 @@ func convForward(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, 
     }
     return
   }
+  if ConvTuning.shifted && n >= 2 * Parallel.workers && g.shiftedApplies(cout: cout) {
+    convForwardShifted(g, n: n, cout: cout, x: x, weight: weight, bias: bias, y: y, relu: relu)
+    return
+  }
   let plan = g.plan(m: cout)
   let blocks = (g.oh + plan.rows - 1) / plan.rows
   forEachWorkPart(n * blocks) { _, items in

@@ -49,6 +49,12 @@ enum GemmBench {
       (false, true, 144, 16, 384), (true, false, 16, 144, 384), (false, true, 16, 144, 384),
       (false, false, 2304, 256, 64), (false, false, 2304, 256, 320)]
     for (ta, tb, m, n, k) in dw { list.append((ta, tb, m, n, k, 1)) }
+    // A 3 × 3 convolution as nine accumulating GEMMs over shifted views of a padded image
+    // (depth Cin each, `convForwardShifted`) instead of one over its im2col columns (9·Cin).
+    let shifted: [(Bool, Bool, Int, Int, Int)] = [
+      (false, false, 16, 390, 16), (false, false, 16, 1170, 16), (false, false, 32, 396, 32),
+      (false, false, 32, 660, 32), (false, false, 64, 340, 64)]
+    for (ta, tb, m, n, k) in shifted { list.append((ta, tb, m, n, k, 1)) }
     return list
   }()
   static let shapes: [Benchmark] = shapeList.map { s in
