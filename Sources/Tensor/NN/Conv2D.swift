@@ -135,11 +135,11 @@ func convInputGrad(_ g: ConvGeometry, n: Int, cout: Int, weight: UnsafePointer<F
     let col = scratch.buffer.pointer
     for b in images {
       let dyb = dy + b * cout * L, dxb = dx + b * g.imageSize
-      dxb.update(repeating: 0, count: g.imageSize)
+      if g.hasDisjointWindows { g.zeroUncovered(dxb) } else { dxb.update(repeating: 0, count: g.imageSize) }
       for r0 in Swift.stride(from: 0, to: g.oh, by: rb) {
         let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
         sgemm(transA: true, m: K, n: lb, k: cout, a: weight, lda: K, b: dyb + r0 * g.ow, ldb: L, c: col, ldc: lb)
-        g.col2im(col, dxb, rows: rows)
+        if g.hasDisjointWindows { g.col2imDisjoint(col, dxb, rows: rows) } else { g.col2im(col, dxb, rows: rows) }
       }
     }
     withExtendedLifetime(scratch) {}

@@ -110,6 +110,40 @@ struct ConvGeometry {
     }
   }
 
+  /// Windows that tile the image without overlap or padding (kernel = stride, e.g.
+  /// conv_transpose2d's 2 × 2 stride-2 up-sampling): `col2im` then writes each place at most
+  /// once, so it can store instead of add, and only the uncovered margin needs zeros.
+  var hasDisjointWindows: Bool { kh == stride && kw == stride && pad == 0 }
+
+  /// Zeroes the places of `image` that no window covers (the last `height − oh·stride` rows
+  /// and `width − ow·stride` columns), for `col2imDisjoint`.
+  func zeroUncovered(_ image: UnsafeMutablePointer<Float>) {
+    let coveredH = oh * stride, coveredW = ow * stride
+    if coveredH == height && coveredW == width { return }
+    for c in 0..<channels {
+      let plane = image + c * height * width
+      for y in 0..<coveredH where coveredW < width { zeroFloats(plane + y * width + coveredW, width - coveredW) }
+      zeroFloats(plane + coveredH * width, (height - coveredH) * width)
+    }
+  }
+
+  /// `col2im` for `hasDisjointWindows`: stores each column entry at its one place.
+  func col2imDisjoint(_ col: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+    let plane = height * width, L = rows.count * ow
+    Parallel.forEach(channels, cost: kh * kw * L) { c in
+      let dstPlane = image + c * plane
+      for ki in 0..<kh {
+        for kj in 0..<kw {
+          let row = col + ((c * kh + ki) * kw + kj) * L
+          for oy in rows {
+            let s = row + (oy - rows.lowerBound) * ow, d = dstPlane + (oy * stride + ki) * width + kj
+            for ox in 0..<ow { d[ox * stride] = s[ox] }
+          }
+        }
+      }
+    }
+  }
+
   /// Adds the column block of output rows `rows` back onto `image`, summing overlapping
   /// windows (the adjoint of `im2col`). Parallel over channels unless nested.
   func col2im(_ col: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rows: Range<Int>) {
