@@ -139,7 +139,7 @@ func convInputGrad(_ g: ConvGeometry, n: Int, cout: Int, weight: UnsafePointer<F
       for r0 in Swift.stride(from: 0, to: g.oh, by: rb) {
         let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
         sgemm(transA: true, m: K, n: lb, k: cout, a: weight, lda: K, b: dyb + r0 * g.ow, ldb: L, c: col, ldc: lb)
-        if g.hasDisjointWindows { g.col2imDisjoint(col, dxb, rows: rows) } else { g.col2im(col, dxb, rows: rows) }
+        g.col2im(col, dxb, rows: rows)
       }
     }
     withExtendedLifetime(scratch) {}

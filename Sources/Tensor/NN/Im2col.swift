@@ -112,11 +112,11 @@ struct ConvGeometry {
 
   /// Windows that tile the image without overlap or padding (kernel = stride, e.g.
   /// conv_transpose2d's 2 × 2 stride-2 up-sampling): `col2im` then writes each place at most
-  /// once, so it can store instead of add, and only the uncovered margin needs zeros.
+  /// once, so it stores instead of adding, and only the uncovered margin needs zeros.
   var hasDisjointWindows: Bool { kh == stride && kw == stride && pad == 0 }
 
   /// Zeroes the places of `image` that no window covers (the last `height − oh·stride` rows
-  /// and `width − ow·stride` columns), for `col2imDisjoint`.
+  /// and `width − ow·stride` columns), before `col2im` of disjoint windows.
   func zeroUncovered(_ image: UnsafeMutablePointer<Float>) {
     let coveredH = oh * stride, coveredW = ow * stride
     if coveredH == height && coveredW == width { return }
@@ -127,25 +127,10 @@ struct ConvGeometry {
     }
   }
 
-  /// `col2im` for `hasDisjointWindows`: stores each column entry at its one place.
-  func col2imDisjoint(_ col: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rows: Range<Int>) {
-    let plane = height * width, L = rows.count * ow
-    Parallel.forEach(channels, cost: kh * kw * L) { c in
-      let dstPlane = image + c * plane
-      for ki in 0..<kh {
-        for kj in 0..<kw {
-          let row = col + ((c * kh + ki) * kw + kj) * L
-          for oy in rows {
-            let s = row + (oy - rows.lowerBound) * ow, d = dstPlane + (oy * stride + ki) * width + kj
-            for ox in 0..<ow { d[ox * stride] = s[ox] }
-          }
-        }
-      }
-    }
-  }
-
   /// Adds the column block of output rows `rows` back onto `image`, summing overlapping
-  /// windows (the adjoint of `im2col`). Parallel over channels unless nested.
+  /// windows (the adjoint of `im2col`). With `hasDisjointWindows` each place gets one entry,
+  /// which is stored rather than added (only the `zeroUncovered` margin needs zeros first).
+  /// Parallel over channels unless nested.
   func col2im(_ col: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rows: Range<Int>) {
     let plane = height * width, L = rows.count * ow
     Parallel.forEach(channels, cost: kh * kw * L) { c in
@@ -159,7 +144,9 @@ struct ConvGeometry {
             if iy < 0 || iy >= height { continue }
             let s = row + (oy - rows.lowerBound) * ow
             let d = dstPlane + iy * width - pad + kj
-            if stride == 1 {
+            if hasDisjointWindows {
+              for ox in lo..<hi { d[ox * stride] = s[ox] }
+            } else if stride == 1 {
               for ox in lo..<hi { d[ox] += s[ox] }
             } else {
               for ox in lo..<hi { d[ox * stride] += s[ox] }
