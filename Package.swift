@@ -5,6 +5,14 @@ import PackageDescription
 // builds drop the per-element overflow and bounds traps there.
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
+// KernelsAVX512 holds kernels compiled for AVX-512 cores; Tensor calls them only after checking
+// the CPU, so the rest of the binary still runs on any x86-64 (or other) machine.
+#if arch(x86_64)
+let avx512: [SwiftSetting] = fast + [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
+#else
+let avx512: [SwiftSetting] = fast
+#endif
+
 let package = Package(
   name: "dpl",
   platforms: [.macOS(.v13)],
@@ -16,7 +24,8 @@ let package = Package(
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-    .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+    .target(name: "KernelsAVX512", swiftSettings: avx512),
+    .target(name: "Tensor", dependencies: ["CBLAS", "KernelsAVX512"], swiftSettings: fast),
     .target(name: "Autodiff", dependencies: ["Tensor"], swiftSettings: fast),
     .target(name: "Language"),
     .target(name: "IR", dependencies: ["Language"]),

@@ -27,13 +27,10 @@ enum BLAS {
     fatalError("dpl: cannot load OpenBLAS (libopenblas.so.0); install libopenblas-dev (scripts/setup.sh does)")
   }()
 
-  /// The OpenBLAS kernel family this CPU supports, from `/proc/cpuinfo` flags (Linux).
+  /// The OpenBLAS kernel family this CPU supports.
   static func coreType() -> String? {
-    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-    let flags = Set(line.split(separator: " ").map(String.init))
-    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
-    if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+    if CPUFeatures.avx512 { return "SkylakeX" }
+    if CPUFeatures.avx2 { return "Haswell" }
     return nil
   }
 }

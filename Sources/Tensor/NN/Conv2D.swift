@@ -63,6 +63,10 @@ func convForward(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, 
     }
     return
   }
+  if g.directApplies(cout: cout) {
+    convForwardDirect(g, n: n, cout: cout, x: x, weight: weight, bias: bias, y: y, relu: relu)
+    return
+  }
   if ConvTuning.shifted && n >= 2 * Parallel.workers && g.shiftedApplies(cout: cout) {
     convForwardShifted(g, n: n, cout: cout, x: x, weight: weight, bias: bias, y: y, relu: relu)
     return

@@ -1,0 +1,88 @@
+import KernelsAVX512
+
+/// Stride-1 convolutions computed directly on AVX-512 cores: no column matrix, no GEMM.
+///
+/// Each work item is (image, block of output rows). Its input rows are copied once into a
+/// zero-padded block of rows `Wp = W + 2p` wide; `wideGridConv` (module `KernelsAVX512`)
+/// then computes every output channel at every place `q = oy·Wp + ox` of that block, tap
+/// `(ki, kj)` reading place `q + ki·Wp + kj`, with eight output channels × 48 places held in
+/// registers over the whole (channel, tap) sum. The `Wp − Wo` junk places at the end of each
+/// wide row are dropped when the block is copied out, with bias and ReLU. Against im2col +
+/// GEMM this skips writing and re-reading `Cin·k²` floats per output place.
+
+extension ConvGeometry {
+  /// Whether `convForwardDirect` applies: an AVX-512 CPU (unless `DPL_CONV_DIRECT=0`),
+  /// stride 1, a window larger than 1×1 (those are plain GEMMs), and at least 8 output
+  /// channels (the kernel computes them in eights).
+  func directApplies(cout: Int) -> Bool {
+    ConvTuning.direct && stride == 1 && !isPointwise && cout >= 8
+  }
+
+  /// Copies rows `first..<first + count` of `image` padded by `pad` zeros on every side
+  /// (padded row `r` is image row `r − pad`) into `block`: per channel, `count` rows of
+  /// `width + 2·pad` floats, channels `plane` floats apart.
+  func padRows(_ image: UnsafePointer<Float>, into block: UnsafeMutablePointer<Float>, plane: Int,
+               first: Int, count: Int) {
+    let wp = width + 2 * pad
+    for c in 0..<channels {
+      let src = image + c * height * width
+      for r in 0..<count {
+        let d = block + c * plane + r * wp, iy = first + r - pad
+        guard iy >= 0 && iy < height else { zeroFloats(d, wp); continue }
+        zeroFloats(d, pad)
+        (d + pad).update(from: src + iy * width, count: width)
+        zeroFloats(d + pad + width, pad)
+      }
+    }
+  }
+}
+
+/// `convForward` for `g.directApplies(cout:)` (see the file comment).
+func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                       bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, relu: Bool) {
+  let cin = g.channels, k2 = g.kh * g.kw, wp = g.width + 2 * g.pad
+  let blocks = (cout + 7) / 8
+  // Weights as [blocks, cin, k², 8]; zero for the channels past cout.
+  let packed = Tensor(shape: [blocks * cin * k2 * 8], repeating: 0)
+  let pp = packed.buffer.pointer
+  for co in 0..<cout {
+    for ci in 0..<cin {
+      for t in 0..<k2 { pp[(((co / 8) * cin + ci) * k2 + t) * 8 + co % 8] = weight[(co * cin + ci) * k2 + t] }
+    }
+  }
+  let taps = (0..<k2).map { ($0 / g.kw) * wp + $0 % g.kw }
+  // Output rows per item: its padded input rows and wide output block stay within ~200 KB (L2).
+  let rows = max(1, min(g.oh, 49_152 / (max(cin, 8 * blocks) * wp)))
+  let perImage = (g.oh + rows - 1) / rows
+  let plane = (rows + g.kh - 1) * wp
+  let tile = wideGridTile
+  let stride = (rows * wp + tile - 1) / tile * tile
+  // The last tile of the last channel reads up to `tile + kw` floats past its plane.
+  let inputSize = cin * plane + tile + g.kw
+  forEachWorkPart(n * perImage) { _, items in
+    let scratch = Tensor(uninitialized: [inputSize + 8 * blocks * stride])
+    let input = scratch.buffer.pointer, out = input + inputSize
+    zeroFloats(input, inputSize)  // what the tiles read past the copied rows: junk places only, but no stray NaNs
+    taps.withUnsafeBufferPointer { tp in
+      for item in items {
+        let b = item / perImage, r0 = (item % perImage) * rows, nr = min(rows, g.oh - r0)
+        g.padRows(x + b * g.imageSize, into: input, plane: plane, first: r0, count: nr + g.kh - 1)
+        wideGridConv(input: input, channels: cin, plane: plane, taps: tp.baseAddress!, tapCount: k2,
+                     weights: pp, blocks: blocks, output: out, outputStride: stride, count: nr * wp)
+        for co in 0..<cout {
+          let v = bias?[co] ?? 0
+          for r in 0..<nr {
+            let s = out + co * stride + r * wp, d = y + ((b * cout + co) * g.oh + r0 + r) * g.ow
+            if relu {
+              for j in 0..<g.ow { let t = s[j] + v; d[j] = t > 0 ? t : 0 }
+            } else {
+              for j in 0..<g.ow { d[j] = s[j] + v }
+            }
+          }
+        }
+      }
+    }
+    withExtendedLifetime(scratch) {}
+  }
+  withExtendedLifetime(packed) {}
+}
