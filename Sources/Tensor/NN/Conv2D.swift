@@ -310,7 +310,10 @@ public func conv2dBackward(_ dy: Tensor, x: Tensor, weight: Tensor, hasBias: Boo
   }
   let dx = needInputGrad ? Tensor(uninitialized: x.shape) : nil
   let dw = Tensor(uninitialized: weight.shape)
-  if let dx, g.hasFlippedInputGrad && ConvTuning.sharedBackward {
+  if g.directBackwardApplies(cout: cout) {
+    convBackwardDirect(g, n: n, cout: cout, x: x.buffer.pointer, weight: weight.buffer.pointer,
+                       dy: dy.buffer.pointer, dx: dx?.buffer.pointer, dw: dw.buffer.pointer)
+  } else if let dx, g.hasFlippedInputGrad && ConvTuning.sharedBackward {
     convBackwardFlipped(g, n: n, cout: cout, x: x.buffer.pointer, weight: weight.buffer.pointer,
                         dy: dy.buffer.pointer, dx: dx.buffer.pointer, dw: dw.buffer.pointer)
   } else {

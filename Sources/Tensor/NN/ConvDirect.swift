@@ -86,3 +86,58 @@ func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Fl
   }
   withExtendedLifetime(packed) {}
 }
+
+extension ConvGeometry {
+  /// Whether `convBackwardDirect` applies: an AVX-512 CPU, a 3 × 3 stride-1 window, input
+  /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`), ≥ 8 output channels.
+  func directBackwardApplies(cout: Int) -> Bool {
+    ConvTuning.direct && stride == 1 && kh == 3 && kw == 3 && channels % 16 == 0 && cout >= 8
+  }
+}
+
+/// Gradients of a convolution with `g.directBackwardApplies(cout:)`: the input gradient is the
+/// direct convolution of `dy` with the flipped kernel (`convForwardDirect`), the weight
+/// gradient `wideGridWeightGrad3x3` over (image, block of output rows) items, each with the
+/// block's padded input rows and its `dy` transposed to channels-innermost.
+func convBackwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                        dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>) {
+  let cin = g.channels, wp = g.width + 2 * g.pad
+  if let dx {
+    let flipped = flippedKernel(g, cout: cout, weight: weight)
+    convForwardDirect(g.flipped(cout: cout), n: n, cout: cin, x: dy, weight: flipped.buffer.pointer,
+                      bias: nil, y: dx, relu: false)
+    withExtendedLifetime(flipped) {}
+  }
+  let rows = max(1, min(g.oh, 49_152 / (max(cin, cout) * wp)))
+  let perImage = (g.oh + rows - 1) / rows
+  let xSize = (rows + 2) * wp * cin, dySize = rows * g.ow * cout + 8  // 8: the kernel reads channels in eights
+  let plane = g.height * g.width, outPlane = g.oh * g.ow
+  let sum = forEachWorkPartSumming(n * perImage, size: cout * 9 * cin) { items, acc in
+    let scratch = Tensor(uninitialized: [xSize + dySize])
+    let xT = scratch.buffer.pointer, dyT = xT + xSize
+    zeroFloats(dyT + dySize - 8, 8)
+    for item in items {
+      let b = item / perImage, r0 = (item % perImage) * rows, nr = min(rows, g.oh - r0)
+      // Padded rows r0 ..< r0 + nr + 2 of x, channels innermost.
+      let xb = x + b * g.imageSize
+      for r in 0..<(nr + 2) {
+        let d = xT + r * wp * cin, iy = r0 + r - g.pad
+        guard iy >= 0 && iy < g.height else { zeroFloats(d, wp * cin); continue }
+        zeroFloats(d, g.pad * cin)
+        transpose(xb + iy * g.width, ld: plane, rows: cin, columns: g.width, into: d + g.pad * cin)
+        zeroFloats(d + (g.pad + g.width) * cin, g.pad * cin)
+      }
+      transpose(dy + b * cout * outPlane + r0 * g.ow, ld: outPlane, rows: cout, columns: nr * g.ow, into: dyT)
+      wideGridWeightGrad3x3(xT: xT, channels: cin, wp: wp, dyT: dyT, dyStride: cout, couts: cout, rows: nr,
+                            width: g.ow, acc: acc)
+    }
+    withExtendedLifetime(scratch) {}
+  }
+  let sp = sum.buffer.pointer  // [cout, 9, cin] → [cout, cin, 9]
+  for co in 0..<cout {
+    for t in 0..<9 {
+      for ci in 0..<cin { dw[(co * cin + ci) * 9 + t] = sp[(co * 9 + t) * cin + ci] }
+    }
+  }
+  withExtendedLifetime(sum) {}
+}
