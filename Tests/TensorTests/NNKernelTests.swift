@@ -47,6 +47,14 @@ let convSweep: [ConvCase] = {
   cases.append(ConvCase(n: 4, cin: 32, cout: 5, h: 9, w: 70, k: 3, stride: 1, pad: 1))
   cases.append(ConvCase(n: 5, cin: 33, cout: 3, h: 6, w: 40, k: 5, stride: 1, pad: 2))
   cases.append(ConvCase(n: 4, cin: 64, cout: 64, h: 12, w: 30, k: 3, stride: 1, pad: 1))
+  // The direct AVX-512 kernels (outputs ≥ 16 wide): forward with 5 × 5 and 2 × 2 windows and
+  // a second, nearly empty block of 8 output channels; the 3 × 3 backward (input channels in
+  // sixteens) with padding 0 and 2; one image cut into two row blocks.
+  cases.append(ConvCase(n: 2, cin: 4, cout: 9, h: 6, w: 18, k: 5, stride: 1, pad: 2))
+  cases.append(ConvCase(n: 2, cin: 3, cout: 8, h: 5, w: 20, k: 2, stride: 1, pad: 0))
+  cases.append(ConvCase(n: 2, cin: 16, cout: 8, h: 7, w: 19, k: 3, stride: 1, pad: 0))
+  cases.append(ConvCase(n: 1, cin: 32, cout: 12, h: 5, w: 16, k: 3, stride: 1, pad: 2))
+  cases.append(ConvCase(n: 1, cin: 16, cout: 8, h: 20, w: 200, k: 3, stride: 1, pad: 1))
   return cases
 }()
 
@@ -70,8 +78,15 @@ struct NaiveConv {
   }
 }
 
-@Test(arguments: convSweep)
-func conv2dMatchesDirectLoops(_ c: ConvCase) throws {
+/// Every case through the kernels this CPU uses, and (on AVX-512 CPUs) again through the
+/// portable im2col/GEMM paths.
+@Test(arguments: convSweep, [true, false])
+func conv2dMatchesDirectLoops(_ c: ConvCase, direct: Bool) throws {
+  if !direct && !ConvTuning.directOnThisCPU { return }  // the first run already took the portable paths
+  try ConvTuning.$directAllowed.withValue(direct) { try checkConv2d(c) }
+}
+
+func checkConv2d(_ c: ConvCase) throws {
   let x = randomTensor([c.n, c.cin, c.h, c.w], seed: 1), wt = randomTensor([c.cout, c.cin, c.k, c.k], seed: 2)
   let bias = randomTensor([c.cout], seed: 3)
   let ref = NaiveConv(c: c)
@@ -104,8 +119,13 @@ func conv2dMatchesDirectLoops(_ c: ConvCase) throws {
 @Test(arguments: [ConvCase(n: 3, cin: 5, cout: 4, h: 9, w: 8, k: 3, stride: 1, pad: 1),
                   ConvCase(n: 2, cin: 16, cout: 70, h: 3, w: 66, k: 3, stride: 1, pad: 1),
                   ConvCase(n: 2, cin: 3, cout: 2, h: 5, w: 4, k: 1, stride: 1, pad: 0),
-                  ConvCase(n: 4, cin: 32, cout: 6, h: 5, w: 66, k: 3, stride: 1, pad: 1)])
-func conv2dFusedReLUMatchesConvThenReLU(_ c: ConvCase) throws {
+                  ConvCase(n: 4, cin: 32, cout: 6, h: 5, w: 66, k: 3, stride: 1, pad: 1)], [true, false])
+func conv2dFusedReLUMatchesConvThenReLU(_ c: ConvCase, direct: Bool) throws {
+  if !direct && !ConvTuning.directOnThisCPU { return }
+  try ConvTuning.$directAllowed.withValue(direct) { try checkFusedReLU(c) }
+}
+
+func checkFusedReLU(_ c: ConvCase) throws {
   let x = randomTensor([c.n, c.cin, c.h, c.w], seed: 7), wt = randomTensor([c.cout, c.cin, c.k, c.k], seed: 8)
   let bias = randomTensor([c.cout], seed: 9)
   let plain = try conv2d(x, weight: wt, bias: bias, stride: c.stride, padding: c.pad)

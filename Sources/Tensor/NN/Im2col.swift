@@ -212,9 +212,12 @@ enum ConvTuning {
   static let smallKernel = ProcessInfo.processInfo.environment["DPL_CONV_SMALL"] != "0"
   /// Compute stride-1 input gradients as a convolution with the flipped kernel.
   static let flippedInputGrad = ProcessInfo.processInfo.environment["DPL_CONV_FLIP"] != "0"
-  /// Stride-1 convolutions by the direct AVX-512 kernel (`convForwardDirect`; needs an AVX-512
-  /// CPU; `DPL_CONV_DIRECT=0` off).
-  static let direct = CPUFeatures.avx512 && ProcessInfo.processInfo.environment["DPL_CONV_DIRECT"] != "0"
+  /// Stride-1 convolutions by the direct AVX-512 kernels (`ConvDirect.swift`): on when the
+  /// CPU has AVX-512, unless `DPL_CONV_DIRECT=0`, and not inside `$directAllowed.withValue(false)`.
+  static var direct: Bool { directOnThisCPU && directAllowed }
+  static let directOnThisCPU = CPUFeatures.avx512 && ProcessInfo.processInfo.environment["DPL_CONV_DIRECT"] != "0"
+  /// Lets tests run the portable paths on the same shapes, within one task.
+  @TaskLocal static var directAllowed = true
   /// "Same" stride-1 convolutions as shifted GEMMs (`convForwardShifted`; `DPL_CONV_SHIFTED=0` off).
   static let shifted = ProcessInfo.processInfo.environment["DPL_CONV_SHIFTED"] != "0"
   /// Compute both gradients of such a convolution from one unfolding of `dy`
