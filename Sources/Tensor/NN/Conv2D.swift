@@ -1,3 +1,5 @@
+import KernelsAVX512
+
 /// 2-D convolution (cross-correlation, like PyTorch) over NCHW images, by im2col + GEMM.
 ///
 /// Each batch item is unfolded into a column matrix `[Cin·kh·kw, Ho·Wo]` and multiplied by
@@ -286,8 +288,13 @@ func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float
 }
 
 /// Writes the transpose of a `rows × columns` block (rows `ld` apart) to `out`
-/// (`columns × rows`, contiguous), in tiles that stay in L1.
+/// (`columns × rows`, contiguous). On AVX-512 CPUs in 16 × 16 register tiles
+/// (`KernelsAVX512.transposeBlock`), else in tiles that stay in L1.
 func transpose(_ src: UnsafePointer<Float>, ld: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+  if CPUFeatures.avx512 {
+    transposeBlock(src, ld: ld, rows: rows, columns: columns, into: out, ldOut: rows)
+    return
+  }
   let t = 32
   for c0 in Swift.stride(from: 0, to: columns, by: t) {
     let c1 = min(columns, c0 + t)
