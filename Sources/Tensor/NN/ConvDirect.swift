@@ -91,7 +91,8 @@ func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Fl
 
 extension ConvGeometry {
   /// Whether `convBackwardDirect` applies: an AVX-512 CPU, a 3 × 3 stride-1 window, input
-  /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`), ≥ 8 output channels.
+  /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`), ≥ 8 output
+  /// channels, outputs ≥ 16 wide (as `directApplies`).
   func directBackwardApplies(cout: Int) -> Bool {
     ConvTuning.direct && stride == 1 && kh == 3 && kw == 3 && channels % 16 == 0 && cout >= 8 && ow >= 16
   }
