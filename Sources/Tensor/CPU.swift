@@ -10,8 +10,9 @@ enum CPUFeatures {
   }()
 
   /// The AVX-512 subsets of Skylake-SP and later: what OpenBLAS' SkylakeX kernels and the
-  /// `KernelsAVX512` module (compiled for `skylake-avx512`) need.
-  static let avx512 = flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"])
+  /// `KernelsAVX512` module (compiled for `skylake-avx512`, which may use all five) need.
+  /// Linux lists them only when the kernel also saves the AVX-512 registers.
+  static let avx512 = flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"])
 
   /// AVX2 with FMA (Haswell and later).
   static let avx2 = flags.isSuperset(of: ["avx2", "fma"])
