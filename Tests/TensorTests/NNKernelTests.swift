@@ -47,14 +47,16 @@ let convSweep: [ConvCase] = {
   cases.append(ConvCase(n: 4, cin: 32, cout: 5, h: 9, w: 70, k: 3, stride: 1, pad: 1))
   cases.append(ConvCase(n: 5, cin: 33, cout: 3, h: 6, w: 40, k: 5, stride: 1, pad: 2))
   cases.append(ConvCase(n: 4, cin: 64, cout: 64, h: 12, w: 30, k: 3, stride: 1, pad: 1))
-  // The direct AVX-512 kernels (outputs ≥ 16 wide): forward with 5 × 5 and 2 × 2 windows and
-  // a second, nearly empty block of 8 output channels; the 3 × 3 backward (input channels in
-  // sixteens) with padding 0 and 2; one image cut into two row blocks.
+  // The direct AVX-512 kernels: forward with 5 × 5 and 2 × 2 windows and a second, nearly
+  // empty block of 8 output channels, and on a 4 × 5 map; the 3 × 3 backward (input
+  // channels in sixteens, outputs > 8 wide) with padding 0 and 2; one image cut into two
+  // row blocks.
   cases.append(ConvCase(n: 2, cin: 4, cout: 9, h: 6, w: 18, k: 5, stride: 1, pad: 2))
   cases.append(ConvCase(n: 2, cin: 3, cout: 8, h: 5, w: 20, k: 2, stride: 1, pad: 0))
   cases.append(ConvCase(n: 2, cin: 16, cout: 8, h: 7, w: 19, k: 3, stride: 1, pad: 0))
   cases.append(ConvCase(n: 1, cin: 32, cout: 12, h: 5, w: 16, k: 3, stride: 1, pad: 2))
   cases.append(ConvCase(n: 1, cin: 16, cout: 8, h: 20, w: 200, k: 3, stride: 1, pad: 1))
+  cases.append(ConvCase(n: 3, cin: 16, cout: 16, h: 4, w: 5, k: 3, stride: 1, pad: 1))
   return cases
 }()
 

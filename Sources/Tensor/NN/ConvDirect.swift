@@ -12,12 +12,12 @@ import KernelsAVX512
 
 extension ConvGeometry {
   /// Whether `convForwardDirect` applies: an AVX-512 CPU (unless `DPL_CONV_DIRECT=0`),
-  /// stride 1, a window larger than 1×1 (those are plain GEMMs), at least 8 output channels
-  /// (the kernel computes them in eights), and outputs at least 16 wide (at 8 × 8 the
-  /// wide grid's junk columns are a quarter of the work, and GEMM won in the profile:
-  /// 256 → 256 channels forward 6.2 vs 6.1 ms, backward 15.0 vs 13.9).
+  /// stride 1, a window larger than 1×1 (those are plain GEMMs), and at least 8 output
+  /// channels (the kernel computes them in eights). Any width: even at 4 × 5, where the
+  /// wide grid's junk columns are 2/7 of the work, it beat GEMM (surrogate fit profile:
+  /// 64 → 64 channels 61.6 vs 71.7 ms per 30 steps); at 8 × 8 with 256 channels, a tie.
   func directApplies(cout: Int) -> Bool {
-    ConvTuning.direct && stride == 1 && !isPointwise && cout >= 8 && ow >= 16
+    ConvTuning.direct && stride == 1 && !isPointwise && cout >= 8
   }
 
   /// Copies rows `first..<first + count` of `image` padded by `pad` zeros on every side
@@ -92,9 +92,11 @@ func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Fl
 extension ConvGeometry {
   /// Whether `convBackwardDirect` applies: an AVX-512 CPU, a 3 × 3 stride-1 window, input
   /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`), ≥ 8 output
-  /// channels, outputs ≥ 16 wide (as `directApplies`).
+  /// channels, and outputs more than 8 wide: on 8 × 8 and 4 × 5 maps the weight gradient's
+  /// sweeps are too short and the GEMM path won (U-Net 256 → 256 at 8²: 15.0 vs 13.9 ms;
+  /// surrogate 64 → 64 at 4 × 5: 119 vs 107 ms per 30 fit steps), from 7 × 10 on it loses.
   func directBackwardApplies(cout: Int) -> Bool {
-    ConvTuning.direct && stride == 1 && kh == 3 && kw == 3 && channels % 16 == 0 && cout >= 8 && ow >= 16
+    ConvTuning.direct && stride == 1 && kh == 3 && kw == 3 && channels % 16 == 0 && cout >= 8 && ow > 8
   }
 }
 
