@@ -27,8 +27,9 @@ struct TapRow {
 
 /// Adds `Σ_p dyT[p, co] · x̃[p + tap_t, ci]` to `acc[(co·9 + t)·channels + ci]` for a 3 × 3
 /// window, over output rows `0..<rows` of width `width` (output place `p = oy·width + ox`) and
-/// `co < couts`; `dyT` holds `couts` floats per place, rounded up to a multiple of 8 (the
-/// spare ones are read, and ignored).
+/// `co < couts`; place `p` of `dyT` holds its `couts` values at `p·dyStride`. Channels are
+/// read in eights, so up to 7 floats past the last place's values are read (and ignored):
+/// the caller keeps them readable.
 ///
 /// `xT` is the transposed padded input: place `(r, c)` of the `wp`-wide padded grid holds
 /// `channels` floats at `(r·wp + c)·channels`; tap `(ki, kj)` of output place `(oy, ox)` is

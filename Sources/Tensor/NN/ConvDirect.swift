@@ -94,7 +94,7 @@ extension ConvGeometry {
   /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`), ≥ 8 output
   /// channels, and outputs more than 8 wide: on 8 × 8 and 4 × 5 maps the weight gradient's
   /// sweeps are too short and the GEMM path won (U-Net 256 → 256 at 8²: 15.0 vs 13.9 ms;
-  /// surrogate 64 → 64 at 4 × 5: 119 vs 107 ms per 30 fit steps), from 7 × 10 on it loses.
+  /// surrogate 64 → 64 at 4 × 5: 119 vs 107 ms per 30 fit steps); from 7 × 10 on GEMM loses.
   func directBackwardApplies(cout: Int) -> Bool {
     ConvTuning.direct && stride == 1 && kh == 3 && kw == 3 && channels % 16 == 0 && cout >= 8 && ow > 8
   }
