@@ -54,7 +54,7 @@ extension Tensor {
     guard Broadcast.shape(shape, target) == shape else {
       throw TensorError("unbroadcast", "cannot reduce \(shapeString(shape)) to \(shapeString(target))")
     }
-    var r = Tensor(shape: target, repeating: 0)
+    let r = Tensor(shape: target, repeating: 0)
     let dst = r.buffer.pointer, src = buffer.pointer
     // Iterate over self; `target` read with broadcast strides gives each element's destination.
     Broadcast.rows(shape, target, shape) { oa, ob, _, n, sa, sb in

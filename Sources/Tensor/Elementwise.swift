@@ -50,7 +50,7 @@ public enum MapOp: String, Sendable, CaseIterable {
 extension Tensor {
   /// Applies `op` to every element.
   public func map(_ op: MapOp) -> Tensor {
-    var r = Tensor(uninitialized: shape)
+    let r = Tensor(uninitialized: shape)
     let src = buffer.pointer, dst = r.buffer.pointer
     switch op {  // the common ones get their own loops so they vectorise
     case .relu: Parallel.forEachChunk(count) { rg in for i in rg { dst[i] = src[i] > 0 ? src[i] : 0 } }
@@ -68,7 +68,7 @@ extension Tensor {
       throw TensorError(op.rawValue, "shapes \(shapeString(shape)) and \(shapeString(other.shape)) do not broadcast")
     }
     if other.count == 1 && out == shape { return scalarRight(other.buffer.pointer[0], op) }
-    var r = Tensor(uninitialized: out)
+    let r = Tensor(uninitialized: out)
     let a = buffer.pointer, b = other.buffer.pointer, o = r.buffer.pointer
     Broadcast.rows(shape, other.shape, out) { oa, ob, oo, n, sa, sb in
       if sa == 1 && sb == 0 {
@@ -85,7 +85,7 @@ extension Tensor {
   }
 
   private func sameShape(_ other: Tensor, _ op: ZipOp) -> Tensor {
-    var r = Tensor(uninitialized: shape)
+    let r = Tensor(uninitialized: shape)
     let a = buffer.pointer, b = other.buffer.pointer, o = r.buffer.pointer
     switch op {
     case .add: Parallel.forEachChunk(count) { rg in for i in rg { o[i] = a[i] + b[i] } }
@@ -97,7 +97,7 @@ extension Tensor {
   }
 
   private func scalarRight(_ s: Float, _ op: ZipOp) -> Tensor {
-    var r = Tensor(uninitialized: shape)
+    let r = Tensor(uninitialized: shape)
     let a = buffer.pointer, o = r.buffer.pointer
     switch op {
     case .add: for i in 0..<count { o[i] = a[i] + s }

@@ -133,7 +133,7 @@ extension NDArray {
     }
     var outShape = Array(shape[..<ax]) + index.shape + Array(shape[(ax + 1)...])
     if index.rank == 0 { outShape = Array(shape[..<ax]) + Array(shape[(ax + 1)...]) }
-    var r = NDArray(uninitialized: outShape)
+    let r = NDArray(uninitialized: outShape)
     let src = buffer.pointer, dst = r.buffer.pointer
     for o in 0..<outer {
       for j in 0..<k {
@@ -198,7 +198,7 @@ extension NDArray {
   public static func ungather(_ grad: NDArray, index: IntTensor, axis: Int, shape: [Int]) -> NDArray {
     let ax = axis < 0 ? axis + shape.count : axis
     let outer = shape[..<ax].reduce(1, *), n = shape[ax], inner = shape[(ax + 1)...].reduce(1, *)
-    var r = NDArray(zeroed: shape)
+    let r = NDArray(zeroed: shape)
     let ip = index.buffer.pointer, g = grad.buffer.pointer, dst = r.buffer.pointer
     let k = index.count
     for o in 0..<outer {

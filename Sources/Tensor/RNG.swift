@@ -53,7 +53,7 @@ public struct RNG: Sendable {
 
   /// A tensor of uniform draws in [lo, hi).
   public mutating func uniform(_ shape: [Int], lo: Float = 0, hi: Float = 1) -> Tensor {
-    var t = Tensor(uninitialized: shape)
+    let t = Tensor(uninitialized: shape)
     let p = t.buffer.pointer
     for i in 0..<t.count { p[i] = lo + (hi - lo) * Float(uniform()) }
     return t
@@ -61,7 +61,7 @@ public struct RNG: Sendable {
 
   /// A tensor of normal draws with mean `mean` and standard deviation `std`.
   public mutating func normal(_ shape: [Int], mean: Float = 0, std: Float = 1) -> Tensor {
-    var t = Tensor(uninitialized: shape)
+    let t = Tensor(uninitialized: shape)
     let p = t.buffer.pointer
     for i in 0..<t.count { p[i] = mean + std * Float(normal()) }
     return t
@@ -69,7 +69,7 @@ public struct RNG: Sendable {
 
   /// Normal draws truncated to mean ± 2 std (redrawn until inside), as in common initialisers.
   public mutating func truncatedNormal(_ shape: [Int], mean: Float = 0, std: Float = 1) -> Tensor {
-    var t = Tensor(uninitialized: shape)
+    let t = Tensor(uninitialized: shape)
     let p = t.buffer.pointer
     for i in 0..<t.count {
       var z = normal()

@@ -24,7 +24,7 @@ extension Tensor {
     guard n > 0 || op == .sum else { throw TensorError(op.rawValue, "empty axis \(axis)") }
     var outShape = shape
     if keepDims { outShape[ax] = 1 } else { outShape.remove(at: ax) }
-    var r = Tensor(uninitialized: outShape)
+    let r = Tensor(uninitialized: outShape)
     let src = buffer.pointer, dst = r.buffer.pointer
     Parallel.forEach(outer, cost: n * inner) { o in
       for i in 0..<inner { dst[o * inner + i] = reduceRow(src + o * n * inner + i, n, inner, op) }
@@ -43,7 +43,7 @@ extension Tensor {
     guard n > 0 else { throw TensorError(name, "empty axis \(axis)") }
     var outShape = shape
     outShape.remove(at: ax)
-    var r = IntTensor(uninitialized: outShape)
+    let r = IntTensor(uninitialized: outShape)
     let src = buffer.pointer, dst = r.buffer.pointer
     for o in 0..<outer {
       for i in 0..<inner { dst[o * inner + i] = Int32(argRow(src + o * n * inner + i, n, inner, isMax)) }
