@@ -67,3 +67,52 @@ public func wideGridWeightGrad3x3(xT: UnsafePointer<Float>, channels: Int, wp: I
     }
   }
 }
+
+/// `wideGridWeightGrad3x3` for exactly 8 input channels. One 16-float load at place `q` of
+/// `x̃` holds taps `(ki, 0)` and `(ki, 1)` (8 channels each), and one at `q + 2` holds tap
+/// `(ki, 2)` in its low half (its high half, the place past the window, is ignored): per
+/// output place two loads and eight broadcasts feed 16 fused multiply-adds, three quarters
+/// of them useful. `acc` is laid out as in `wideGridWeightGrad3x3` (`channels` = 8), so taps
+/// `(ki, 0)`, `(ki, 1)` are one 16-float run and `(ki, 2)` the 8 floats after it. Reads up
+/// to 8 floats past place `(rows + 1)·wp + width + 1` of `xT` and 7 past the last place's
+/// values of `dyT`: the caller keeps them readable.
+@inline(never)
+public func wideGridWeightGrad3x3Channels8(xT: UnsafePointer<Float>, wp: Int,
+                                           dyT: UnsafePointer<Float>, dyStride: Int, couts: Int, rows: Int,
+                                           width: Int, acc: UnsafeMutablePointer<Float>) {
+  for co0 in Swift.stride(from: 0, to: couts, by: 8) {
+    for ki in 0..<3 {
+      // a[j] holds taps (ki, 0…1) of output channel co0 + j, b[j] tap (ki, 2) in its low half.
+      var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+      var a4 = SIMD16<Float>(), a5 = SIMD16<Float>(), a6 = SIMD16<Float>(), a7 = SIMD16<Float>()
+      var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
+      var b4 = SIMD16<Float>(), b5 = SIMD16<Float>(), b6 = SIMD16<Float>(), b7 = SIMD16<Float>()
+      for oy in 0..<rows {
+        var p = UnsafeRawPointer(xT + (oy + ki) * wp * 8)
+        var d = dyT + oy * width * dyStride + co0
+        for _ in 0..<width {
+          let x01 = p.loadUnaligned(as: SIMD16<Float>.self)
+          let x2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+          var s = SIMD16<Float>(repeating: d[0]); a0.addProduct(x01, s); b0.addProduct(x2, s)
+          s = SIMD16<Float>(repeating: d[1]); a1.addProduct(x01, s); b1.addProduct(x2, s)
+          s = SIMD16<Float>(repeating: d[2]); a2.addProduct(x01, s); b2.addProduct(x2, s)
+          s = SIMD16<Float>(repeating: d[3]); a3.addProduct(x01, s); b3.addProduct(x2, s)
+          s = SIMD16<Float>(repeating: d[4]); a4.addProduct(x01, s); b4.addProduct(x2, s)
+          s = SIMD16<Float>(repeating: d[5]); a5.addProduct(x01, s); b5.addProduct(x2, s)
+          s = SIMD16<Float>(repeating: d[6]); a6.addProduct(x01, s); b6.addProduct(x2, s)
+          s = SIMD16<Float>(repeating: d[7]); a7.addProduct(x01, s); b7.addProduct(x2, s)
+          p += 32
+          d += dyStride
+        }
+      }
+      let out = acc + (co0 * 9 + ki * 3) * 8
+      for (j, (a, b)) in zip([a0, a1, a2, a3, a4, a5, a6, a7], [b0, b1, b2, b3, b4, b5, b6, b7]).enumerated()
+      where co0 + j < couts {
+        let r = UnsafeMutableRawPointer(out + j * 72)
+        r.storeBytes(of: r.loadUnaligned(as: SIMD16<Float>.self) + a, as: SIMD16<Float>.self)
+        r.storeBytes(of: r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self) + b.lowHalf,
+                     toByteOffset: 64, as: SIMD8<Float>.self)
+      }
+    }
+  }
+}

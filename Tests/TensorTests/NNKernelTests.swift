@@ -57,6 +57,10 @@ let convSweep: [ConvCase] = {
   cases.append(ConvCase(n: 1, cin: 32, cout: 12, h: 5, w: 16, k: 3, stride: 1, pad: 2))
   cases.append(ConvCase(n: 1, cin: 16, cout: 8, h: 20, w: 200, k: 3, stride: 1, pad: 1))
   cases.append(ConvCase(n: 3, cin: 16, cout: 16, h: 4, w: 5, k: 3, stride: 1, pad: 1))
+  // The 3 × 3 backward with exactly 8 input channels (two taps per vector): "same" and
+  // "valid" padding, and a partial second block of output channels.
+  cases.append(ConvCase(n: 3, cin: 8, cout: 8, h: 7, w: 13, k: 3, stride: 1, pad: 1))
+  cases.append(ConvCase(n: 2, cin: 8, cout: 12, h: 6, w: 12, k: 3, stride: 1, pad: 0))
   return cases
 }()
 
@@ -221,9 +225,9 @@ func convTranspose2dFiniteDifferences(k: Int, stride: Int, pad: Int) throws {
   } catch { Issue.record("unexpected error \(error)") }
 }
 
-/// The block transpose behind the convolutions' weight gradients (16 × 16 register tiles on
-/// AVX-512 CPUs, scalar edges) against indexing, with rows `ld` apart in a wider buffer.
-@Test(arguments: [(16, 16), (17, 33), (32, 5), (3, 48), (48, 40), (1, 1)])
+/// The block transpose behind the convolutions' weight gradients (16 × 16 and 8 × 16 register
+/// tiles on AVX-512 CPUs, scalar edges) against indexing, with rows `ld` apart in a wider buffer.
+@Test(arguments: [(16, 16), (17, 33), (32, 5), (3, 48), (48, 40), (1, 1), (8, 16), (8, 39), (24, 50), (13, 32)])
 func transposeMatchesIndexing(rows: Int, columns: Int) {
   let ld = columns + 3
   let src = randomTensor([rows * ld], seed: 11)

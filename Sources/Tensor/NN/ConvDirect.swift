@@ -91,12 +91,13 @@ func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Fl
 
 extension ConvGeometry {
   /// Whether `convBackwardDirect` applies: an AVX-512 CPU, a 3 × 3 stride-1 window, input
-  /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`), ≥ 8 output
+  /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`) or exactly 8
+  /// (two taps per vector, `wideGridWeightGrad3x3Channels8`), ≥ 8 output
   /// channels, and outputs more than 8 wide: on 8 × 8 and 4 × 5 maps the weight gradient's
   /// sweeps are too short and the GEMM path won (U-Net 256 → 256 at 8²: 15.0 vs 13.9 ms;
   /// surrogate 64 → 64 at 4 × 5: 119 vs 107 ms per 30 fit steps); from 7 × 10 on GEMM loses.
   func directBackwardApplies(cout: Int) -> Bool {
-    ConvTuning.direct && stride == 1 && kh == 3 && kw == 3 && channels % 16 == 0 && cout >= 8 && ow > 8
+    ConvTuning.direct && stride == 1 && kh == 3 && kw == 3 && (channels % 16 == 0 || channels == 8) && cout >= 8 && ow > 8
   }
 }
 
@@ -133,8 +134,13 @@ func convBackwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<F
         zeroFloats(d + (g.pad + g.width) * cin, g.pad * cin)
       }
       transpose(dy + b * cout * outPlane + r0 * g.ow, ld: outPlane, rows: cout, columns: nr * g.ow, into: dyT)
-      wideGridWeightGrad3x3(xT: xT, channels: cin, wp: wp, dyT: dyT, dyStride: cout, couts: cout, rows: nr,
-                            width: g.ow, acc: acc)
+      if cin == 8 {  // its last loads reach 8 floats past xT, into dyT
+        wideGridWeightGrad3x3Channels8(xT: xT, wp: wp, dyT: dyT, dyStride: cout, couts: cout, rows: nr,
+                                       width: g.ow, acc: acc)
+      } else {
+        wideGridWeightGrad3x3(xT: xT, channels: cin, wp: wp, dyT: dyT, dyStride: cout, couts: cout, rows: nr,
+                              width: g.ow, acc: acc)
+      }
     }
     withExtendedLifetime(scratch) {}
   }
