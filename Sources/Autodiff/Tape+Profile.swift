@@ -14,7 +14,7 @@ public enum TapeProfile {
   private static let lock = NSLock()
 
   /// Runs `body`, charging its time to `key` when profiling is on.
-  @inline(__always)
+  @inline(__always) @discardableResult
   public static func measure<R>(_ key: @autoclosure () -> String, _ body: () throws -> R) rethrows -> R {
     guard enabled else { return try body() }
     let t0 = DispatchTime.now().uptimeNanoseconds

@@ -198,13 +198,6 @@ struct ActivityAnalysis {
 
   mutating func call(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ block: Block?) -> Activity {
     let target = checker.calls[e.id] ?? .dynamic
-    let calleeName: String = {
-      switch callee.kind {
-      case .name(let n): return n
-      case .member(_, let n, _): return n
-      default: return "call"
-      }
-    }()
     switch target {
     case .builtin(let name, _):
       let acts = argActs(args)
