@@ -27,8 +27,11 @@ final class BufferPool: @unchecked Sendable {
   private var pooledBytes = 0
   private let lock = NSLock()
   /// Blocks below this size are not worth pooling; above `maxPooled` total we release.
+  /// The cap is a quarter of physical memory, at least 2 GiB: a base-64 U-Net at 212² frees
+  /// ≈ 4.5 GB of activations every step, and with a 2 GiB cap the rest went back to the
+  /// system and was faulted in again (52 of 375 CPU seconds in the kernel).
   private let minPooled = 4096
-  private let maxPooled = 2 << 30
+  private let maxPooled = max(2 << 30, Int(clamping: ProcessInfo.processInfo.physicalMemory / 4))
 
   /// Statistics for benchmarks: allocations that had to go to the system.
   private(set) var systemAllocations = 0
