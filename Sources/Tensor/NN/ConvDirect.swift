@@ -91,9 +91,9 @@ func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Fl
 
 extension ConvGeometry {
   /// Whether `convBackwardDirect` applies: an AVX-512 CPU, a 3 × 3 stride-1 window, input
-  /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`) or exactly 8
-  /// (two taps per vector, `wideGridWeightGrad3x3Channels8`), ≥ 8 output
-  /// channels, and outputs more than 8 wide: on 8 × 8 and 4 × 5 maps the weight gradient's
+  /// channels in sixteens (one vector per tap in `wideGridWeightGrad3x3`) or exactly 8 (two
+  /// taps per vector, `wideGridWeightGrad3x3Channels8`), ≥ 8 output channels, and outputs
+  /// more than 8 wide: on 8 × 8 and 4 × 5 maps the weight gradient's
   /// sweeps are too short and the GEMM path won (U-Net 256 → 256 at 8²: 15.0 vs 13.9 ms;
   /// surrogate 64 → 64 at 4 × 5: 119 vs 107 ms per 30 fit steps); from 7 × 10 on GEMM loses.
   func directBackwardApplies(cout: Int) -> Bool {
