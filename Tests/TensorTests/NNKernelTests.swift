@@ -61,6 +61,13 @@ let convSweep: [ConvCase] = {
   // "valid" padding, and a partial second block of output channels.
   cases.append(ConvCase(n: 3, cin: 8, cout: 8, h: 7, w: 13, k: 3, stride: 1, pad: 1))
   cases.append(ConvCase(n: 2, cin: 8, cout: 12, h: 6, w: 12, k: 3, stride: 1, pad: 0))
+  // Direct forward over groups of small images stacked in one grid (≥ 2 images per group
+  // from 8 images on, with two workers): shared padding ("same", p = 0, a 2 × 2 window),
+  // unshared padding (p > k − 1), and a last group of one image.
+  cases.append(ConvCase(n: 8, cin: 16, cout: 8, h: 4, w: 5, k: 3, stride: 1, pad: 1))
+  cases.append(ConvCase(n: 9, cin: 8, cout: 9, h: 5, w: 6, k: 3, stride: 1, pad: 0))
+  cases.append(ConvCase(n: 8, cin: 3, cout: 8, h: 4, w: 4, k: 2, stride: 1, pad: 1))
+  cases.append(ConvCase(n: 8, cin: 2, cout: 8, h: 3, w: 5, k: 2, stride: 1, pad: 2))
   return cases
 }()
 
@@ -125,7 +132,8 @@ func checkConv2d(_ c: ConvCase) throws {
 @Test(arguments: [ConvCase(n: 3, cin: 5, cout: 4, h: 9, w: 8, k: 3, stride: 1, pad: 1),
                   ConvCase(n: 2, cin: 16, cout: 70, h: 3, w: 66, k: 3, stride: 1, pad: 1),
                   ConvCase(n: 2, cin: 3, cout: 2, h: 5, w: 4, k: 1, stride: 1, pad: 0),
-                  ConvCase(n: 4, cin: 32, cout: 6, h: 5, w: 66, k: 3, stride: 1, pad: 1)], [true, false])
+                  ConvCase(n: 4, cin: 32, cout: 6, h: 5, w: 66, k: 3, stride: 1, pad: 1),
+                  ConvCase(n: 9, cin: 16, cout: 16, h: 4, w: 5, k: 3, stride: 1, pad: 1)], [true, false])
 func conv2dFusedReLUMatchesConvThenReLU(_ c: ConvCase, direct: Bool) throws {
   if !direct && !ConvTuning.directOnThisCPU { return }
   try ConvTuning.$directAllowed.withValue(direct) { try checkFusedReLU(c) }
