@@ -2,18 +2,20 @@ import Tensor
 
 /// One 3×3, pad 1 convolution with bias, as the peer's `conv_layer.py`: forward, and the
 /// backward pass for input, weight and bias together; `/dw` is the weight and bias gradient
-/// alone. The last two shapes are the U-Net's deepest layers (base 16 at 128²).
+/// alone. `(n, cin, cout, h, w)`: then the U-Net's deepest layers (base 16 at 128²), and the
+/// EDPCNN surrogate's first and deepest layers on its batch of 100 warped maps (25 × 39).
 enum ConvBench {
-  static let shapes = [(10, 16, 16, 128), (10, 64, 64, 64), (10, 1, 8, 128), (10, 128, 128, 16), (10, 256, 256, 8)]
+  static let shapes = [(10, 16, 16, 128, 128), (10, 64, 64, 64, 64), (10, 1, 8, 128, 128), (10, 128, 128, 16, 16),
+                       (10, 256, 256, 8, 8), (100, 8, 8, 25, 39), (100, 64, 64, 4, 5)]
 
-  static let all: [Benchmark] = shapes.flatMap { (n, cin, cout, hw) -> [Benchmark] in
-    let name = "conv2d/\(cin)x\(cout)_\(hw)"
-    let flop = 2.0 * Double(n * cout * hw * hw * cin * 9)
+  static let all: [Benchmark] = shapes.flatMap { (n, cin, cout, h, w) -> [Benchmark] in
+    let name = n == 10 && h == w ? "conv2d/\(cin)x\(cout)_\(h)" : "conv2d/\(cin)x\(cout)_\(h)x\(w)_n\(n)"
+    let flop = 2.0 * Double(n * cout * h * w * cin * 9)
     func operands() -> (Tensor, Tensor, Tensor, Tensor) {
       var rng = RNG(seed: 0)
-      let x = rng.normal([n, cin, hw, hw])
-      let w = rng.normal([cout, cin, 3, 3], std: (2 / Float(cin * 9)).squareRoot())
-      return (x, w, Tensor.zeros([cout]), rng.normal([n, cout, hw, hw]))
+      let x = rng.normal([n, cin, h, w])
+      let wt = rng.normal([cout, cin, 3, 3], std: (2 / Float(cin * 9)).squareRoot())
+      return (x, wt, Tensor.zeros([cout]), rng.normal([n, cout, h, w]))
     }
     return [
       Benchmark(name: "\(name)/fwd") {
