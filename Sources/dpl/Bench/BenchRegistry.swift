@@ -3,6 +3,7 @@
 let allBenchmarks: [Benchmark] =
   GemmBench.all
   + ConvBench.all
+  + BatchNormBench.all
   + UNetBench.all
   + InterpreterBench.all
   + DPBench.all
