@@ -74,10 +74,12 @@ func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Fl
   let group = rows < g.oh ? 1 : max(1, min(budget / (band * wp), n / (2 * Parallel.workers)))
   let perImage = (g.oh + rows - 1) / rows
   let items = group > 1 ? (n + group - 1) / group : n * perImage
-  // Grid rows: a row block and its window, or the group's bands and the last one's padding.
-  let plane = max(rows + g.kh - 1, (group - 1) * band + g.height + 2 * g.pad) * wp
+  // Grid rows: a row block and its window, or the group's bands and the last one's padding;
+  // output rows: the block, or the bands up to the last image's outputs.
+  let plane = (group > 1 ? (group - 1) * band + g.height + 2 * g.pad : rows + g.kh - 1) * wp
+  let outputRows = group > 1 ? (group - 1) * band + g.oh : rows
   let tile = wideGridTile
-  let stride = (plane + tile - 1) / tile * tile
+  let stride = (outputRows * wp + tile - 1) / tile * tile
   // The last tile of the last channel reads up to `tile + kw` floats past its plane.
   let inputSize = cin * plane + tile + g.kw
   forEachWorkPart(items) { _, part in
@@ -106,9 +108,9 @@ func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Fl
               let s = out + co * stride + (j * band + r) * wp
               let d = y + (((b0 + j) * cout + co) * g.oh + r0 + r) * g.ow
               if relu {
-                for x in 0..<g.ow { let t = s[x] + v; d[x] = t > 0 ? t : 0 }
+                for o in 0..<g.ow { let t = s[o] + v; d[o] = t > 0 ? t : 0 }
               } else {
-                for x in 0..<g.ow { d[x] = s[x] + v }
+                for o in 0..<g.ow { d[o] = s[o] + v }
               }
             }
           }
