@@ -2,8 +2,9 @@ import Tensor
 
 /// One 3×3, pad 1 convolution with bias, as the peer's `conv_layer.py`: forward, and the
 /// backward pass for input, weight and bias together; `/dw` is the weight and bias gradient
-/// alone. `(n, cin, cout, h, w)`: then the U-Net's deepest layers (base 16 at 128²), and the
-/// EDPCNN surrogate's first and deepest layers on its batch of 100 warped maps (25 × 39).
+/// alone. Shapes are `(n, cin, cout, h, w)`: the fourth and fifth are the U-Net's deepest
+/// layers (base 16 at 128²), the last two the EDPCNN surrogate's first and deepest layers on
+/// its batch of 100 warped maps (25 × 39).
 enum ConvBench {
   static let shapes = [(10, 16, 16, 128, 128), (10, 64, 64, 64, 64), (10, 1, 8, 128, 128), (10, 128, 128, 16, 16),
                        (10, 256, 256, 8, 8), (100, 8, 8, 25, 39), (100, 64, 64, 4, 5)]
