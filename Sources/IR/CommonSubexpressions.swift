@@ -1,7 +1,12 @@
 import Language
 
 /// Merges identical pure ops (same kind, operands and type). An op in a nested region may
-/// reuse a value from an enclosing region, never the other way round.
+/// reuse a value from an enclosing region, never the other way round — and never across
+/// the edge of a gradient context (docs/ir.md, "When two computations are one value"):
+/// inside a `grad`/`value_and_grad` region an outer value that depends on the region's
+/// inputs was computed off the tape, and inside `minimize`/`eval` an outer value that
+/// depends on a model or layer was computed with other parameters tracking or another
+/// layer mode. Such values are recomputed inside the region.
 public enum CommonSubexpressions {
   struct Key: Hashable {
     var kind: OpKind
@@ -14,27 +19,89 @@ public enum CommonSubexpressions {
   }
 
   public static func run(_ f: inout Function) {
-    var subst: [ValueID: ValueID] = [:]
-    f.body = walk(f.body, [:], &subst)
+    var state = State(types: f.valueTypes())
+    f.body = state.walk(f.body, [:])
   }
 
-  static func walk(_ r: Region, _ outer: [Key: ValueID], _ subst: inout [ValueID: ValueID]) -> Region {
-    var table = outer
-    var out: [Op] = []
-    for var op in r.ops {
-      op.operands = op.operands.map { resolve($0, subst) }
-      for j in op.regions.indices { op.regions[j] = walk(op.regions[j], table, &subst) }
-      if op.isPureForCSE, let res = op.result {
-        let key = Key(kind: op.kind, operands: op.operands, type: op.type)
-        if let prev = table[key] {
-          subst[res] = prev
-          continue
+  struct State {
+    let types: [ValueID: ValueType]
+    var subst: [ValueID: ValueID] = [:]
+    /// What each value was computed from: operands, and for ops with regions also every
+    /// value used inside them (a region parameter: its op's operands).
+    var inputs: [ValueID: [ValueID]] = [:]
+
+    init(types: [ValueID: ValueType]) { self.types = types }
+
+    mutating func walk(_ r: Region, _ outer: [Key: ValueID]) -> Region {
+      var table = outer
+      var out: [Op] = []
+      for var op in r.ops {
+        op.operands = op.operands.map { subst[$0] ?? $0 }
+        if !op.regions.isEmpty {
+          let inner = contextChange(op).map { table.filter(keeping: $0, self) } ?? table
+          for j in op.regions.indices {
+            for p in op.regions[j].params { inputs[p] = op.operands }
+            op.regions[j] = walk(op.regions[j], inner)
+          }
         }
-        table[key] = res
+        if let res = op.result {
+          var from = op.operands
+          for reg in op.regions { reg.forEachOp { from.append(contentsOf: $0.operands) } }
+          inputs[res] = from
+        }
+        if op.isPureForCSE, let res = op.result {
+          let key = Key(kind: op.kind, operands: op.operands, type: op.type)
+          if let prev = table[key] {
+            subst[res] = prev
+            continue
+          }
+          table[key] = res
+        }
+        out.append(op)
       }
-      out.append(op)
+      return Region(params: r.params, ops: out)
     }
-    return Region(params: r.params, ops: out)
+
+    /// The values whose dependents an op's regions must not reuse: a gradient's inputs,
+    /// or (`minimize`, `eval`) every model and layer value. Nil: the regions share the
+    /// enclosing context.
+    func contextChange(_ op: Op) -> Roots? {
+      switch op.kind {
+      case .grad: return Roots(values: Set(op.operands), parameterHolders: false)
+      case .minimize, .eval: return Roots(values: [], parameterHolders: true)
+      default: return nil
+      }
+    }
+
+    /// Whether `v` was computed from one of `roots` (memoised in `seen`).
+    func depends(_ v: ValueID, on roots: Roots, _ seen: inout [ValueID: Bool]) -> Bool {
+      if let known = seen[v] { return known }
+      seen[v] = false  // cuts cycles through loop-carried region parameters
+      var hit = roots.values.contains(v) || (roots.parameterHolders && Self.isParameterHolder(types[v]))
+      if !hit { hit = (inputs[v] ?? []).contains { depends($0, on: roots, &seen) } }
+      seen[v] = hit
+      return hit
+    }
+
+    static func isParameterHolder(_ t: ValueType?) -> Bool {
+      switch t {
+      case .model?, .layer?: return true
+      default: return false
+      }
+    }
+  }
+
+  struct Roots {
+    var values: Set<ValueID>
+    var parameterHolders: Bool
+  }
+}
+
+extension Dictionary where Key == CommonSubexpressions.Key, Value == ValueID {
+  /// The entries whose values do not depend on `roots`.
+  func filter(keeping roots: CommonSubexpressions.Roots, _ state: CommonSubexpressions.State) -> Self {
+    var seen: [ValueID: Bool] = [:]
+    return filter { !state.depends($0.value, on: roots, &seen) }
   }
 }
 

@@ -96,6 +96,56 @@ func kinds(_ f: Function) -> [String] { f.body.ops.map { Printer.mnemonic($0.kin
     #expect(f.body.ops[3].regions[0].ops.last?.operands == [y])
   }
 
+  /// docs/ir.md, "When two computations are one value": a `grad` region may reuse an outer
+  /// value only when it does not depend on the region's inputs.
+  @Test func cseKeepsGradientInputsDependentsInsideTheRegion() throws {
+    var b = Builder()
+    let x = b.op(.const(.float(1)), [], .tensor(nil))
+    let w = b.op(.const(.float(2)), [], .tensor(nil))
+    let xx = b.op(.binary(.mul), [x, x], .tensor(nil))   // depends on the input
+    let ww = b.op(.binary(.mul), [w, w], .tensor(nil))   // does not
+    var inner = Builder(); inner.next = 10
+    let xx2 = inner.op(.binary(.mul), [x, x], .tensor(nil))
+    let ww2 = inner.op(.binary(.mul), [w, w], .tensor(nil))
+    let s = inner.op(.binary(.add), [xx2, ww2], .tensor(nil))
+    inner.void(.yield, [s])
+    let g = b.op(.grad(valueToo: false), [x], .tensor(nil), regions: [Region(ops: inner.ops)])
+    b.void(.builtin("print"), [g, xx, ww])
+    var f = b.function()
+    f.valueCount = 20
+    CommonSubexpressions.run(&f)
+    try Verifier.verify(f)
+    let region = f.body.ops[4].regions[0]
+    #expect(region.ops.count == 3, "x * x is recomputed inside, w * w is not")
+    #expect(region.ops[0].operands == [x, x])
+    #expect(region.ops[1].operands == [xx2, ww])
+  }
+
+  /// Inside `minimize`/`eval`, values made from a model or layer are recomputed.
+  @Test func cseKeepsModelDependentsInsideMinimizeAndEval() throws {
+    for kind in [OpKind.minimize, .eval] {
+      var b = Builder()
+      let net = b.op(.globalGet("net"), [], .model("M"))
+      let field = b.op(.member("l1"), [net], .model("Dense"))
+      let c = b.op(.const(.int(3)))
+      let c2 = b.op(.binary(.add), [c, c])
+      var inner = Builder(); inner.next = 10
+      let f2 = inner.op(.member("l1"), [net], .model("Dense"))
+      let c3 = inner.op(.binary(.add), [c, c])
+      inner.void(.builtin("print"), [f2, c3])
+      inner.void(.yield, [])
+      b.void(kind, [], regions: [Region(ops: inner.ops)])
+      b.void(.builtin("print"), [field, c2])
+      var f = b.function()
+      f.valueCount = 20
+      CommonSubexpressions.run(&f)
+      try Verifier.verify(f)
+      let region = f.body.ops[4].regions[0]
+      #expect(region.ops.count == 3, "\(kind): the member read stays, c + c is reused")
+      #expect(region.ops[1].operands == [f2, c2])
+    }
+  }
+
   @Test func dceRemovesUnusedPureOpsKeepsEffects() throws {
     var b = Builder()
     let x = b.op(.const(.int(1)))
