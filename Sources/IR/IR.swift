@@ -68,9 +68,10 @@ public enum OpKind: Hashable, Sendable {
   case eval
   case stopGradient
   case surrogate
-  /// `@bypass(strategy, options) f(x, …)`: operands x, then the strategy model (if
-  /// `usesModel`), then option values; region 0 takes x as its parameter and yields f(x, …).
-  case bypass(strategy: String, options: [String], usesModel: Bool)
+  /// `@bypass(strategy, options) f(x, …)`: operands the `inputs` bypassed inputs, then the
+  /// strategy model (when `strategy` is `model`), then option values; region 0 takes the
+  /// bypassed inputs as its parameters and yields f(x, …).
+  case bypass(strategy: String, options: [String], inputs: Int)
 }
 
 /// One subscript item of an `index`/`setIndex` op.

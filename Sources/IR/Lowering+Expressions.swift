@@ -166,35 +166,26 @@ extension Lowering {
   }
 
   mutating func bypass(_ e: Expr, _ strategy: Expr, _ options: [CallArgument], _ call: Expr, _ t: ValueType) -> ValueID {
-    guard case .call(_, let args, _) = call.kind else { return expr(call) }
-    // The bypassed input: `wrt: name` (a parameter name of the callee), else the first tensor argument.
-    var chosen: Expr?
-    if let wrt = options.first(where: { $0.label == "wrt" }), case .name(let pname) = wrt.value.kind {
-      chosen = args.first { $0.label == pname }?.value
-      if chosen == nil, let target = program.calls[call.id], case .builtin(let bn, let sources) = target,
-         let b = Builtins.named(bn), let pi = b.index(of: pname), pi < sources.count, case .arg(let ai) = sources[pi] {
-        chosen = args[ai].value
-      }
-    }
-    if chosen == nil { chosen = args.first { (program.types[$0.value.id] ?? .any).isTensor }?.value ?? args.first?.value }
-    guard let x = chosen else { return expr(call) }
-    let xv = expr(x)
-    let name = program.bypassStrategies[e.id] ?? "model"
-    var operands = [xv]
-    let usesModel = name == "model"
+    guard case .call(_, let args, _) = call.kind, let info = program.bypasses[e.id], !info.inputs.isEmpty else { return expr(call) }
+    // The bypassed inputs (checker: `wrt:`, else the first tensor argument) become the
+    // region's parameters; the other arguments are captured.
+    let inputs = info.inputs.map { args[$0].value }
+    var operands = inputs.map { expr($0) }
+    let usesModel = info.strategy == "model"
     if usesModel { operands.append(expr(strategy)) }
     var labels: [String] = []
     for o in options where o.label != "wrt" {
       labels.append(o.label ?? "")
       operands.append(expr(o.value))
     }
-    let p = fresh()
-    overrides[x.id] = p
-    let r = region(params: [p]) { l in
+    let params = inputs.map { _ in fresh() }
+    for (x, p) in zip(inputs, params) { overrides[x.id] = p }
+    let r = region(params: params) { l in
       let v = l.expr(call)
       l.emitVoid(.yield, [v], call.span)
     }
-    overrides[x.id] = nil
-    return emit(.bypass(strategy: usesModel ? "model" : name, options: labels, usesModel: usesModel), operands, t, e.span, regions: [r])
+    for x in inputs { overrides[x.id] = nil }
+    return emit(.bypass(strategy: info.strategy, options: labels, inputs: inputs.count), operands, t, e.span, regions: [r])
   }
+
 }

@@ -73,7 +73,7 @@ public struct Printer {
     case .eval: return "eval"
     case .stopGradient: return "stop_gradient"
     case .surrogate: return "surrogate"
-    case .bypass(let s, let opts, _): return "bypass \(s)" + (opts.isEmpty ? "" : " [" + opts.joined(separator: ", ") + "]")
+    case .bypass(let s, let opts, let k): return "bypass \(s)" + (k == 1 ? "" : " inputs \(k)") + (opts.isEmpty ? "" : " [" + opts.joined(separator: ", ") + "]")
     }
   }
 

@@ -71,8 +71,8 @@ public enum TapeMarking {
     for i in out.ops.indices {
       var op = out.ops[i]
       for j in op.regions.indices {
-        if case .bypass = op.kind, op.operands.first.map({ active.contains($0) }) == true {
-          active.insert(op.regions[j].params[0])
+        if let inputs = op.bypassOperands?.inputs {
+          for (x, p) in zip(inputs, op.regions[j].params) where active.contains(x) { active.insert(p) }
         }
         if case .forEach = op.kind, active.contains(op.operands[0]) { active.formUnion(op.regions[j].params) }
         op.regions[j] = mark(op.regions[j], &active, types, parameters: parameters)

@@ -65,7 +65,9 @@ public enum Verifier {
     case .forEach: try need(n == 1 && r == 1 && op.regions[0].params.count == 1, "needs a sequence and a region with one parameter")
     case .whileLoop: try need(n == 0 && r == 2, "needs two regions")
     case .grad, .minimize, .eval: try need(r == 1, "needs one region")
-    case .bypass: try need(n >= 1 && r == 1 && op.regions[0].params.count == 1, "needs an input and a region with one parameter")
+    case .bypass(let s, let opts, let k):
+      try need(k >= 1 && n == k + (s == "model" ? 1 : 0) + opts.count && r == 1 && op.regions[0].params.count == k,
+               "needs its inputs, model and options as operands and a region with one parameter per input")
     case .apply, .applyReLU, .method, .callDynamic, .member, .fieldGet, .varNew, .globalSet: try need(n >= 1, "needs an operand")
     case .index(let ks), .setIndex(let ks):
       var count = 1

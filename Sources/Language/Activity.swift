@@ -17,11 +17,23 @@ struct Activity: Equatable {
   }
 }
 
+/// A call or operator without gradient that a gradient path runs into.
 struct Taint: Equatable {
+  /// The operation itself: `round`, `>`.
   var name: String
   var span: Span
-  /// Where `@bypass(ste) ` would be inserted.
-  var callStart: Span
+  /// The calls from the gradient block down to the operation, outermost first: the error
+  /// is reported at the first, where `@bypass(…)` belongs.
+  var chain: [CallSite] = []
+  /// Inserts `@bypass(…)` before the outermost call (nil for an operator written in the block).
+  var fix: FixIt?
+}
+
+/// A call of a user function or method on a gradient path.
+struct CallSite: Equatable {
+  var name: String
+  /// The callee as written.
+  var span: Span
 }
 
 /// Activity analysis (DESIGN.md "Gradients through non-differentiable calls"): for each
@@ -75,18 +87,44 @@ struct ActivityAnalysis {
     let what = t == .minimize ? "minimize" : (t == .grad(valueToo: true) ? "value_and_grad" : "grad")
     let inputs = t == .minimize ? "the model parameters" : names.map { "'\($0)'" }.joined(separator: ", ")
     if let taint = loss.taint {
-      diags.error("'\(taint.name)' has no gradient, but it lies on a path from \(inputs) to the loss of '\(what)'", at: taint.span,
-                  notes: [Note("its gradient would silently be zero"),
-                          Note("add '@bypass(ste)' (or es, perturbed, a surrogate model) to route the gradient around '\(taint.name)', or wrap it in 'stop_gradient(…)' to cut it on purpose")],
-                  fixIts: [FixIt(span: Span(file: taint.callStart.file, start: taint.callStart.start, end: taint.callStart.start), replacement: "@bypass(ste) ")])
+      diags.error(blockedMessage(taint, "lies on a path from \(inputs) to the loss of '\(what)'"), at: taint.chain.first?.span ?? taint.span,
+                  notes: chainNotes(taint) + [Note("its gradient would silently be zero"), remedy(taint)],
+                  fixIts: taint.fix.map { [$0] } ?? [])
     } else if !loss.diff, let b = loss.blocker {
-      diags.error("no gradient reaches \(inputs): every path to the loss of '\(what)' passes through '\(b.name)', which has no gradient", at: b.span,
-                  notes: [Note("add '@bypass(…)' to '\(b.name)' to route a gradient around it")],
-                  fixIts: [FixIt(span: Span(file: b.callStart.file, start: b.callStart.start, end: b.callStart.start), replacement: "@bypass(ste) ")])
+      diags.error("no gradient reaches \(inputs): every path to the loss of '\(what)' passes through " + blockedMessage(b, "has no gradient"),
+                  at: b.chain.first?.span ?? b.span, notes: chainNotes(b) + [remedy(b)], fixIts: b.fix.map { [$0] } ?? [])
     } else if !loss.dep {
       diags.error("the loss of '\(what)' does not depend on \(inputs), so its gradient would be zero",
                   at: block.stmts.last?.span ?? callee.span)
     }
+  }
+
+  /// `'round' has no gradient, but it …`, or for an operation inside a call
+  /// `the call of 'solve' has no gradient: '>' in its body …`.
+  func blockedMessage(_ t: Taint, _ rest: String) -> String {
+    guard let site = t.chain.first else {
+      return rest == "has no gradient" ? "'\(t.name)', which has no gradient" : "'\(t.name)' has no gradient, but it \(rest)"
+    }
+    if rest == "has no gradient" { return "the call of '\(site.name)' ('\(t.name)' in its body has no gradient)" }
+    return "the call of '\(site.name)' has no gradient: '\(t.name)' in its body \(rest)"
+  }
+
+  /// Notes at the operation and at each call between the block and it.
+  func chainNotes(_ t: Taint) -> [Note] {
+    guard !t.chain.isEmpty else { return [] }
+    var notes = [Note("'\(t.name)' has no gradient", at: t.span)]
+    for site in t.chain.dropFirst() { notes.append(Note("reached through this call of '\(site.name)'", at: site.span)) }
+    return notes
+  }
+
+  func remedy(_ t: Taint) -> Note {
+    if let site = t.chain.first {
+      return Note("add '@bypass(…)' before the call of '\(site.name)' to route the gradient around it (ste, es, perturbed, blackbox or a surrogate model), or wrap its argument in 'stop_gradient(…)' to cut it on purpose")
+    }
+    if t.fix == nil {
+      return Note("move '\(t.name)' into a function and call that with '@bypass(…)' to route the gradient around it, or wrap it in 'stop_gradient(…)' to cut it on purpose")
+    }
+    return Note("add '@bypass(…)' (ste, es, perturbed, blackbox or a surrogate model) to route the gradient around '\(t.name)', or wrap it in 'stop_gradient(…)' to cut it on purpose")
   }
 
   // MARK: Walking
@@ -140,9 +178,9 @@ struct ActivityAnalysis {
     }
   }
 
-  func nondifferentiable(_ input: Activity, name: String, span: Span, callStart: Span, real: Bool) -> Activity {
+  func nondifferentiable(_ input: Activity, name: String, span: Span, fix: FixIt?, real: Bool) -> Activity {
     guard input.dep else { return .inactive }
-    let t = Taint(name: name, span: span, callStart: callStart)
+    let t = Taint(name: name, span: span, fix: fix)
     return Activity(diff: false, dep: true, taint: real && input.diff ? (input.taint ?? t) : (real ? input.taint : nil),
                     blocker: input.blocker ?? t)
   }
@@ -167,7 +205,7 @@ struct ActivityAnalysis {
       if op.isLogical { return .inactive }
       if op.isComparison {
         let real = checker.types[e.id]?.isTensor ?? false
-        return nondifferentiable(a, name: op.rawValue, span: opSpan, callStart: l.span, real: real)
+        return nondifferentiable(a, name: op.rawValue, span: opSpan, fix: nil, real: real)
       }
       return a
     case .index(let base, let items):
@@ -183,12 +221,8 @@ struct ActivityAnalysis {
       _ = expr(i.condition)
       let a = analyse(i.then)
       return i.otherwise.map { a.join(analyse($0)) } ?? a
-    case .bypass(_, let options, let call):
-      for o in options { _ = expr(o.value) }
-      guard case .call(let callee, let args, _) = call.kind else { return expr(call) }
-      var a = isParameterHolder(checker.types[callee.id]) && parametersActive ? Activity.source : .inactive
-      for x in args { a = a.join(expr(x.value)) }
-      return Activity(diff: a.dep, dep: a.dep, taint: a.taint, blocker: nil)
+    case .bypass(let strategy, let options, let call):
+      return bypass(e, strategy, options, call)
     case .call(let callee, let args, let block):
       return call(e, callee, args, block)
     }
@@ -196,35 +230,41 @@ struct ActivityAnalysis {
 
   mutating func argActs(_ args: [CallArgument]) -> [Activity] { args.map { expr($0.value) } }
 
-  mutating func call(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ block: Block?) -> Activity {
+  /// A call's activity; `given` replaces the arguments' own activities (the bypass
+  /// analysis asks what one argument alone reaches).
+  mutating func call(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ block: Block?, given: [Activity]? = nil) -> Activity {
     let target = checker.calls[e.id] ?? .dynamic
     switch target {
     case .builtin(let name, _):
-      let acts = argActs(args)
+      let acts = given ?? argActs(args)
       let all = acts.reduce(Activity.inactive) { $0.join($1) }
       guard let b = Builtins.named(name) else { return all }
+      let fix = all.dep ? bypassFix(e, args, acts) : nil
       switch b.gradient {
       case .differentiable: return all
       case .nonDifferentiable:
-        return nondifferentiable(all, name: name, span: callee.span, callStart: e.span, real: true)
+        return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: true)
       case .integer:
-        return nondifferentiable(all, name: name, span: callee.span, callStart: e.span, real: false)
+        return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: false)
       case .none:
-        if name == "item" { return nondifferentiable(all, name: name, span: callee.span, callStart: e.span, real: true) }
+        if name == "item" { return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: true) }
         return .inactive
       }
     case .function(let q, let sources):
-      let acts = argActs(args)
-      return summary(q, sources.map { if case .arg(let i) = $0 { return acts[i] }; return .inactive })
+      let acts = given ?? argActs(args)
+      let name = checker.functions[q]?.decl.name ?? q
+      return through(e, CallSite(name: name, span: callee.span), args, acts,
+                     summary(q, sources.map { if case .arg(let i) = $0 { return acts[i] }; return .inactive }))
     case .method(let model, let name, let sources):
-      let acts = argActs(args)
+      let acts = given ?? argActs(args)
       let holder: Activity
       if case .member(let base, _, _) = callee.kind { holder = expr(base) } else { holder = expr(callee) }
       let q = checker.models[model]?.methods[name] ?? (model + "." + name)
-      let r = summary(q, sources.map { if case .arg(let i) = $0 { return acts[i] }; return .inactive })
-      return parametersActive ? r.join(Activity(diff: holder.diff, dep: holder.dep)) : r
+      let site = CallSite(name: name == "forward" ? model : name, span: callee.span)
+      let r = through(e, site, args, acts, summary(q, sources.map { if case .arg(let i) = $0 { return acts[i] }; return .inactive }))
+      return parametersActive && given == nil ? r.join(Activity(diff: holder.diff, dep: holder.dep)) : r
     case .layer:
-      return argActs(args).reduce(expr(callee)) { $0.join($1) }
+      return (given ?? argActs(args)).reduce(expr(callee)) { $0.join($1) }
     case .construct:
       _ = argActs(args)
       return .inactive
@@ -240,14 +280,34 @@ struct ActivityAnalysis {
       // A nested gradient is analysed on its own; its value depends on what it captures.
       return argActs(args).reduce(Activity.inactive) { $0.join($1) }
     case .dynamic:
-      return argActs(args).reduce(expr(callee)) { $0.join($1) }
+      return (given ?? argActs(args)).reduce(expr(callee)) { $0.join($1) }
     }
   }
 
+  /// A user function's result at a call: a taint found in its body is reported at this
+  /// call (its chain grows by this site) when `@bypass` can go here — the call has an
+  /// active tensor argument and a tensor result; a model's parameters alone cannot be
+  /// bypassed from outside, so then the taint stays where it is. Taints of the arguments
+  /// flow through unchanged.
+  func through(_ e: Expr, _ site: CallSite, _ args: [CallArgument], _ acts: [Activity], _ body: Activity) -> Activity {
+    var r = body
+    let fix = body.taint != nil || body.blocker != nil ? bypassFix(e, args, acts) : nil
+    let wrap = { (t: Taint) in fix.map { Taint(name: t.name, span: t.span, chain: [site] + t.chain, fix: $0) } ?? t }
+    let argTaint = acts.first { $0.taint != nil }?.taint
+    let argBlock = acts.first { $0.blocker != nil }?.blocker
+    r.taint = r.taint.map(wrap) ?? (r.dep ? argTaint : nil)
+    r.blocker = r.blocker.map(wrap) ?? (r.dep ? argBlock : nil)
+    return r
+  }
+
   /// The activity of a user function's result given its arguments' activities, found by
-  /// analysing its body (memoised; recursion is cut conservatively).
+  /// analysing its body (memoised; recursion is cut conservatively). Taints are those of
+  /// the body only; `through` adds the arguments'.
   mutating func summary(_ q: String, _ acts: [Activity]) -> Activity {
-    guard let info = checker.functions[q] else { return acts.reduce(.inactive) { $0.join($1) } }
+    guard let info = checker.functions[q] else {
+      let a = acts.reduce(Activity.inactive) { $0.join($1) }
+      return Activity(diff: a.diff, dep: a.dep)
+    }
     let key = q + "|" + acts.map { "\($0.diff ? 1 : 0)\($0.dep ? 1 : 0)" }.joined() + (parametersActive ? "p" : "")
     if let s = summaries[key] { return s }
     if inProgress.contains(key) || inProgress.count > 64 {
@@ -267,11 +327,6 @@ struct ActivityAnalysis {
     env = savedEnv
     returned = savedReturn
     inProgress.remove(key)
-    // Taints from arguments flow through unchanged.
-    let argTaint = acts.first { $0.taint != nil }?.taint
-    let argBlock = acts.first { $0.blocker != nil }?.blocker
-    r.taint = r.taint ?? (r.dep ? argTaint : nil)
-    r.blocker = r.blocker ?? (r.dep ? argBlock : nil)
     summaries[key] = r
     return r
   }

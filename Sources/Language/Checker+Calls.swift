@@ -391,12 +391,18 @@ extension Checker {
 
   static let strategies = ["es", "ste", "blackbox", "perturbed"]
   static let bypassOptions = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt", "seed", "batched"]
+  /// Strategies whose rule routes the gradient to one input only.
+  static let singleInputStrategies: [String: String] = [
+    "ste": "straight-through passes the output's gradient to one input unchanged",
+    "blackbox": "blackbox differentiation perturbs one linear cost",
+  ]
 
   func checkBypass(_ strategy: Expr, _ options: [CallArgument], _ call: Expr, _ e: Expr) -> ValueType {
     // Strategy: a builtin estimator name, or a model value (DiffBypass).
+    var name: String?
     if case .name(let n) = strategy.kind, lookup(n) == nil {
       if Checker.strategies.contains(n) {
-        bypassStrategies[e.id] = n
+        name = n
       } else {
         var notes = [Note("a strategy is es, ste, blackbox, perturbed, or a model value (DiffBypass)")]
         if let best = closest(n, in: Checker.strategies) { notes.insert(Note("did you mean '\(best)'?"), at: 0) }
@@ -406,12 +412,13 @@ extension Checker {
     } else {
       let st = checkExpr(strategy)
       switch st {
-      case .model, .any, .error: bypassStrategies[e.id] = "model"
+      case .model, .any, .error: name = "model"
       default:
         diags.error("a bypass strategy must be es, ste, blackbox, perturbed or a model value, not \(st)", at: strategy.span)
       }
     }
     var seen: Set<String> = []
+    var wrt: CallArgument?
     for o in options {
       let t: ValueType = o.label == "wrt" ? .any : checkExpr(o.value)
       guard let label = o.label else {
@@ -425,18 +432,7 @@ extension Checker {
         if let best = closest(label, in: Checker.bypassOptions) { notes.insert(Note("did you mean '\(best)'?"), at: 0) }
         diags.error("unknown '@bypass' option '\(label)'", at: o.labelSpan ?? o.span, notes: notes)
       } else if label == "wrt" {
-        var known = false
-        if case .name(let pname) = o.value.kind, case .call(let callee, let args, _) = call.kind {
-          known = args.contains { $0.label == pname }
-          if case .name(let fname) = callee.kind, let b = Builtins.named(fname), b.index(of: pname) != nil { known = true }
-          if let id = references[callee.id] ?? (callee.kind == .error ? nil : nil), case .function(let q) = symbols[id].kind,
-             functions[q]?.decl.params.contains(where: { $0.name == pname }) == true { known = true }
-          if !known, case .name(let fname) = callee.kind, lookup(fname) != nil {
-            if let id = lookup(fname), case .function(let q) = symbols[id].kind,
-               functions[q]?.decl.params.contains(where: { $0.name == pname }) == true { known = true }
-          }
-        }
-        if !known { diags.error("'wrt' must name a parameter of the bypassed call", at: o.value.span) }
+        wrt = o
       } else if label == "batched" {
         if t != .bool, !t.isLenient { diags.error("'@bypass' option 'batched' must be a Bool, not \(t)", at: o.value.span) }
       } else if !t.isNumericScalar, !t.isLenient {
@@ -444,17 +440,77 @@ extension Checker {
       }
     }
     let t = checkExpr(call)
-    // The bypassed input: the first tensor argument.
-    if case .call(_, let args, _) = call.kind, bypassStrategies[e.id] == "ste" {
-      if let x = args.first(where: { (types[$0.value.id] ?? .any).isTensor }),
-         let xs = types[x.value.id]?.shape, let ys = t.shape, !shapesCompatible(xs, ys) {
+    guard case .call(_, let args, _) = call.kind else { return t }
+    let inputs = wrt.map { bypassInputs(named: $0, call) } ?? firstTensorArgument(args).map { [$0] } ?? []
+    if wrt == nil, inputs.isEmpty, !args.contains(where: { (types[$0.value.id] ?? .any).isLenient }) {
+      diags.error("'@bypass' needs a call with a tensor argument to route the gradient to", at: call.span)
+    }
+    if let name {
+      bypasses[e.id] = BypassInfo(strategy: name, inputs: inputs)
+      if let why = Checker.singleInputStrategies[name], inputs.count > 1 {
+        diags.error("'\(name)' cannot route a gradient to \(inputs.count) inputs: \(why)", at: wrt?.value.span ?? e.span,
+                    notes: [Note("use es, perturbed or a model surrogate for several inputs, or one '@bypass' per input")])
+      }
+      if name == "ste", inputs.count == 1, let xs = types[args[inputs[0]].value.id]?.shape, let ys = t.shape, !shapesCompatible(xs, ys) {
         diags.error("'ste' bypass needs the output shape to match the input: \(shapeText(ys)) vs \(shapeText(xs))", at: e.span,
                     notes: [Note("use es, perturbed or a model surrogate when the shapes differ")])
       }
     }
-    if case .call(_, let args, _) = call.kind, !args.contains(where: { (types[$0.value.id] ?? .any).isTensor || (types[$0.value.id] ?? .any).isLenient }) {
-      diags.error("'@bypass' needs a call with a tensor argument to route the gradient to", at: call.span)
-    }
     return t
+  }
+
+  /// The index of the call's first tensor argument.
+  func firstTensorArgument(_ args: [CallArgument]) -> Int? {
+    args.firstIndex { (types[$0.value.id] ?? .any).isTensor }
+  }
+
+  /// The arguments `wrt: p` or `wrt: [p, q]` names, by parameter name or label, however
+  /// they were passed; each name that is not a parameter of the call is an error.
+  func bypassInputs(named wrt: CallArgument, _ call: Expr) -> [Int] {
+    guard case .call(_, let args, _) = call.kind else { return [] }
+    let items: [Expr]
+    switch wrt.value.kind {
+    case .list(let xs): items = xs
+    default: items = [wrt.value]
+    }
+    let (params, sources) = parameters(of: call)
+    var out: [Int] = []
+    for item in items {
+      guard case .name(let pname) = item.kind else {
+        diags.error("'wrt' names the parameters to bypass, e.g. 'wrt: x' or 'wrt: [x, c]'", at: item.span)
+        continue
+      }
+      var index = args.firstIndex { $0.label == pname }
+      if index == nil, let pi = params?.firstIndex(of: pname), pi < sources.count, case .arg(let ai) = sources[pi] { index = ai }
+      guard let ai = index else {
+        var notes: [Note] = []
+        if let params, !params.isEmpty { notes.append(Note("the parameters are: " + params.joined(separator: ", "))) }
+        if let params, let best = closest(pname, in: params) { notes.insert(Note("did you mean '\(best)'?"), at: 0) }
+        if params?.contains(pname) == true { notes = [Note("'\(pname)' takes its default value here; pass it to bypass it")] }
+        diags.error("'wrt' must name a parameter of the bypassed call", at: item.span, notes: notes)
+        continue
+      }
+      let ty = types[args[ai].value.id] ?? .any
+      if !ty.isTensor, !ty.isLenient, ty != .float {
+        diags.error("'wrt' names '\(pname)', which is \(ty), not a tensor", at: item.span)
+        continue
+      }
+      if out.contains(ai) { diags.error("'\(pname)' is named twice in 'wrt'", at: item.span); continue }
+      out.append(ai)
+    }
+    return out
+  }
+
+  /// A call's parameter names (nil when unknown) and where each parameter's value comes from.
+  func parameters(of call: Expr) -> ([String]?, [ArgSource]) {
+    switch calls[call.id] {
+    case .builtin(let n, let sources)?: return (Builtins.named(n)?.params.map(\.name), sources)
+    case .function(let q, let sources)?: return (functions[q]?.decl.params.map(\.name), sources)
+    case .method(let m, let n, let sources)?:
+      let q = models[m]?.methods[n] ?? (m + "." + n)
+      return (functions[q]?.decl.params.map(\.name), sources)
+    case .layer(let sources)?: return (["x"], sources)
+    default: return (nil, [])
+    }
   }
 }

@@ -17,7 +17,7 @@ final class Checker {
   var models: [String: ModelInfo] = [:]
   var configFields: [Int] = []
   var capturedGlobals: Set<Int> = []
-  var bypassStrategies: [NodeID: String] = [:]
+  var bypasses: [NodeID: BypassInfo] = [:]
 
   // The REPL (see `EnvironmentBinding`, `CompileOptions.exportTopLevel`).
   var environment: [EnvironmentBinding] = []

@@ -57,8 +57,8 @@ public struct CheckedProgram: Sendable {
   public let configFields: [Int]
   /// Top-level bindings read or written from inside functions or models.
   public let globals: Set<Int>
-  /// `@bypass` expressions → strategy (`es`, `ste`, `blackbox`, `perturbed`, or `model`).
-  public let bypassStrategies: [NodeID: String]
+  /// `@bypass` expressions → their strategy and bypassed inputs.
+  public let bypasses: [NodeID: BypassInfo]
 }
 
 /// A compilation session: owns the source files, the parsed modules and the diagnostics.
@@ -180,7 +180,7 @@ public final class Compilation {
                           symbols: checker.symbols, references: checker.references, bindings: checker.bindings,
                           calls: checker.calls, functions: checker.functions, models: checker.models,
                           configFields: checker.configFields, globals: checker.capturedGlobals,
-                          bypassStrategies: checker.bypassStrategies)
+                          bypasses: checker.bypasses)
   }
 
   /// Renders all diagnostics as the CLI prints them.

@@ -39,6 +39,15 @@ public enum ArgSource: Hashable, Sendable {
   case defaultValue(ConstValue)
 }
 
+/// What the checker decided about one `@bypass(…)` call.
+public struct BypassInfo: Hashable, Sendable {
+  /// `es`, `ste`, `blackbox`, `perturbed`, or `model` (a model value: DiffBypass).
+  public var strategy: String
+  /// The bypassed inputs, as indices into the call's written arguments: the arguments
+  /// `wrt:` names, else the first tensor argument.
+  public var inputs: [Int]
+}
+
 /// What a call expression calls, decided by the checker; lowering follows it.
 public enum CallTarget: Hashable, Sendable {
   /// A builtin function or layer/optimizer constructor; arguments in parameter order

@@ -9,13 +9,29 @@ import Tensor
 public enum Bypass {
   /// A batched function: `[K, x…] → [K, y…]`.
   public typealias Batched = (Tensor) throws -> Tensor
+  /// A batched function of several inputs: one stack `[K, xᵢ…]` per input → `[K, y…]`.
+  public typealias BatchedInputs = ([Tensor]) throws -> Tensor
+  /// An estimator's rule: the output's gradient → one gradient per bypassed input.
+  public typealias Rule = @Sendable (Tensor) throws -> [Tensor]
+
+  /// Records the bypass node: its value is `y`; the bypassed inputs `xs` get the
+  /// estimator's `rule`, and `through` — `f` recorded with the bypassed inputs held
+  /// constant, so it carries `f`'s ordinary gradient with respect to every other argument
+  /// — gets the output's gradient unchanged.
+  public static func attach(_ tape: Tape, _ name: String, inputs xs: [Var], through: Var? = nil,
+                            output y: Tensor, rule: @escaping Rule) -> Var {
+    let carry = through.map { $0.isActive } ?? false
+    return tape.custom(name, xs + (carry ? [through].compactMap { $0 } : []), output: y) { g in
+      try rule(g) + (carry ? [g] : [])
+    }
+  }
 
   /// Straight-through: the gradient of the output is passed to the input unchanged.
-  public static func ste(_ tape: Tape, x: Var, y: Tensor) throws -> Var {
+  public static func ste(_ tape: Tape, x: Var, y: Tensor, through: Var? = nil) throws -> Var {
     guard x.shape == y.shape else {
       throw TensorError("@bypass(ste)", "straight-through needs input and output of one shape, got \(shapeString(x.shape)) and \(shapeString(y.shape))")
     }
-    return tape.custom("bypass.ste", [x], output: y) { g in [g] }
+    return attach(tape, "bypass.ste", inputs: [x], through: through, output: y) { g in [g] }
   }
 
   /// Evolution strategies with antithetic pairs (thesis §3.3):
@@ -23,17 +39,26 @@ public enum Bypass {
   /// when the gradient is asked for.
   public static func es(_ tape: Tape, x: Var, y: Tensor, sigma: Float, samples: Int,
                         rng: inout RNG, f: @escaping Batched) throws -> Var {
+    try es(tape, xs: [x], y: y, sigma: sigma, samples: samples, rng: &rng) { try f($0[0]) }
+  }
+
+  /// Evolution strategies over several inputs: each sample perturbs every input at once
+  /// (one joint Gaussian), and each input's gradient is the same sum with its own noise.
+  public static func es(_ tape: Tape, xs: [Var], y: Tensor, through: Var? = nil, sigma: Float, samples: Int,
+                        rng: inout RNG, f: @escaping BatchedInputs) throws -> Var {
     try checkNoise("es", sigma: sigma, samples: samples)
-    let eps = rng.normal([samples] + x.shape)
-    let x0 = x.value
-    return tape.custom("bypass.es", [x], output: y) { v in
-      let plus = try stacked(x0, eps, sigma), minus = try stacked(x0, eps, -sigma)
-      let out = try f(Tensor.concat([plus, minus], axis: 0))
-      let ys = try outputs(out, count: 2 * samples, like: v, name: "es")
+    let eps = xs.map { rng.normal([samples] + $0.shape) }
+    let x0 = xs.map(\.value)
+    return attach(tape, "bypass.es", inputs: xs, through: through, output: y) { v in
+      var stacks: [Tensor] = []
+      for (x, e) in zip(x0, eps) {
+        stacks.append(try Tensor.concat([try stacked(x, e, sigma), try stacked(x, e, -sigma)], axis: 0))
+      }
+      let ys = try outputs(try f(stacks), count: 2 * samples, like: v, name: "es")
       // weight_s = ⟨v, f(x+σε_s) − f(x−σε_s)⟩
       var weights = [Float](repeating: 0, count: samples)
       for s in 0..<samples { weights[s] = dot(v, ys, s) - dot(v, ys, s + samples) }
-      return [try combine(eps, weights, scale: 1 / (2 * sigma * Float(samples)))]
+      return try eps.map { try combine($0, weights, scale: 1 / (2 * sigma * Float(samples))) }
     }
   }
 
@@ -42,27 +67,33 @@ public enum Bypass {
   /// baseline (unbiased since E[ε] = 0).
   public static func perturbed(_ tape: Tape, x: Var, y: Tensor, sigma: Float, samples: Int,
                                rng: inout RNG, f: @escaping Batched) throws -> Var {
+    try perturbed(tape, xs: [x], y: y, sigma: sigma, samples: samples, rng: &rng) { try f($0[0]) }
+  }
+
+  /// The perturbed optimiser over several inputs, perturbed jointly as `es` does.
+  public static func perturbed(_ tape: Tape, xs: [Var], y: Tensor, through: Var? = nil, sigma: Float, samples: Int,
+                               rng: inout RNG, f: @escaping BatchedInputs) throws -> Var {
     try checkNoise("perturbed", sigma: sigma, samples: samples)
-    let eps = rng.normal([samples] + x.shape)
-    let x0 = x.value
-    return tape.custom("bypass.perturbed", [x], output: y) { v in
-      let ys = try outputs(try f(try stacked(x0, eps, sigma)), count: samples, like: v, name: "perturbed")
+    let eps = xs.map { rng.normal([samples] + $0.shape) }
+    let x0 = xs.map(\.value)
+    return attach(tape, "bypass.perturbed", inputs: xs, through: through, output: y) { v in
+      let ys = try outputs(try f(try zip(x0, eps).map { try stacked($0, $1, sigma) }), count: samples, like: v, name: "perturbed")
       let base = dotFlat(v, y)
       let weights = (0..<samples).map { dot(v, ys, $0) - base }
-      return [try combine(eps, weights, scale: 1 / (sigma * Float(samples)))]
+      return try eps.map { try combine($0, weights, scale: 1 / (sigma * Float(samples))) }
     }
   }
 
   /// Blackbox differentiation of combinatorial solvers (Vlastelica et al. 2020): for a
   /// solver minimising a linear cost `x`, `x' = x + λv` and `∇ = −(f(x) − f(x'))/λ`.
-  public static func blackbox(_ tape: Tape, x: Var, y: Tensor, lambda: Float,
+  public static func blackbox(_ tape: Tape, x: Var, y: Tensor, through: Var? = nil, lambda: Float,
                               f: @escaping Batched) throws -> Var {
     guard lambda > 0 else { throw TensorError("@bypass(blackbox)", "lambda must be positive, got \(lambda)") }
     guard x.shape == y.shape else {
       throw TensorError("@bypass(blackbox)", "the solver's output \(shapeString(y.shape)) must have its cost's shape \(shapeString(x.shape))")
     }
     let x0 = x.value
-    return tape.custom("bypass.blackbox", [x], output: y) { v in
+    return attach(tape, "bypass.blackbox", inputs: [x], through: through, output: y) { v in
       let xp = try x0 + v * lambda
       let yp = try f(try xp.reshaped([1] + xp.shape)).reshaped(y.shape)
       return [try (y - yp) * (-1 / lambda)]

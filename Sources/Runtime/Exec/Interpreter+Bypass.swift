@@ -16,51 +16,70 @@ extension Interpreter {
     "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "square", "int", "float",
   ]
 
-  func bypass(_ op: IR.Op, _ frame: Frame, strategy: String, optionNames: [String], usesModel: Bool) throws -> Value {
-    let x = try tensor(frame[op.operands[0]], op, "bypassed input")
+  func bypass(_ op: IR.Op, _ frame: Frame, strategy: String, optionNames: [String]) throws -> Value {
+    guard let roles = op.bypassOperands else { throw RuntimeError("@bypass: malformed op", at: op.span) }
+    let xs = try roles.inputs.map { try tensor(frame[$0], op, "bypassed input") }
     var net: ModelInstance?
-    if usesModel {
-      guard case .model(let m) = frame[op.operands[1]] else {
+    if let m = roles.model {
+      guard case .model(let instance) = frame[m] else {
         throw RuntimeError("@bypass: '\(strategy)' is not a model or a known strategy (es, ste, blackbox, perturbed)", at: op.span)
       }
-      net = m
+      net = instance
     }
     var options: [String: Value] = [:]
-    for (k, name) in optionNames.enumerated() { options[name] = frame[op.operands[(usesModel ? 2 : 1) + k]] }
-    let opts = try BypassOptions(options, strategy: usesModel ? "model" : strategy, interpreter: self, op)
+    for (name, v) in zip(optionNames, roles.options) { options[name] = frame[v] }
+    let opts = try BypassOptions(options, strategy: strategy, interpreter: self, op)
 
-    let f = { (input: Tensor) throws -> Value in
+    let f = { (inputs: [Tensor]) throws -> Value in
       try self.with(tape: Tape(recording: false), training: self.training) {
-        try self.run(op.regions[0], frame, args: [.tensor(input)]) ?? .void
+        try self.run(op.regions[0], frame, args: inputs.map { .tensor($0) }) ?? .void
       }
     }
-    let y = try f(x.value)
+    let recording = op.record && tape.isRecording
+    // The call at x. While recording, it runs on the tape with the bypassed inputs held
+    // constant: every other active argument gets f's ordinary gradient through it.
+    let y = recording ? try run(op.regions[0], frame, args: xs.map { .tensor($0.value) }) ?? .void : try f(xs.map(\.value))
     let (yFloat, isIndex) = try bypassOutput(y, op)
-    let active = op.record && tape.isRecording && x.isActive
-    let fb = try batchedCall(f, op, frame, isIndex: isIndex, declared: opts.batched)
+    var through: Var?
+    if case .tensor(let v, _) = y, v.isActive { through = v }
+    let active = recording && xs.contains(where: \.isActive)
+    let fb = try batchedCall(f, op, isIndex: isIndex, declared: opts.batched)
+    let single: Bypass.Batched = { try fb([$0]) }
 
     // Noise from the call's own generator when it has a seed, else the program's stream.
     var noise = opts.seed.map { RNG(seed: $0) } ?? rng
     defer { if opts.seed == nil { rng = noise } }
     var shadow: Var?, surrogateOut: Var?
     switch opts.strategy {
-    case "ste": if active { shadow = try Bypass.ste(tape, x: x, y: yFloat) }
+    case "ste": if active { shadow = try Bypass.ste(tape, x: try only(xs, "ste", op), y: yFloat, through: through) }
     case "es":
-      if active { shadow = try Bypass.es(tape, x: x, y: yFloat, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb) }
+      if active { shadow = try Bypass.es(tape, xs: xs, y: yFloat, through: through, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb) }
     case "perturbed":
-      if active { shadow = try Bypass.perturbed(tape, x: x, y: yFloat, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb) }
-    case "blackbox": if active { shadow = try Bypass.blackbox(tape, x: x, y: yFloat, lambda: opts.lambda, f: fb) }
+      if active { shadow = try Bypass.perturbed(tape, xs: xs, y: yFloat, through: through, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb) }
+    case "blackbox":
+      if active { shadow = try Bypass.blackbox(tape, x: try only(xs, "blackbox", op), y: yFloat, through: through, lambda: opts.lambda, f: single) }
     case "model":
       guard let net else { throw RuntimeError("@bypass: no model", at: op.span) }
-      if active { try fitSurrogate(net, x: x.value, opts: opts, rng: &noise, f: fb, isIndex: isIndex, op) }
-      (shadow, surrogateOut) = try surrogatePath(net, x: x, y: yFloat, isIndex: isIndex, active: active, op)
+      if active { try fitSurrogate(net, xs: xs.map(\.value), opts: opts, rng: &noise, f: fb, isIndex: isIndex, op) }
+      (shadow, surrogateOut) = try surrogatePath(net, xs: xs, y: yFloat, through: through, isIndex: isIndex, active: active, op)
     default:
       throw RuntimeError("@bypass: unknown strategy '\(strategy)'", at: op.span,
                          notes: ["strategies: a model value (DiffBypass), es, ste, blackbox, perturbed"])
     }
+    // Only captured arguments are active: f's own gradient, no estimator needed.
+    if shadow == nil, surrogateOut == nil, let through { return .tensor(through) }
     let link = shadow == nil && surrogateOut == nil ? nil : BypassLink(shadow: shadow, surrogate: surrogateOut)
     if case .intTensor(let t, _) = y { return .intTensor(t, link) }
     return .tensor(shadow ?? Var(constant: yFloat), link)
+  }
+
+  /// The one bypassed input of a strategy that routes the gradient to one input.
+  func only(_ xs: [Var], _ strategy: String, _ op: IR.Op) throws -> Var {
+    guard xs.count == 1 else {
+      throw RuntimeError("@bypass(\(strategy)) routes the gradient to one input, got \(xs.count)", at: op.span,
+                         notes: ["use es, perturbed or a model surrogate for several inputs"])
+    }
+    return xs[0]
   }
 
   /// The bypassed call's value as a Float tensor, and whether it was an index tensor.
@@ -73,28 +92,35 @@ extension Interpreter {
     }
   }
 
-  /// `f` over a stack `[K, x…] → [K, y…]` (Float): one call on `[K·B, …]` when `f` maps
-  /// each item of axis 0 on its own — declared with `batched: true`, or known for a single
-  /// builtin of `x` — else one call per sample.
-  func batchedCall(_ f: @escaping (Tensor) throws -> Value, _ op: IR.Op, _ frame: Frame,
-                   isIndex: Bool, declared: Bool?) throws -> Bypass.Batched {
+  /// `f` over stacks `[K, xᵢ…] → [K, y…]` (Float): one call on `[K·B, …]` per input when `f`
+  /// maps each item of axis 0 on its own — declared with `batched: true`, or known for a
+  /// single builtin of one bypassed input — else one call per sample.
+  func batchedCall(_ f: @escaping ([Tensor]) throws -> Value, _ op: IR.Op,
+                   isIndex: Bool, declared: Bool?) throws -> Bypass.BatchedInputs {
     let region = op.regions[0]
     let calls = region.ops.filter { if case .const = $0.kind { return false }; if case .yield = $0.kind { return false }; return true }
-    let batchable = declared ?? (calls.count == 1 && {
-      if case .builtin(let name) = calls[0].kind { return Self.batchedAlongAxis0.contains(name) && calls[0].operands.first == region.params.first }
-      return false
+    let batchable = declared ?? (region.params.count == 1 && calls.count == 1 && {
+      guard case .builtin(let name) = calls[0].kind, Self.batchedAlongAxis0.contains(name),
+            calls[0].operands.first == region.params.first else { return false }
+      // argmax/argmin map the items of axis 0 only when they reduce a later axis.
+      if name == "argmax" || name == "argmin" {
+        let axis = calls[0].operands.dropFirst().first.flatMap { a in region.ops.first { $0.result == a } }
+        guard case .const(.int(let k))? = axis?.kind else { return false }
+        return k > 0
+      }
+      return true
     }())
-    return { [unowned self] stack in
-      let k = stack.shape[0], itemShape = Array(stack.shape.dropFirst())
-      if batchable, let b = itemShape.first {
-        let merged = try stack.reshaped([k * b] + itemShape.dropFirst())
+    return { [unowned self] stacks in
+      guard let k = stacks.first?.shape.first else { throw RuntimeError("@bypass: no inputs", at: op.span) }
+      if batchable, stacks.allSatisfy({ $0.rank >= 2 }) {
+        let merged = try stacks.map { try $0.reshaped([k * $0.shape[1]] + $0.shape.dropFirst(2)) }
         let out = try self.bypassOutput(try f(merged), op).0
-        return try out.reshaped([k, b] + Array(out.shape.dropFirst()))
+        return try out.reshaped([k, stacks[0].shape[1]] + Array(out.shape.dropFirst()))
       }
       var outs: [Tensor] = []
       for i in 0..<k {
-        let xi = try stack.sliced([SliceRange(i, i + 1)]).reshaped(itemShape)
-        let yi = try self.bypassOutput(try f(xi), op).0
+        let items = try stacks.map { try $0.sliced([SliceRange(i, i + 1)]).reshaped(Array($0.shape.dropFirst())) }
+        let yi = try self.bypassOutput(try f(items), op).0
         outs.append(try yi.reshaped([1] + yi.shape))
       }
       return try Tensor.concat(outs, axis: 0)
@@ -104,13 +130,14 @@ extension Interpreter {
   /// DiffBypass, thesis Alg. 3: fit `net` for `fit_steps` steps so that `net(x + σε)`
   /// mimics `f(x + σε)` on `samples` noisy copies (cross-entropy against index outputs,
   /// whose classes lie on the last axis of `net`'s output; MSE against real outputs).
-  func fitSurrogate(_ net: ModelInstance, x: Tensor, opts: BypassOptions, rng: inout RNG, f: Bypass.Batched,
+  func fitSurrogate(_ net: ModelInstance, xs: [Tensor], opts: BypassOptions, rng: inout RNG, f: Bypass.BatchedInputs,
                     isIndex: Bool, _ op: IR.Op) throws {
     let s = opts.samples
-    let noisy = try rng.normal([s] + x.shape).zip(scalar: opts.sigma, .mul).zip(x, .add)
+    let noisy = try xs.map { try rng.normal([s] + $0.shape).zip(scalar: opts.sigma, .mul).zip($0, .add) }
     let targets = try f(noisy)
-    let flatShape = x.rank > 0 ? [s * x.shape[0]] + Array(x.shape.dropFirst()) : [s]
-    let inputs = try noisy.reshaped(flatShape)
+    // The samples join each input's axis 0 (its batch axis).
+    let inputs = try zip(xs, noisy).map { x, n in try n.reshaped(x.rank > 0 ? [s * x.shape[0]] + Array(x.shape.dropFirst()) : [s]) }
+    let x = xs[0]
     let flatTargets = try targets.reshaped(x.rank > 0 ? [s * x.shape[0]] + Array(targets.shape.dropFirst(2)) : [s] + Array(targets.shape.dropFirst()))
     let opt: Adam
     if let o = net.bypassOptimizer { opt = o } else {
@@ -124,7 +151,7 @@ extension Interpreter {
       let t = Tape(recording: true, tracksParameters: true)
       opt.zeroGrad()
       try with(tape: t, training: true) {
-        let out = try tensor(try callValue(.model(net), [.tensor(t.watch(inputs))], op), op, "surrogate output")
+        let out = try tensor(try callValue(.model(net), inputs.map { .tensor(t.watch($0)) }, op), op, "surrogate output")
         let loss: Var
         if isIndex {
           let classes = flatTargets.map { Int32($0) }
@@ -144,7 +171,7 @@ extension Interpreter {
   /// layers in evaluation mode), and
   /// the hard value's shadow whose gradient flows through it: for index outputs through
   /// the expected index `Σ softmax(net(x))·k`.
-  func surrogatePath(_ net: ModelInstance, x: Var, y: Tensor, isIndex: Bool, active: Bool,
+  func surrogatePath(_ net: ModelInstance, xs: [Var], y: Tensor, through captured: Var?, isIndex: Bool, active: Bool,
                      _ op: IR.Op) throws -> (Var?, Var?) {
     let useTape = active ? tape : Tape(recording: false)
     let saved = useTape.tracksParameters
@@ -153,7 +180,7 @@ extension Interpreter {
     // Evaluation mode, as the thesis' code: the surrogate's batch norm uses its running
     // statistics here and does not fold the noise-free batch into them.
     let out = try with(tape: useTape, training: false) {
-      try tensor(try callValue(.model(net), [.tensor(x)], op), op, "surrogate output")
+      try tensor(try callValue(.model(net), xs.map { .tensor($0) }, op), op, "surrogate output")
     }
     guard active else { return (nil, out) }
     var through = out
@@ -167,7 +194,7 @@ extension Interpreter {
     } else if out.shape != y.shape {
       throw RuntimeError("@bypass: the surrogate returned \(shapeString(out.shape)), the bypassed call \(shapeString(y.shape))", at: op.span)
     }
-    let shadow = useTape.custom("bypass.net", [through], output: y) { g in [g] }
+    let shadow = Bypass.attach(useTape, "bypass.net", inputs: [through], through: captured, output: y) { g in [g] }
     return (shadow, out)
   }
 

@@ -203,8 +203,8 @@ public final class Interpreter {
     case .eval: return try evaluation(op, frame)
     case .stopGradient: return Self.detached(x(0))
     case .surrogate: return try surrogate(x(0), op)
-    case .bypass(let strategy, let options, let usesModel):
-      return try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel)
+    case .bypass(let strategy, let options, _):
+      return try bypass(op, frame, strategy: strategy, optionNames: options)
     }
   }
 

@@ -110,18 +110,16 @@ extension Session {
       func visit(_ r: Region) {
         for op in r.ops {
           if case .const(let c) = op.kind, let id = op.result { consts[id] = c }
-          if case .bypass(let s, let names, let usesModel) = op.kind {
+          if case .bypass(let s, let names, _) = op.kind, let roles = op.bypassOperands {
             var opts: [String: Double] = [:]
-            for (k, n) in names.enumerated() {
-              let i = (usesModel ? 2 : 1) + k
-              guard i < op.operands.count else { continue }
-              switch consts[op.operands[i]] {
+            for (n, v) in zip(names, roles.options) {
+              switch consts[v] {
               case .int(let v)?: opts[n] = Double(v)
               case .float(let v)?: opts[n] = v
               default: break
               }
             }
-            sites.append(BypassSite(strategy: usesModel ? "net" : s, options: opts))
+            sites.append(BypassSite(strategy: s == "model" ? "net" : s, options: opts))
           }
           op.regions.forEach(visit)
         }
