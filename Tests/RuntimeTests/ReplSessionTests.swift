@@ -29,15 +29,16 @@ import Testing
     let session = Session()
     session.output = { _ in }
     _ = session.run("let keep = 41")
-    var outcome: Session.Outcome = .nothing
+    let result = ThreadResult<Session.Outcome>(.nothing)
     let done = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
-      outcome = session.run("var n = 0\nwhile true { n += 1 }")
+      result.value = session.run("var n = 0\nwhile true { n += 1 }")
       done.signal()
     }
     Thread.sleep(forTimeInterval: 0.2)
     session.cancel()
     #expect(done.wait(timeout: .now() + 10) == .success)
+    let outcome = result.value
     guard case .failure(let text) = outcome else { Issue.record("expected an interruption, got \(outcome)"); return }
     #expect(text.contains("error: interrupted"))
     session.clearCancel()
@@ -57,4 +58,10 @@ import Testing
     let check = try session.check("sum(tanh(x) * x)", wrt: "x")
     #expect(check.passed(1e-3, 1e-2))
   }
+}
+
+/// A value a test's worker thread hands back once it signals (read after the wait).
+final class ThreadResult<T>: @unchecked Sendable {
+  var value: T
+  init(_ value: T) { self.value = value }
 }
