@@ -29,6 +29,10 @@ struct RunCommand: ParsableCommand {
         help: "Check every tensor for NaN/Inf and stop at the op that made the first one (slower).")
   var detectAnomaly = false
 
+  @Option(name: .customLong("max-call-depth"),
+          help: "Nested calls allowed before the run stops with an error (default 10000, at most 20000; or DPL_MAX_CALL_DEPTH).")
+  var maxCallDepth: Int?
+
   @Flag(name: [.customShort("h"), .customLong("help")], help: "Show help (and the program's config) and exit.")
   var help = false
 
@@ -58,6 +62,13 @@ struct RunCommand: ParsableCommand {
     }
     let interpreter = Interpreter(module: module, seed: seed, configOverrides: overrides)
     interpreter.detectAnomaly = detectAnomaly
+    if let maxCallDepth {
+      guard (1...Interpreter.maxCallDepthLimit).contains(maxCallDepth) else {
+        FileHandle.standardError.write(Data("error: --max-call-depth must be between 1 and \(Interpreter.maxCallDepthLimit), got \(maxCallDepth)\n".utf8))
+        throw ExitCode(64)
+      }
+      interpreter.maxCallDepth = maxCallDepth
+    }
     interpreter.outputDirectory = out.map { URL(fileURLWithPath: $0) } ?? RunCommand.defaultOutput(for: file)
     do {
       try interpreter.run()

@@ -47,17 +47,23 @@ extension Interpreter {
   }
 
   func intBinary(_ b: Language.BinaryOp, _ a: Int, _ c: Int, _ op: IR.Op) throws -> Value {
+    let (r, overflow): (Int, Bool)
     switch b {
-    case .add: return .int(a &+ c)
-    case .sub: return .int(a &- c)
-    case .mul: return .int(a &* c)
+    case .add: (r, overflow) = a.addingReportingOverflow(c)
+    case .sub: (r, overflow) = a.subtractingReportingOverflow(c)
+    case .mul: (r, overflow) = a.multipliedReportingOverflow(by: c)
     case .div, .mod:
       guard c != 0 else { throw RuntimeError("integer division by zero", at: op.span) }
-      return .int(b == .div ? a / c : a % c)
+      (r, overflow) = b == .div ? a.dividedReportingOverflow(by: c) : a.remainderReportingOverflow(dividingBy: c)
     default:
       if let r = Self.compare(b, a, c) { return .bool(r) }
       throw RuntimeError("operator '\(b.rawValue)' cannot combine Int and Int", at: op.span)
     }
+    guard !overflow else {
+      throw RuntimeError("integer overflow: \(a) \(b.rawValue) \(c) is outside the 64-bit Int range", at: op.span,
+                         notes: ["convert to Float with float(…) for values this large"])
+    }
+    return .int(r)
   }
 
   /// `a b c` for a comparison operator `b`, or nil when `b` is not one.
@@ -129,7 +135,9 @@ extension Interpreter {
 
   func unary(_ u: Language.UnaryOp, _ x: Value, _ op: IR.Op) throws -> Value {
     switch (u, x) {
-    case (.neg, .int(let i)): return .int(-i)
+    case (.neg, .int(let i)):
+      guard i != .min else { throw RuntimeError("integer overflow: -(\(i)) is outside the 64-bit Int range", at: op.span) }
+      return .int(-i)
     case (.neg, .float(let f)): return .float(-f)
     case (.neg, .intTensor(let t, nil)): return .intTensor(t.map { -$0 }, nil)
     case (.neg, .tensor), (.neg, .intTensor): return .tensor(try prim(.unary(.neg), [try tensor(x, op)], op))

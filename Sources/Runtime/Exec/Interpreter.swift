@@ -41,6 +41,17 @@ public final class Interpreter {
   var currentStep: Int?
   /// Set to stop a run from another thread (Ctrl-C in the REPL).
   public var cancelled = false
+  /// Nested calls allowed before a run stops with an error (`--max-call-depth`,
+  /// `DPL_MAX_CALL_DEPTH`); the interpreter's thread has the stack for them.
+  public var maxCallDepth = Interpreter.defaultMaxCallDepth
+
+  /// 10,000 nested calls, or `DPL_MAX_CALL_DEPTH` (at most 20,000: the stack's size).
+  public static let defaultMaxCallDepth: Int = {
+    let env = ProcessInfo.processInfo.environment["DPL_MAX_CALL_DEPTH"].flatMap { Int($0) }
+    return min(max(env ?? 10_000, 1), maxCallDepthLimit)
+  }()
+  /// The deepest limit the interpreter's stack holds (`LargeStack`).
+  public static let maxCallDepthLimit = 20_000
 
   public init(module: IRModule, seed: UInt64 = 0, configOverrides: [String: String] = [:]) {
     self.module = module
@@ -54,17 +65,17 @@ public final class Interpreter {
     for m in module.models { models[m.name] = m }
   }
 
-  /// Runs `main`.
+  /// Runs `main` (on a thread with the stack for `maxCallDepth` nested calls).
   public func run() throws {
     guard let main = functions["main"] else { throw RuntimeError("the program has no main function", at: .none) }
-    _ = try call(main, args: [], site: main.span)
+    _ = try LargeStack.run { try call(main, args: [], site: main.span) }
   }
 
   /// Calls a top-level function by name after `run()` (benchmarks, the REPL): it sees the
   /// globals the run left.
   public func call(function name: String, _ args: [Value] = []) throws -> Value {
     guard let f = functions[name] else { throw RuntimeError("no function '\(name)'", at: .none) }
-    return try call(f, args: args, site: f.span)
+    return try LargeStack.run { try call(f, args: args, site: f.span) }
   }
 
   /// Calls a function with arguments, adding it to the trace of any error it raises.
@@ -72,7 +83,10 @@ public final class Interpreter {
     guard args.count == f.body.params.count else {
       throw RuntimeError("\(f.name) takes \(f.body.params.count) arguments, got \(args.count)", at: site)
     }
-    if callStack.count > 2000 { throw RuntimeError("call stack too deep (infinite recursion?)", at: site) }
+    if callStack.count >= maxCallDepth {
+      throw RuntimeError("more than \(maxCallDepth) nested calls (infinite recursion?)", at: site,
+                         notes: ["the limit is --max-call-depth N (or DPL_MAX_CALL_DEPTH), at most \(Self.maxCallDepthLimit)"])
+    }
     let frame = Frame(count: f.valueCount)
     for (p, a) in zip(f.body.params, args) { frame[p] = a }
     callStack.append((f.name, site))

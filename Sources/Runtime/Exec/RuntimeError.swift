@@ -27,11 +27,21 @@ public struct RuntimeError: Error {
     engine.error(message, at: span, notes: notes.map { Note($0) })
     var text = engine.render(files: files)
     if !text.hasSuffix("\n") { text += "\n" }
-    for (name, site) in trace {
+    // A deep recursion shows its first and last calls, with a count between.
+    let shown = trace.count > 2 * Self.traceEnds + 1
+      ? Array(trace.prefix(Self.traceEnds)) + [nil] + Array(trace.suffix(Self.traceEnds)) : trace.map { Optional($0) }
+    for frame in shown {
+      guard let (name, site) = frame else {
+        text += "  … \(trace.count - 2 * Self.traceEnds) more calls …\n"
+        continue
+      }
       text += "  at \(name) (\(Self.location(site, files)))\n"
     }
     return text
   }
+
+  /// Calls shown at each end of a long trace.
+  static let traceEnds = 5
 
   static func location(_ span: Span, _ files: [SourceFile]) -> String {
     guard span.file >= 0, span.file < files.count else { return "<unknown>" }

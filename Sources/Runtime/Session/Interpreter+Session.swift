@@ -20,14 +20,14 @@ extension Interpreter {
   /// Runs `main` and returns its value (`()` unless it returns its last expression).
   func runMain() throws -> Value {
     guard let main = functions["main"] else { throw RuntimeError("the program has no main function", at: .none) }
-    return try call(main, args: [], site: main.span)
+    return try LargeStack.run { try call(main, args: [], site: main.span) }
   }
 
   /// Calls the user function `name` while `t` is the tape, so the ops it runs on tracked
   /// values are recorded there.
   func callRecording(_ name: String, _ args: [Value], on t: Tape, training on: Bool = false) throws -> Value {
     guard let f = functions[name] else { throw RuntimeError("unknown function \(name)", at: .none) }
-    return try with(tape: t, training: on) { try call(f, args: args, site: f.span) }
+    return try LargeStack.run { try with(tape: t, training: on) { try call(f, args: args, site: f.span) } }
   }
 
   /// Constructs a model by name.
