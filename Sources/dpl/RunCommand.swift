@@ -22,8 +22,11 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Seed of the program's random generator.")
   var seed: UInt64 = 0
 
-  @Option(help: "Folder for the run's outputs (default runs/<program>-<time>/).")
+  @Option(help: "Folder for the run's outputs (default runs/<program>-<time>/); must be new or empty (see --force).")
   var out: String?
+
+  @Flag(help: "Replace what an existing --out folder holds (moved aside, then deleted) instead of refusing it.")
+  var force = false
 
   @Flag(name: .customLong("detect-anomaly"),
         help: "Check every tensor for NaN/Inf and stop at the op that made the first one (slower).")
@@ -41,6 +44,11 @@ struct RunCommand: ParsableCommand {
       print(RunCommand.helpMessage())
       if let file { try printConfig(file) }
       return
+    }
+    let folder: URL
+    do { folder = try RunFolder.prepare(out: out, program: file, force: force) } catch let p as RunFolder.Problem {
+      FileHandle.standardError.write(Data("error: \(p.message)\n".utf8))
+      throw ExitCode(p.exitCode)
     }
     let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options())
     guard let module else { try FrontEnd.finish(compilation); throw ExitCode(65) }
@@ -69,7 +77,7 @@ struct RunCommand: ParsableCommand {
       }
       interpreter.maxCallDepth = maxCallDepth
     }
-    interpreter.outputDirectory = out.map { URL(fileURLWithPath: $0) } ?? RunCommand.defaultOutput(for: file)
+    interpreter.outputDirectory = folder
     do {
       try interpreter.run()
     } catch let e as RuntimeError {
