@@ -14,7 +14,7 @@ public struct CompileOptions: Sendable {
 
   public init(searchPaths: [String] = [], readFile: (@Sendable (String) -> String?)? = nil) {
     self.searchPaths = searchPaths
-    self.readFile = readFile ?? { path in try? String(contentsOfFile: path, encoding: .utf8) }
+    self.readFile = readFile ?? { path in try? SourceFile.read(path: path).get() }
   }
 
   /// The `stdlib` folder of the package that holds an executable: walks up from the
@@ -72,6 +72,8 @@ public final class Compilation {
   var nextID: NodeID = 0
   var loadedPaths: [String: String] = [:]
   var loading: [String] = []
+  /// Why the main program's file could not be read, when it could not.
+  public private(set) var unreadableMain: SourceFile.ReadProblem?
   /// True when lexing or parsing reported an error (checking would only add cascades).
   public private(set) var hasSyntaxErrors = false
 
@@ -89,7 +91,10 @@ public final class Compilation {
   @discardableResult
   public func parse(path: String) -> SourceModule? {
     guard let text = options.readFile(path) else {
-      diagnostics.error("cannot read file '\(path)'", at: .none)
+      let problem: SourceFile.ReadProblem
+      if case .failure(let p) = SourceFile.read(path: path) { problem = p } else { problem = .missing }
+      unreadableMain = problem
+      diagnostics.error("cannot read '\(path)': \(problem)", at: .none)
       return nil
     }
     return parse(source: text, path: path)

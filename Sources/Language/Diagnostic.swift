@@ -94,15 +94,19 @@ extension Diagnostic {
         let f = files[span.file]
         let (line, col) = f.location(of: span.start)
         out += "\(f.path):\(line):\(col): \(sev): \(msg)\n"
-        let text = f.lineText(line)
-        out += text + "\n"
+        let full = f.lineText(line)
         let lineEnd = f.location(of: span.end)
-        let width = lineEnd.line == line ? max(1, span.end - span.start) : max(1, text.utf8.count - col + 1)
-        var caret = ""
-        for (i, b) in text.utf8.prefix(col - 1).enumerated() where i >= 0 {
-          caret += b == UInt8(ascii: "\t") ? "\t" : " "
-        }
-        out += caret + "^" + String(repeating: "~", count: max(0, width - 1)) + "\n"
+        let bytesWide = lineEnd.line == line ? max(1, span.end - span.start) : max(1, full.utf8.count - col + 1)
+        // A long line is shown as a window around the caret.
+        let (text, shift) = Diagnostic.window(full, around: col - 1)
+        out += text + "\n"
+        // Columns are characters on screen, the span's offsets are bytes.
+        let shown = Array(text.utf8)
+        let start = min(max(0, col - 1 - shift), shown.count)
+        let before = String(decoding: shown[..<start], as: UTF8.self)
+        let under = String(decoding: shown[start..<min(shown.count, start + bytesWide)], as: UTF8.self)
+        let caret = String(before.map { $0 == "\t" ? "\t" : " " })
+        out += caret + "^" + String(repeating: "~", count: max(0, under.count - 1)) + "\n"
       } else {
         out += "\(sev): \(msg)\n"
       }
@@ -115,6 +119,25 @@ extension Diagnostic {
     }
     for note in notes { header("note", note.message, note.span) }
     return out
+  }
+}
+
+extension Diagnostic {
+  /// Longest source line shown whole; longer ones show `windowRadius` bytes each side.
+  static let longLine = 200, windowRadius = 60
+
+  /// `line`, or for a long line the part around byte `at` with `…` at the cut ends, and
+  /// how many bytes the shown text is shifted left.
+  static func window(_ line: String, around at: Int) -> (String, Int) {
+    let bytes = Array(line.utf8)
+    guard bytes.count > longLine else { return (line, 0) }
+    var lo = max(0, at - windowRadius), hi = min(bytes.count, at + windowRadius)
+    // Cut on UTF-8 boundaries.
+    while lo > 0, bytes[lo] & 0xC0 == 0x80 { lo -= 1 }
+    while hi < bytes.count, bytes[hi] & 0xC0 == 0x80 { hi += 1 }
+    let head = lo > 0 ? "…" : "", tail = hi < bytes.count ? "…" : ""
+    let shown = head + String(decoding: bytes[lo..<hi], as: UTF8.self) + tail
+    return (shown, lo - head.utf8.count)
   }
 }
 

@@ -35,7 +35,7 @@ enum FrontEnd {
     if c.diagnostics.hasErrors {
       let n = c.diagnostics.errorCount
       FileHandle.standardError.write(Data("\(n) error\(n == 1 ? "" : "s") generated\n".utf8))
-      throw ExitCode(65)
+      throw ExitCode(c.unreadableMain?.exitCode ?? 65)
     }
   }
 }

@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
           help: ArgumentHelp("Override config fields.", valueName: "name=value"))
   var settings: [String] = []
 
-  @Option(help: "Seed of the program's random generator.")
+  @Option(parsing: .unconditional, help: "Seed of the program's random generator (0 … 2⁶⁴−1).")
   var seed: UInt64 = 0
 
   @Option(help: "Folder for the run's outputs (default runs/<program>-<time>/); must be new or empty (see --force).")
@@ -51,7 +51,7 @@ struct RunCommand: ParsableCommand {
       throw ExitCode(p.exitCode)
     }
     let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options())
-    guard let module else { try FrontEnd.finish(compilation); throw ExitCode(65) }
+    guard let module else { try FrontEnd.finish(compilation); throw ExitCode(compilation.unreadableMain?.exitCode ?? 65) }
 
     var overrides: [String: String] = [:]
     let known = Set(module.configs.map(\.name))
@@ -64,6 +64,10 @@ struct RunCommand: ParsableCommand {
       guard known.contains(parts[0]) else {
         let list = module.configs.map(\.name).joined(separator: ", ")
         FileHandle.standardError.write(Data("error: \(file) has no config field '\(parts[0])'\(list.isEmpty ? "" : "; fields: \(list)")\n".utf8))
+        throw ExitCode(64)
+      }
+      if let earlier = overrides[parts[0]] {
+        FileHandle.standardError.write(Data("error: --set \(parts[0]) is given twice ('\(earlier)' and '\(parts[1])'); give it once\n".utf8))
         throw ExitCode(64)
       }
       overrides[parts[0]] = parts[1]
@@ -97,7 +101,7 @@ struct RunCommand: ParsableCommand {
   /// Lists a program's `config` fields with their types and defaults.
   func printConfig(_ file: String) throws {
     let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options())
-    guard let module else { try FrontEnd.finish(compilation); throw ExitCode(65) }
+    guard let module else { try FrontEnd.finish(compilation); throw ExitCode(compilation.unreadableMain?.exitCode ?? 65) }
     if module.configs.isEmpty { print("\n\(file) has no config fields."); return }
     print("\nCONFIG of \(file) (set with --set name=value):")
     for c in module.configs {

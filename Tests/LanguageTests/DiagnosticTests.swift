@@ -94,3 +94,21 @@ import Testing
     #expect(c.diagnostics.errorCount == 1)
   }
 }
+
+/// A diagnostic on a very long line shows a window around the caret, not the whole line.
+@Test func longLinesShowAWindow() {
+  let line = "let s = \"" + String(repeating: "é", count: 50_000) + "\"; let y = missing_name + 1"
+  let c = Compilation()
+  c.parse(source: line + "\n", path: "long.dpl")
+  _ = c.check()
+  let text = c.renderDiagnostics()
+  let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  #expect(lines[0].hasPrefix("long.dpl:1:"))
+  #expect(lines.allSatisfy { $0.count < 400 }, "every rendered line is short")
+  // The caret sits under the name in the shown window.
+  let shown = lines[1], caret = lines[2]
+  let at = caret.firstIndex(of: "^").map { caret.distance(from: caret.startIndex, to: $0) } ?? -1
+  #expect(shown.hasPrefix("…"))
+  #expect(at >= 0 && at < shown.count && Array(shown)[at...].starts(with: "missing_name"), "\(shown)\n\(caret)")
+  #expect(caret.hasSuffix("^" + String(repeating: "~", count: "missing_name".count - 1)))
+}

@@ -285,7 +285,11 @@ public final class Interpreter {
     guard let text = configOverrides[name] else { return Self.value(of: def, type: op.type) }
     switch def {
     case .int: if let v = Int(text) { return .int(v) }
-    case .float: if let v = Double(text) { return .float(v) }
+    case .float:
+      if let v = Double(text) {
+        guard v.isFinite else { throw RuntimeError("--set \(name)=\(text): a Float setting must be finite", at: op.span, exitCode: 64) }
+        return .float(v)
+      }
     case .bool: if let v = Bool(text) { return .bool(v) }
     case .string: return .string(text)
     default: break

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// `dpl run`/`dpl check` on bad input: a plain reason and the sysexits status.
+@Suite(.enabled(if: ReplTerminalTests.executable != nil, "needs a built dpl (swift build --product dpl)"))
+struct RunCommandTests {
+  let dpl = ReplTerminalTests.executable ?? ""
+  let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-runcmd-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+
+  func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    let url = scratch.appendingPathComponent(name)
+    try Data(bytes).write(to: url)
+    return url.path
+  }
+
+  /// Runs dpl; returns its status and stderr.
+  func run(_ args: [String]) throws -> (Int32, String) {
+    let err = scratch.appendingPathComponent("stderr-\(UInt32.random(in: 0...UInt32.max)).txt")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: dpl)
+    p.arguments = args
+    p.currentDirectoryURL = scratch
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    p.standardError = try FileHandle(forWritingTo: err)
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    return (p.terminationStatus, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+  }
+
+  @Test func missingFolderAndBinaryPrograms() throws {
+    let (s1, e1) = try run(["run", scratch.appendingPathComponent("nope.dpl").path])
+    #expect(s1 == 66 && e1.contains("no such file"), "\(s1) \(e1)")
+    let (s2, e2) = try run(["check", FileManager.default.temporaryDirectory.path])
+    #expect(s2 == 66 && e2.contains("it is a folder"), "\(s2) \(e2)")
+    let (s3, e3) = try run(["check", try write("garbage.dpl", [0x7f, 0x45, 0x4c, 0x46, 0, 1, 2])])
+    #expect(s3 == 65 && e3.contains("not a text file (a NUL byte at offset 4)"), "\(s3) \(e3)")
+    let (s4, e4) = try run(["check", try write("latin1.dpl", Array("let s = \"caf".utf8) + [0xe9, 0x22, 0x0a])])
+    #expect(s4 == 65 && e4.contains("not valid UTF-8"), "\(s4) \(e4)")
+  }
+
+  @Test func settingsAreCheckedBeforeTheRun() throws {
+    let file = try write("cf.dpl", Array("config {\n  lr: Float = 0.1\n  steps: Int = 3\n}\nprint(lr, steps)\n".utf8))
+    let (s1, e1) = try run(["run", file, "--set", "steps=2", "--set", "steps=3"])
+    #expect(s1 == 64 && e1.contains("--set steps is given twice"), "\(s1) \(e1)")
+    let (s2, e2) = try run(["run", file, "--set", "lr=inf"])
+    #expect(s2 == 64 && e2.contains("a Float setting must be finite"), "\(s2) \(e2)")
+    let (s3, e3) = try run(["run", file, "--seed", "-1"])
+    #expect(s3 == 64 && e3.contains("The value '-1' is invalid for '--seed"), "\(s3) \(e3)")
+    let (s4, _) = try run(["run", file, "--max-call-depth", "0"])
+    #expect(s4 == 64)
+    try? FileManager.default.removeItem(at: scratch)
+  }
+}
