@@ -77,3 +77,36 @@ struct DataACDCTests {
     }
   }
 }
+
+/// An ACDC folder whose patients fill only one split is refused with the split rule.
+@Suite("ACDC splits")
+struct DataACDCSplitTests {
+  @Test func aFolderWithoutPatientsIsNamed() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-acdc-empty-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    do {
+      _ = try ACDC.load(dir, options: .init(size: 64))
+      Issue.record("expected an error")
+    } catch let e as IOError {
+      #expect(e.message.contains("no patientNNN folders"), "\(e)")
+    }
+  }
+
+  @Test(.enabled(if: acdcAvailable, "needs ../shared/data/acdc"))
+  func noValidationPatient() throws {
+    do {
+      _ = try ACDC.load(acdcRoot, options: .init(size: 64, patients: [1, 2, 3]))
+      Issue.record("expected an empty validation split")
+    } catch let e as IOError {
+      #expect(e.message.contains("the validation split is empty: it takes the patients whose id is divisible by 5"), "\(e)")
+      #expect(e.message.contains("found patients 1, 2, 3"), "\(e)")
+    }
+    do {
+      _ = try ACDC.load(acdcRoot, options: .init(size: 64, patients: [5, 10]))
+      Issue.record("expected an empty training split")
+    } catch let e as IOError {
+      #expect(e.message.contains("the training split is empty: it takes the patients whose id is not divisible by 5"), "\(e)")
+    }
+  }
+}

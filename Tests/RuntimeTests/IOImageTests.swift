@@ -150,4 +150,15 @@ struct IOImageTests {
       #expect(e.path == "x.nii" && !e.message.isEmpty)
     }
   }
+
+  @Test("NIfTI: a voxel size that is not finite and positive is refused with the field", arguments: [0.0, -1.0, .nan, .infinity, 1e-30])
+  func niftiSpacing(_ bad: Double) throws {
+    let data = try NIfTI.encode(dims: [4, 4, 2], spacing: [1, bad, 10], values: Array(repeating: 1, count: 32), datatype: 16)
+    do {
+      _ = try NIfTI.decode(data, path: "x.nii")
+      Issue.record("no error for pixdim \(bad)")
+    } catch let e as IOError {
+      #expect(e.path == "x.nii" && e.message.hasPrefix("pixdim[2] (the voxel size along axis 2) is"), "\(e)")
+    }
+  }
 }

@@ -135,6 +135,19 @@ struct IOSafetensorsTests {
       #expect(e.message.contains("unexpected 'l1.bias'"), "\(e)")
     }
     #expect(wrong.value == Tensor(shape: [3, 2], repeating: 0))
+
+    // A checkpoint with a NaN weight is refused by name, and loads nothing.
+    w.value = try Tensor(shape: [2, 2], scalars: [1, .nan, 3, 4])
+    try Checkpoint.save([w, b], info: .init(step: 4, seed: 99, rng: 1, extra: [:]), to: url)
+    let w3 = Parameter("l1.weight", Tensor(shape: [2, 2], repeating: 0))
+    let b3 = Parameter("l1.bias", Tensor(shape: [2], repeating: 0))
+    do {
+      try Checkpoint.load(url, into: [w3, b3])
+      Issue.record("expected the NaN to be refused")
+    } catch let e as IOError {
+      #expect(e.message.contains("non-finite values (NaN or Inf) in 'l1.weight'"), "\(e)")
+    }
+    #expect(b3.value == Tensor(shape: [2], repeating: 0))
   }
 
   @Test("PyTorch reads our files and we read its (only when ~/.peer-venv can import safetensors)")

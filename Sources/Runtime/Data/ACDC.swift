@@ -66,6 +66,12 @@ public enum ACDC {
     for (p, s) in zip(patients, results.slices) {
       if isValidation(patient: p.id) { val += s } else { train += s }
     }
+    // An empty split would fail much later, inside the program, with no word of why.
+    let ids = patients.map(\.id)
+    for (name, slices, rule) in [("training", train, "id is not divisible by 5"), ("validation", val, "id is divisible by 5")] where slices.isEmpty {
+      let found = ids.isEmpty ? "no patientNNN folders" : "patients \(ids.prefix(10).map(String.init).joined(separator: ", "))\(ids.count > 10 ? ", …" : "")"
+      throw IOError(root, "the \(name) split is empty: it takes the patients whose \(rule), with at least one slice showing the LV; found \(found)")
+    }
     func dataset(_ s: [Slice]) throws -> SliceDataset {
       try SliceDataset(size: options.size, images: s.map(\.image), labels: s.map(\.labels), info: s.map(\.info), name: "acdc")
     }

@@ -52,7 +52,12 @@ public enum NIfTI {
     guard (1...7).contains(rank) else { throw IOError(path, "dim[0] is \(rank), expected 1…7") }
     let dims = (1...rank).map { Int(h.i16(40 + 2 * $0)) }
     guard dims.allSatisfy({ $0 >= 1 }) else { throw IOError(path, "invalid dimensions \(dims)") }
-    let spacing = (1...rank).map { Double(abs(h.f32(76 + 4 * $0))) }
+    let spacing = (1...rank).map { Double(h.f32(76 + 4 * $0)) }
+    // The spatial voxel sizes (mm) drive resampling: a spacing that is not a finite,
+    // positive, plausible size would silently distort or drop slices.
+    for i in 0..<min(rank, 3) where !(spacing[i].isFinite && spacing[i] >= 1e-6 && spacing[i] <= 1e6) {
+      throw IOError(path, "pixdim[\(i + 1)] (the voxel size along axis \(i + 1)) is \(spacing[i]); it must be a finite size in 1e-6 … 1e6 mm")
+    }
     let datatype = Int(h.i16(70))
     guard let width = bytesPerVoxel[datatype] else {
       throw IOError(path, "unsupported datatype \(datatype) (supported: uint8, int8, int16, uint16, int32, uint32, float32, float64)")

@@ -98,6 +98,14 @@ public enum Checkpoint {
         throw IOError(url, "optimizer state does not match: \(error)")
       }
     }
+    // A NaN or Inf weight would load silently and surface much later, if ever.
+    let bad = (parameters.map(\.name) + extra.keys.sorted()).filter { name in
+      guard let t = file[name] else { return false }
+      return t.withUnsafeBufferPointer { p in p.contains { !$0.isFinite } }
+    }
+    guard bad.isEmpty else {
+      throw IOError(url, "checkpoint holds non-finite values (NaN or Inf) in \(bad.prefix(8).map { "'\($0)'" }.joined(separator: ", "))\(bad.count > 8 ? " and \(bad.count - 8) more" : "")")
+    }
     for p in parameters { if let t = file[p.name] { p.value = t } }
     var loadedExtra: [String: Tensor] = [:]
     for k in extra.keys { loadedExtra[k] = file[k] }
