@@ -176,6 +176,18 @@ public struct ConfigEntry: Hashable, Sendable {
   public var name: String
   public var type: ValueType
   public var defaultValue: ConstValue
+  /// The declared range (`in 1...`), if any.
+  public var range: ConfigRange?
+  /// Where the field is declared.
+  public var span: Span = .none
+
+  public init(name: String, type: ValueType, defaultValue: ConstValue, range: ConfigRange? = nil, span: Span = .none) {
+    self.name = name
+    self.type = type
+    self.defaultValue = defaultValue
+    self.range = range
+    self.span = span
+  }
 }
 
 /// A lowered program: the entry is the function named `main`.

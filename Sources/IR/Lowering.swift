@@ -55,7 +55,8 @@ public struct Lowering {
     module.globals = globalNames.keys.sorted().compactMap { globalNames[$0] }
     for id in program.configFields {
       let s = program.symbols[id]
-      module.configs.append(ConfigEntry(name: s.name, type: s.type, defaultValue: s.constant ?? .none))
+      module.configs.append(ConfigEntry(name: s.name, type: s.type, defaultValue: s.constant ?? .none,
+                                        range: program.configRanges[id], span: s.span))
     }
     guard let main = program.modules.last else { return }
     startFunction()

@@ -175,12 +175,22 @@ public struct ModelDecl: Hashable, Sendable {
   public var methods: [FunctionDecl]
 }
 
-/// `name: Type = default` inside `config { … }`.
+/// `name: Type = default` inside `config { … }`, optionally `in lo...hi` (either bound may
+/// be left out; `..<` excludes the upper one).
 public struct ConfigField: Hashable, Sendable {
   public var name: String
   public var span: Span
   public var type: TypeExpr
   public var defaultValue: Expr
+  public var range: ConfigBounds?
+}
+
+/// The written bounds of a config field's range.
+public struct ConfigBounds: Hashable, Sendable {
+  public var lower: Expr?
+  public var upper: Expr?
+  public var closed: Bool
+  public var span: Span
 }
 
 /// A parsed file.

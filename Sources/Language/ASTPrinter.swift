@@ -43,6 +43,11 @@ public struct ASTPrinter {
       for f in fields {
         line(d + 1, "Field \(f.name): \(type(f.type)) \(loc(f.span))")
         expr(f.defaultValue, d + 2)
+        if let r = f.range {
+          line(d + 2, "Range \(r.closed ? "..." : "..<") \(loc(r.span))")
+          if let lo = r.lower { line(d + 3, "Lower"); expr(lo, d + 4) }
+          if let hi = r.upper { line(d + 3, "Upper"); expr(hi, d + 4) }
+        }
       }
     case .forLoop(let p, let seq, let body):
       line(d, "For \(pattern(p)) \(loc(s.span))")

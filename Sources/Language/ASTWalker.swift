@@ -14,7 +14,11 @@ enum ASTWalker {
     case .model(let m):
       forEachExpr(in: m.fields, visit)
       for f in m.methods { block(f.body, visit) }
-    case .config(let fields): for f in fields { expr(f.defaultValue, visit) }
+    case .config(let fields):
+      for f in fields {
+        expr(f.defaultValue, visit)
+        for b in [f.range?.lower, f.range?.upper] { if let b { expr(b, visit) } }
+      }
     case .forLoop(_, let seq, let body): expr(seq, visit); block(body, visit)
     case .whileLoop(let c, let body): expr(c, visit); block(body, visit)
     case .returnValue(let e): if let e { expr(e, visit) }

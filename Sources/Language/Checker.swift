@@ -16,6 +16,7 @@ final class Checker {
   var functions: [String: FunctionInfo] = [:]
   var models: [String: ModelInfo] = [:]
   var configFields: [Int] = []
+  var configRanges: [Int: ConfigRange] = [:]
   var capturedGlobals: Set<Int> = []
   var bypasses: [NodeID: BypassInfo] = [:]
 
@@ -343,6 +344,7 @@ final class Checker {
         if t == .float, case .int(let v)? = c { c = .float(Double(v)) }
         let id = declare(f.name, kind: .config, mutable: false, type: t, span: f.span, constant: c)
         configFields.append(id)
+        if let r = f.range { checkConfigRange(r, type: t, field: f, default: c, symbol: id) }
       }
     case .forLoop(let pattern, let seq, let body):
       let st = checkExpr(seq)
@@ -546,4 +548,35 @@ func closest(_ name: String, in candidates: [String]) -> String? {
     best = (c, d)
   }
   return best?.0
+}
+
+extension Checker {
+  /// A config field's `in lo...hi`: constant bounds of the field's numeric type, in order,
+  /// and a default inside them.
+  func checkConfigRange(_ r: ConfigBounds, type t: ValueType, field f: ConfigField, default c: ConstValue?, symbol id: Int) {
+    guard t == .int || t == .float else {
+      if t != .error { diags.error("only Int and Float config fields take a range, not \(t)", at: r.span) }
+      return
+    }
+    func bound(_ e: Expr?) -> ConstValue?? {
+      guard let e else { return .some(nil) }
+      let bt = checkExpr(e)
+      guard var v = consts[e.id], bt == .int || (bt == .float && t == .float) else {
+        diags.error("a range bound of \(t == .int ? "an" : "a") \(t) field must be \(t == .int ? "an" : "a") \(t) constant", at: e.span)
+        return nil
+      }
+      if t == .float, case .int(let i) = v { v = .float(Double(i)) }
+      return .some(v)
+    }
+    guard let lo = bound(r.lower), let hi = bound(r.upper) else { return }
+    let range = ConfigRange(lower: lo, upper: hi, closed: r.closed)
+    if let lo, let hi, let a = ConfigRange.number(lo), let b = ConfigRange.number(hi), r.closed ? a > b : a >= b {
+      diags.error("the range \(range) of config field '\(f.name)' is empty", at: r.span)
+      return
+    }
+    if let c, !range.contains(c) {
+      diags.error("the default \(c) of config field '\(f.name)' is outside its range \(range)", at: f.defaultValue.span)
+    }
+    configRanges[id] = range
+  }
 }

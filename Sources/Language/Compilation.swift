@@ -55,6 +55,8 @@ public struct CheckedProgram: Sendable {
   public let models: [String: ModelInfo]
   /// Symbols of `config` fields, in order.
   public let configFields: [Int]
+  /// The declared range of each config field that has one (symbol id → range).
+  public let configRanges: [Int: ConfigRange]
   /// Top-level bindings read or written from inside functions or models.
   public let globals: Set<Int>
   /// `@bypass` expressions → their strategy and bypassed inputs.
@@ -184,7 +186,7 @@ public final class Compilation {
     return CheckedProgram(modules: modules, files: files, types: checker.types, constants: checker.consts,
                           symbols: checker.symbols, references: checker.references, bindings: checker.bindings,
                           calls: checker.calls, functions: checker.functions, models: checker.models,
-                          configFields: checker.configFields, globals: checker.capturedGlobals,
+                          configFields: checker.configFields, configRanges: checker.configRanges, globals: checker.capturedGlobals,
                           bypasses: checker.bypasses)
   }
 

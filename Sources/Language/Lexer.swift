@@ -205,9 +205,10 @@ public struct Lexer {
       c == a.asciiValue ?? 0 && n == b.asciiValue ?? 0
     }
     var p: Punct?
-    if c == UInt8(ascii: "."), n == UInt8(ascii: "."), peek(2) == UInt8(ascii: "<") {
+    if c == UInt8(ascii: "."), n == UInt8(ascii: "."), peek(2) == UInt8(ascii: "<") || peek(2) == UInt8(ascii: ".") {
+      let closed = peek(2) == UInt8(ascii: ".")
       pos += 3
-      add(.punct(.rangeHalfOpen), start)
+      add(.punct(closed ? .rangeClosed : .rangeHalfOpen), start)
       return
     }
     for (a, b, q) in [("-", ">", Punct.arrow), ("+", "=", .plusAssign), ("-", "=", .minusAssign),

@@ -338,6 +338,26 @@ public final class Parser {
     return ModelDecl(name: name, nameSpan: span, params: ps, fields: fields, methods: methods)
   }
 
+  /// `in lo...hi`, `in lo...`, `in ...hi`, `in lo..<hi`.
+  func configBounds() throws -> ConfigBounds {
+    let start = advance().span
+    let isOp = { (p: Punct) in if case .punct(p) = self.current.kind { return true }; return false }
+    let lower = isOp(.rangeClosed) || isOp(.rangeHalfOpen) ? nil : try unary()
+    guard isOp(.rangeClosed) || isOp(.rangeHalfOpen) else {
+      throw fail("expected '...' or '..<' in the range of a config field, found \(current.describe)")
+    }
+    let closed = isOp(.rangeClosed)
+    var end = advance().span
+    var upper: Expr?
+    if !check(.rbrace), !check(.semicolon), !check(.eof), !check(.newline) {
+      upper = try unary()
+      end = upper?.span ?? end
+    }
+    guard lower != nil || upper != nil else { throw fail("a config range needs a bound, e.g. 'in 1...'", at: start.to(end)) }
+    if upper == nil, !closed { throw fail("a half-open range '..<' needs an upper bound", at: start.to(end)) }
+    return ConfigBounds(lower: lower, upper: upper, closed: closed, span: start.to(end))
+  }
+
   func configBlock() throws -> [ConfigField] {
     advance()
     try consume(.lbrace, "after 'config'")
@@ -352,7 +372,9 @@ public final class Parser {
         let type = try typeExpr()
         guard match(.assign) else { throw fail("config field '\(name)' needs a default value ('= value')") }
         let value = try expression()
-        fields.append(ConfigField(name: name, span: span, type: type, defaultValue: value))
+        var range: ConfigBounds?
+        if case .keyword(.in) = current.kind { range = try configBounds() }
+        fields.append(ConfigField(name: name, span: span, type: type, defaultValue: value, range: range))
         try endOfStatement()
       } catch {
         synchronize()

@@ -32,7 +32,7 @@ public enum Punct: String, CaseIterable, Sendable {
   case assign = "=", plusAssign = "+=", minusAssign = "-=", starAssign = "*=", slashAssign = "/="
   case orOr = "||", andAnd = "&&", eqEq = "==", notEq = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
   case plus = "+", minus = "-", star = "*", slash = "/", percent = "%", bang = "!"
-  case rangeHalfOpen = "..<"
+  case rangeHalfOpen = "..<", rangeClosed = "..."
 }
 
 /// A token with its span.

@@ -71,6 +71,13 @@ struct RunCommand: ParsableCommand {
         throw ExitCode(64)
       }
       overrides[parts[0]] = parts[1]
+      // Checked now, so a bad value never costs a data load or a training step.
+      if let entry = module.configs.first(where: { $0.name == parts[0] }), case .failure(let p) = entry.parse(parts[1]) {
+        let at = module.files.indices.contains(entry.span.file) ? module.files[entry.span.file].location(of: entry.span.start) : (0, 0)
+        let declared = entry.span.file >= 0 ? " (declared at \(module.files[entry.span.file].path):\(at.0):\(at.1))" : ""
+        FileHandle.standardError.write(Data("error: --set \(s): \(p.message)\(declared)\n".utf8))
+        throw ExitCode(64)
+      }
     }
     let interpreter = Interpreter(module: module, seed: seed, configOverrides: overrides)
     interpreter.detectAnomaly = detectAnomaly
@@ -105,7 +112,7 @@ struct RunCommand: ParsableCommand {
     if module.configs.isEmpty { print("\n\(file) has no config fields."); return }
     print("\nCONFIG of \(file) (set with --set name=value):")
     for c in module.configs {
-      print("  \(c.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(describing: c.type).padding(toLength: 8, withPad: " ", startingAt: 0)) default \(c.defaultValue)")
+      print("  \(c.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(describing: c.type).padding(toLength: 8, withPad: " ", startingAt: 0)) default \(c.defaultValue)\(c.range.map { "  in \($0)" } ?? "")")
     }
   }
 }

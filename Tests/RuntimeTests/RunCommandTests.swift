@@ -51,6 +51,11 @@ struct RunCommandTests {
     #expect(s3 == 64 && e3.contains("The value '-1' is invalid for '--seed"), "\(s3) \(e3)")
     let (s4, _) = try run(["run", file, "--max-call-depth", "0"])
     #expect(s4 == 64)
+    let ranged = try write("range.dpl", Array("config {\n  steps: Int = 3 in 1...\n}\nprint(steps)\n".utf8))
+    let (s5, e5) = try run(["run", ranged, "--set", "steps=-5"])
+    #expect(s5 == 64 && e5.contains("--set steps=-5: steps must be in 1... (declared at"), "\(s5) \(e5)")
+    let (s6, _) = try run(["run", ranged, "--set", "steps=1"])
+    #expect(s6 == 0)
     try? FileManager.default.removeItem(at: scratch)
   }
 }

@@ -283,18 +283,11 @@ public final class Interpreter {
 
   func configValue(_ name: String, _ def: ConstValue, _ op: IR.Op) throws -> Value {
     guard let text = configOverrides[name] else { return Self.value(of: def, type: op.type) }
-    switch def {
-    case .int: if let v = Int(text) { return .int(v) }
-    case .float:
-      if let v = Double(text) {
-        guard v.isFinite else { throw RuntimeError("--set \(name)=\(text): a Float setting must be finite", at: op.span, exitCode: 64) }
-        return .float(v)
-      }
-    case .bool: if let v = Bool(text) { return .bool(v) }
-    case .string: return .string(text)
-    default: break
+    let entry = module.configs.first { $0.name == name } ?? ConfigEntry(name: name, type: op.type, defaultValue: def)
+    switch entry.parse(text) {
+    case .success(let v): return Self.value(of: v, type: op.type)
+    case .failure(let p): throw RuntimeError("--set \(name)=\(text): \(p.message)", at: op.span, exitCode: 64)
     }
-    throw RuntimeError("--set \(name)=\(text): expected \(op.type)", at: op.span, exitCode: 64)
   }
 }
 
