@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// A run's output folder, checked before the program runs so a run never writes over
 /// another's files and a bad path is known before any data is loaded or step is taken.
@@ -33,7 +34,7 @@ enum RunFolder {
         // The system's own reason: mkdir the deepest missing folder again for its errno.
         var missing = url
         while !fm.fileExists(atPath: missing.deletingLastPathComponent().path), missing.path != "/" { missing = missing.deletingLastPathComponent() }
-        let why = mkdir(missing.path, 0o777) == 0 ? reason(error) : String(cString: strerror(errno))
+        let why = mkdir(missing.path, 0o777) == 0 ? IOError.systemReason(error) : String(cString: strerror(errno))
         throw Problem(message: "cannot create --out '\(out)': \(why)", exitCode: 73)
       }
     }
@@ -69,7 +70,7 @@ enum RunFolder {
       try fm.createDirectory(at: url, withIntermediateDirectories: false)
       try fm.removeItem(at: aside)
     } catch {
-      throw Problem(message: "cannot clear '\(url.path)' for --force: \(reason(error))", exitCode: 73)
+      throw Problem(message: "cannot clear '\(url.path)' for --force: \(IOError.systemReason(error))", exitCode: 73)
     }
   }
 
@@ -80,15 +81,5 @@ enum RunFolder {
       throw Problem(message: "cannot write in --out '\(shown)': \(String(cString: strerror(errno)))", exitCode: 73)
     }
     try? FileManager.default.removeItem(at: probe)
-  }
-
-  /// The operating system's reason for a Foundation error, without Cocoa domains.
-  static func reason(_ error: Error) -> String {
-    let ns = error as NSError
-    if let under = ns.userInfo[NSUnderlyingErrorKey] as? NSError, under.domain == NSPOSIXErrorDomain {
-      return String(cString: strerror(Int32(under.code)))
-    }
-    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-    return ns.localizedFailureReason ?? ns.localizedDescription
   }
 }

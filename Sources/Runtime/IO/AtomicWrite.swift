@@ -9,7 +9,7 @@ enum AtomicWrite {
     do {
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     } catch {
-      throw IOError(dir, "cannot create folder: \(error.localizedDescription)")
+      throw IOError(dir, "cannot create folder: \(IOError.systemReason(error))")
     }
     let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)

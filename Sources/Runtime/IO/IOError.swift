@@ -23,6 +23,22 @@ public struct IOError: Error, CustomStringConvertible, Equatable {
 
   /// The same error, attached to `path` (used when an in-memory decoder's error surfaces from a file read).
   func at(_ path: String) -> IOError { IOError(path, message) }
+
+  /// The operating system's reason behind a Foundation error (`No space left on device`),
+  /// rather than Cocoa's wording and error domains.
+  public static func systemReason(_ error: Error) -> String {
+    let ns = error as NSError
+    for e in [ns.userInfo[NSUnderlyingErrorKey] as? NSError, ns].compactMap({ $0 }) where e.domain == NSPOSIXErrorDomain {
+      return String(cString: strerror(Int32(e.code)))
+    }
+    switch ns.code {
+    case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return String(cString: strerror(ENOENT))
+    case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return String(cString: strerror(EACCES))
+    case NSFileWriteOutOfSpaceError: return String(cString: strerror(ENOSPC))
+    case NSFileWriteVolumeReadOnlyError: return String(cString: strerror(EROFS))
+    default: return ns.localizedFailureReason ?? ns.localizedDescription
+    }
+  }
 }
 
 /// Reads a whole file, turning Foundation's error into an `IOError`.
@@ -35,6 +51,6 @@ func readFile(_ url: URL) throws -> Data {
       throw IOError(url, "no such file")
     }
     if isDir.boolValue { throw IOError(url, "is a directory, expected a file") }
-    throw IOError(url, "cannot read: \(error.localizedDescription)")
+    throw IOError(url, "cannot read: \(IOError.systemReason(error))")
   }
 }

@@ -86,7 +86,7 @@ public struct RunLog {
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
       try data.write(to: url, options: .atomic)
     } catch {
-      throw IOError(url, "cannot write: \(error.localizedDescription)")
+      throw IOError(url, "cannot write: \(IOError.systemReason(error))")
     }
   }
 
