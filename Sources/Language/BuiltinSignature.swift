@@ -101,3 +101,12 @@ public struct Builtin: Sendable {
 func p(_ name: String, _ kind: ParamKind, _ def: ConstValue? = nil) -> BuiltinParam {
   BuiltinParam(name: name, kind: kind, defaultValue: def)
 }
+
+extension Builtin {
+  /// `softmax(x: tensor, axis: int = -1)`: the call as written, with each parameter's
+  /// label, what it accepts and its default (the REPL's `:type` and `:help`).
+  public var signature: String {
+    let ps = params.map { p in "\(p.name): \(p.kind.rawValue)" + (p.defaultValue.map { " = \($0)" } ?? "") }
+    return name + "(" + ps.joined(separator: ", ") + (variadic ? ", …" : "") + ")"
+  }
+}

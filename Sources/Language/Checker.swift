@@ -523,7 +523,7 @@ final class Checker {
 }
 
 /// The candidate nearest to `name` by edit distance, if it is close enough.
-func closest(_ name: String, in candidates: [String]) -> String? {
+public func closest(_ name: String, in candidates: [String]) -> String? {
   func distance(_ a: [Character], _ b: [Character]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }

@@ -83,9 +83,14 @@ public final class Compilation {
     self.options = options
   }
 
+  /// The number shown for the first line of the file at a path (default 1).
+  public var firstLine: [String: Int] = [:]
+
   /// Adds a file to the file table (for diagnostics) and returns its id.
   public func addFile(path: String, text: String) -> Int {
-    files.append(SourceFile(path: path, text: text))
+    var f = SourceFile(path: path, text: text)
+    if let n = firstLine[path] { f.firstLine = n }
+    files.append(f)
     return files.count - 1
   }
 

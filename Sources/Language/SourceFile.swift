@@ -6,6 +6,9 @@ public struct SourceFile: Sendable {
   public let bytes: [UInt8]
   /// Byte offset where each line starts; `lineStarts[0] == 0`.
   let lineStarts: [Int]
+  /// The number shown for the first line (1; 0 when a tool wraps a user's line in one of
+  /// its own, as the REPL's `:grad` does, so the user's line keeps its number).
+  public var firstLine = 1
 
   /// Creates a source file from text.
   public init(path: String, text: String) {
@@ -24,11 +27,12 @@ public struct SourceFile: Sendable {
       let mid = (lo + hi + 1) / 2
       if lineStarts[mid] <= off { lo = mid } else { hi = mid - 1 }
     }
-    return (lo + 1, off - lineStarts[lo] + 1)
+    return (lo + firstLine, off - lineStarts[lo] + 1)
   }
 
   /// The text of a 1-based line, without its newline.
-  public func lineText(_ line: Int) -> String {
+  public func lineText(_ shownLine: Int) -> String {
+    let line = shownLine - firstLine + 1
     guard line >= 1, line <= lineStarts.count else { return "" }
     let start = lineStarts[line - 1]
     var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count

@@ -25,6 +25,33 @@ import Testing
     #expect(engine.completions(prefix: "rel", line: "rel").contains("relu"))
   }
 
+  @Test func completesMembersAfterADot() {
+    let engine = ReplEngine(session: Session(options: CompileOptions(searchPaths: [repositoryRoot.appendingPathComponent("stdlib").path])))
+    _ = engine.handle("model Mlp(n: Int) {\n  let l1 = dense(n, 4)\n  fn forward(x: Tensor) -> Tensor { l1(x) }\n  fn score(x: Tensor) -> Tensor { sum(l1(x)) }\n}")
+    _ = engine.handle("let net = Mlp(2)")
+    #expect(engine.completions(prefix: "net.", line: "net.") == ["net.forward", "net.l1", "net.n", "net.score"])
+    #expect(engine.completions(prefix: "net.s", line: "1 + net.s") == ["net.score"])
+    _ = engine.handle("import nn")
+    #expect(engine.completions(prefix: "nn.UN", line: "nn.UN") == ["nn.UNet"])
+    _ = engine.handle("let pair = (1, 2.0)")
+    #expect(engine.completions(prefix: "pair.", line: "pair.") == ["pair.0", "pair.1"])
+  }
+
+  @Test func signaturesLastValueAndHelp() {
+    let engine = ReplEngine(session: Session())
+    _ = engine.handle("fn scale(t: Tensor, by: Float = 2.0) -> Tensor { t * by }")
+    #expect(engine.handle(":type scale") == "fn scale(t: Tensor, by: Float = 2.0) -> Tensor\n")
+    #expect(engine.handle(":vars").contains("scale  fn scale(t: Tensor, by: Float = 2.0) -> Tensor"))
+    #expect(engine.handle(":type softmax") == "softmax(t: tensor, axis: int = -1)\n")
+    #expect(engine.handle(":help softmax").hasPrefix("softmax(t: tensor, axis: int = -1)\n  softmax along axis"))
+    #expect(engine.handle(":help scal").contains("did you mean 'scale'?"))
+    _ = engine.handle("let x = tensor([1.0, 2.0])")
+    _ = engine.handle("scale(x)")
+    guard case .value(.tensor(let v, _), _) = engine.session.run("_ + 1.0") else { Issue.record("_ is not the last value"); return }
+    #expect(v.value.withUnsafeBufferPointer { Array($0) } == [3, 5])
+    #expect(!engine.handle(":vars").contains("  _ "), "_ is not listed")
+  }
+
   @Test func cancelStopsAComputationAndKeepsTheSession() throws {
     let session = Session()
     session.output = { _ in }

@@ -15,12 +15,16 @@ extension ReplEngine {
       return error("error: unknown command ':\(name)'\(hint); :help lists the commands\n")
     }
     do {
-      if cmd.args.isEmpty == false, arg.isEmpty, cmd.name != "ir" {
+      if cmd.args.isEmpty == false, arg.isEmpty, cmd.name != "ir", !cmd.args.hasPrefix("[") {
         throw SessionError("error: usage: :\(cmd.name) \(cmd.args)")
       }
       switch cmd.name {
-      case "help": return help()
-      case "type": return try session.typeOf(arg).description + "\n"
+      case "help": return arg.isEmpty ? help() : try help(arg)
+      case "type":
+        // A function, model or builtin name shows its signature; anything else its type.
+        if let sig = session.signature(of: arg) { return sig + "\n" }
+        if session.bindings[arg] == nil, let b = Builtins.named(arg) { return b.signature + "\n" }
+        return try session.typeOf(arg).description + "\n"
       case "shape": return try shape(arg)
       case "grad":
         let (e, x) = try splitWrt(arg, cmd.name)
@@ -63,6 +67,24 @@ extension ReplEngine {
     } catch {
       return self.error("error: \(error)\n")
     }
+  }
+
+  /// `:help NAME`: a command's usage, a builtin's signature and summary, or a definition's
+  /// signature.
+  func help(_ name: String) throws -> String {
+    let bare = name.hasPrefix(":") ? String(name.dropFirst()) : name
+    if let c = Self.commands.first(where: { $0.name == bare }) {
+      return ":" + c.name + (c.args.isEmpty ? "" : " " + c.args) + "  — " + c.help + "\n"
+    }
+    if let b = Builtins.named(name) {
+      return b.signature + "\n  " + b.summary + "\n  gradient: \(b.gradient.rawValue); kind: \(b.kind.rawValue)\n"
+    }
+    if let sig = session.signature(of: name) { return sig + "\n" }
+    var notes = ""
+    if let best = closest(name, in: Builtins.all.map(\.name) + session.namesInScope + Self.commands.map(\.name)) {
+      notes = " (did you mean '\(best)'?)"
+    }
+    throw SessionError("error: no command, builtin or definition named '\(name)'\(notes)")
   }
 
   func help() -> String {

@@ -23,8 +23,8 @@ public final class ReplEngine {
 
   /// The `:` commands: name, argument syntax, what it does.
   public static let commands: [(name: String, args: String, help: String)] = [
-    ("help", "", "this list"),
-    ("type", "e", "the static type of an expression (nothing runs)"),
+    ("help", "[name]", "this list; with a name, a command's usage or a builtin's or definition's signature"),
+    ("type", "e", "the static type of an expression (nothing runs); a function's signature"),
     ("shape", "e", "the shape of a tensor expression (static and at run time)"),
     ("grad", "e wrt x", "the gradient of the scalar e with respect to the tensor binding x"),
     ("check", "e wrt x", "autodiff against central differences: max abs and rel error"),
@@ -98,6 +98,11 @@ public final class ReplEngine {
   public func completions(prefix: String, line: String) -> [String] {
     if line.hasPrefix(":") && !line.contains(" ") {
       return Self.commands.map { ":" + $0.name }.filter { $0.hasPrefix(prefix) }
+    }
+    // `net.` or `nn.`: the members of a model value or a module.
+    if let dot = prefix.lastIndex(of: ".") {
+      let base = String(prefix[..<dot])
+      return session.members(of: base).map { base + "." + $0 }.filter { $0.hasPrefix(prefix) }.sorted()
     }
     var names = session.namesInScope + Builtins.all.map(\.name) + ["wrt"]
     names += ["let", "var", "fn", "model", "import", "config", "if", "else", "for", "in", "while", "return", "true", "false"]

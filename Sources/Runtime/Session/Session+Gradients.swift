@@ -30,12 +30,13 @@ extension Session {
     guard case .tensor(let v, _) = b.value else {
       throw SessionError("error: '\(wrt)' is \(b.value.typeName); gradients are taken with respect to a Tensor")
     }
-    // Diagnostics (activity analysis included) come from the `grad` form.
-    if case .failure(let e) = compile("grad(\(wrt)) { \(expr) }", extra: extra, extraBindings: extraBindings,
-                                      returningLastValue: false) { throw e }
+    // Diagnostics (activity analysis included) come from the `grad` form. The user's text
+    // stays on a line of its own, numbered 1, so every message shows it as typed.
+    if case .failure(let e) = compile("grad(\(wrt)) {\n\(expr)\n}", extra: extra, extraBindings: extraBindings,
+                                      returningLastValue: false, firstLine: 0) { throw e }
     // The input is a parameter (shadowing the global), so the tape pass marks the body.
-    let body = "fn \(Self.probeName)(\(wrt): \(b.type)) { \(expr) }"
-    switch compile(body, path: "<probe>", extra: extra, extraBindings: extraBindings, returningLastValue: false) {
+    let body = "fn \(Self.probeName)(\(wrt): \(b.type)) {\n\(expr)\n}"
+    switch compile(body, path: "<repl>", extra: extra, extraBindings: extraBindings, returningLastValue: false, firstLine: 0) {
     case .failure(let e): throw e
     case .success(let c):
       return Probe(compiled: c, interpreter: interpreter(for: c, extraGlobals: extraGlobals), wrt: wrt, x: v.value)
@@ -44,7 +45,14 @@ extension Session {
 
   /// Runs the probe at `x` on tape `t` and returns its scalar value there.
   func evaluate(_ p: Probe, at x: Var, on t: Tape) throws -> Var {
-    let out = try p.interpreter.callRecording(Self.probeName, [.tensor(x, nil)], on: t)
+    let out: Value
+    do {
+      out = try p.interpreter.callRecording(Self.probeName, [.tensor(x, nil)], on: t)
+    } catch var e as RuntimeError {
+      // The probe is the session's wrapper, not the user's function: its frame is not shown.
+      e.trace.removeAll { $0.0 == Self.probeName }
+      throw SessionError(e.render(files: p.compiled.module.files))
+    }
     guard case .tensor(let v, _) = out else {
       throw SessionError("error: the expression must be a scalar tensor (a 0-d or one-element Tensor), got \(out.typeName)")
     }

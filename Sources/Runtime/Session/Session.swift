@@ -29,6 +29,12 @@ public final class Session {
     var name: String
     var path: String
     var text: String
+
+    /// The definition's head: `fn f(x: Tensor) -> Tensor`, `model Mlp(n: Int)`, `import nn`.
+    var signature: String {
+      let head = text.prefix { $0 != "{" && $0 != "\n" }
+      return head.trimmingCharacters(in: .whitespaces)
+    }
   }
 
   /// What running one input gave.
@@ -107,12 +113,21 @@ public final class Session {
     return names
   }
 
-  /// Names a binding or definition, in the order they were made.
+  /// Names a binding or definition, in the order they were made: a definition with its
+  /// signature, a binding with its static type.
   public var summary: [(String, String)] {
-    var rows = definitions.map { ($0.name, $0.kind) }
-    for n in bindingOrder { if let b = bindings[n] { rows.append((n, b.type.description)) } }
+    var rows = definitions.map { ($0.name, $0.signature) }
+    for n in bindingOrder where n != Self.lastValueName { if let b = bindings[n] { rows.append((n, b.type.description)) } }
     return rows
   }
+
+  /// The signature of a definition named `name` (`fn f(x: Tensor) -> Tensor`), if any.
+  public func signature(of name: String) -> String? {
+    definitions.last { $0.name == name }?.signature
+  }
+
+  /// `_`: the value of the last input that had one.
+  public static let lastValueName = "_"
 
   // MARK: Compiling
 
@@ -130,11 +145,12 @@ public final class Session {
   /// - Parameter replacing: definitions left out because the input defines them anew.
   func compile(_ text: String, path: String = "<repl>", extra: [(path: String, text: String)] = [],
                extraBindings: [EnvironmentBinding] = [], replacing: Set<String> = [],
-               returningLastValue: Bool = true) -> Result<Compiled, SessionError> {
+               returningLastValue: Bool = true, firstLine: Int = 1) -> Result<Compiled, SessionError> {
     var opts = options
     opts.environment = bindingOrder.compactMap { n in bindings[n].map { EnvironmentBinding(name: n, type: $0.type, mutable: $0.mutable) } } + extraBindings
     opts.exportTopLevel = true
     let c = Compilation(options: opts)
+    c.firstLine[path] = firstLine
     let kept = definitions.filter { !replacing.contains($0.name) }
     c.parse(chunks: kept.map { ($0.path, $0.text) } + extra + [(path, text)])
     let inputFile = c.files.lastIndex { $0.path == path } ?? c.files.count - 1
@@ -189,6 +205,7 @@ public final class Session {
     let changed = collectBindings(compiled, i)
     if let failure { return .failure(failure) }
     if let main = compiled.module.function(named: "main"), main.resultType != .void {
+      setLastValue(result, main.resultType)
       return .value(result, main.resultType)
     }
     let names = newDefinitions.map(\.name) + changed
@@ -265,4 +282,33 @@ public final class Session {
 public struct SessionError: Error {
   public var text: String
   public init(_ text: String) { self.text = text.hasSuffix("\n") || text.isEmpty ? text : text + "\n" }
+}
+
+extension Session {
+  /// Binds `_` to an input's value, so the next input can use it.
+  func setLastValue(_ v: Value, _ type: ValueType) {
+    let name = Self.lastValueName
+    if bindings[name] == nil { bindingOrder.append(name) }
+    bindings[name] = Binding(type: type, mutable: false, value: v)
+  }
+}
+
+extension Session {
+  /// The members of `base` for completion: a model binding's fields and methods, a
+  /// module's functions and models, a tuple's `.0`, `.1`, …, a tensor's `shape` and `rank`.
+  public func members(of base: String) -> [String] {
+    if let b = bindings[base] {
+      switch b.type {
+      case .model(let name):
+        guard case .success(let c) = compile("()"), let m = c.program.models[name] else { return [] }
+        return m.fields.map(\.name) + m.methods.keys.sorted()
+      case .tuple(let ts): return ts.indices.map(String.init)
+      case .tensor, .intTensor: return ["shape", "rank"]
+      default: return []
+      }
+    }
+    guard definitions.contains(where: { $0.kind == "module" && $0.name == base }), case .success(let c) = compile("()") else { return [] }
+    let names = Array(c.program.functions.keys) + Array(c.program.models.keys)
+    return names.filter { $0.hasPrefix(base + ".") }.map { String($0.dropFirst(base.count + 1)) }.filter { !$0.contains(".") }
+  }
 }
