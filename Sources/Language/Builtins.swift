@@ -249,7 +249,7 @@ let edpcnn: [Builtin] = [
     return .intTensor([s[0], s[1]])
   },
   Builtin("star_sample", [p("map", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
-                          p("radius", .float, .float(65)), p("angle", .float, .float(0)), p("mode", .string, .string("bilinear"))],
+                          p("radius", .float, .float(65)), p("angle", .real, .float(0)), p("mode", .string, .string("bilinear"))],
           .differentiable, "samples map [B, H, W] (or [B, 1, H, W]) along `lines` rays from each centre → [B, lines, points]") { info in
     let b = info.type(0).shape?.first ?? .unknown
     return .tensor([b, info.int(2).map(Dim.known) ?? .unknown, info.int(3).map(Dim.known) ?? .unknown])
@@ -257,12 +257,12 @@ let edpcnn: [Builtin] = [
   Builtin("smooth_circular", [p("idx", .tensor), p("window", .int, .int(5))], .differentiable,
           "circular moving average over axis 1 (rays); IntTensor input gives a Tensor") { info in .tensor(info.type(0).shape) },
   Builtin("star_targets", [p("mask", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
-                           p("radius", .float, .float(65)), p("angle", .float, .float(0))], .integer,
+                           p("radius", .float, .float(65)), p("angle", .real, .float(0))], .integer,
           "ground-truth ray indices [B, lines] of a mask's boundary") { info in
     .intTensor([info.type(0).shape?.first ?? .unknown, info.int(2).map(Dim.known) ?? .unknown])
   },
   Builtin("rasterize", [p("indices", .tensor), p("centers", .tensor), p("points", .int, .int(64)), p("radius", .float, .float(65)),
-                        p("size", .int, .int(64)), p("angle", .float, .float(0))], .nonDifferentiable,
+                        p("size", .int, .int(64)), p("angle", .real, .float(0))], .nonDifferentiable,
           "fills the star polygon given by ray indices → mask [B, size, size]") { info in
     let d = info.int(4).map(Dim.known) ?? .unknown
     return .tensor([info.type(0).shape?.first ?? .unknown, d, d])
