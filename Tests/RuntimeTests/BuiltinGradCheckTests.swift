@@ -30,6 +30,11 @@ struct BuiltinGradCheckTests {
     }
   }
 
+  @Test("gradient of an operator", arguments: BuiltinGradSpecs.operators)
+  func operatorGradient(_ spec: GradSpec) throws {
+    try gradient(spec)
+  }
+
   @Test("gradient of", arguments: cases)
   func gradient(_ spec: GradSpec) throws {
     let report = try FiniteDifferenceCheck(spec).run()

@@ -193,4 +193,24 @@ enum BuiltinGradSpecs {
       """, call: "surrogate(@bypass(net, fit_steps: 0, samples: 1) round(x0))", inputs: [.any([2, 3])]))
     return t
   }()
+
+  /// The operators, indexing and slicing (not builtins, so not enumerated, but on every
+  /// user's gradient path).
+  static let operators: [GradSpec] = [
+    GradSpec(label: "a + b broadcast", call: "x0 + x1", inputs: [.any([2, 3]), .any([3])]),
+    GradSpec(label: "a - b broadcast", call: "x0 - x1", inputs: [.any([2, 1]), .any([1, 3])]),
+    GradSpec(label: "a * b broadcast", call: "x0 * x1", inputs: [.any([2, 3]), .any([2, 1])]),
+    GradSpec(label: "a / b", call: "x0 / x1", inputs: [.any([2, 3]), .awayFromZero([2, 3], 0.5, 1.5)]),
+    GradSpec(label: "scalar * a + scalar", call: "2.5 * x0 + 1.0", inputs: [.any([4])]),
+    GradSpec(label: "scalar / a", call: "1.0 / x0", inputs: [.awayFromZero([4], 0.5, 1.5)]),
+    GradSpec(label: "-a", call: "-x0", inputs: [.any([4])]),
+    GradSpec(label: "a @ b", call: "x0 @ x1", inputs: [.any([2, 3]), .any([3, 4])]),
+    GradSpec(label: "a @ b batched", call: "x0 @ x1", inputs: [.any([2, 2, 3]), .any([3, 2])]),
+    GradSpec(label: "vector @ matrix", call: "x0 @ x1", inputs: [.any([3]), .any([3, 2])]),
+    GradSpec(label: "t[i]", call: "x0[1]", inputs: [.any([3, 4])]),
+    GradSpec(label: "t[:, 1:]", call: "x0[:, 1:]", inputs: [.any([3, 4])]),
+    GradSpec(label: "t[idx] (IntTensor)", setup: "let idx = tensor([2, 0, 2])", call: "x0[idx]", inputs: [.any([3, 2])]),
+    GradSpec(label: "a composite: x used three times", call: "sum(x0 * x0, axis: 0) + mean(tanh(x0 @ transpose(x0, 0, 1)))",
+             inputs: [.any([3, 3])]),
+  ]
 }
