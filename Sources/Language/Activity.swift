@@ -50,7 +50,7 @@ struct ActivityAnalysis {
     var blocks: [(Expr, CallTarget)] = []
     for m in modules {
       ASTWalker.forEachExpr(in: m.stmts) { e in
-        if let t = checker.calls[e.id], t == .minimize || t == .grad(valueToo: false) || t == .grad(valueToo: true) {
+        if let t = checker.calls[e.id], t == .minimize || t == .grad(valueToo: false) || t == .grad(valueToo: true) || t == .checkGrad {
           blocks.append((e, t))
         }
       }
@@ -64,7 +64,7 @@ struct ActivityAnalysis {
     summaries = [:]
     parametersActive = t == .minimize
     var names: [String] = []
-    for a in args {
+    for a in args where a.label == nil {  // check_grad's `eps:` is not an input
       if let id = checker.references[a.value.id] {
         env[id] = .source
         names.append(checker.symbols[id].name)
@@ -72,7 +72,7 @@ struct ActivityAnalysis {
     }
     if t != .minimize, names.isEmpty { return }
     let loss = analyse(block)
-    let what = t == .minimize ? "minimize" : (t == .grad(valueToo: true) ? "value_and_grad" : "grad")
+    let what = t == .minimize ? "minimize" : t == .checkGrad ? "check_grad" : (t == .grad(valueToo: true) ? "value_and_grad" : "grad")
     let inputs = t == .minimize ? "the model parameters" : names.map { "'\($0)'" }.joined(separator: ", ")
     if let taint = loss.taint {
       diags.error("'\(taint.name)' has no gradient, but it lies on a path from \(inputs) to the loss of '\(what)'", at: taint.span,
@@ -236,7 +236,7 @@ struct ActivityAnalysis {
       return Activity(diff: a.dep, dep: a.dep, taint: a.taint)
     case .eval:
       return block.map { analyse($0) } ?? .inactive
-    case .grad, .minimize:
+    case .grad, .minimize, .checkGrad:
       // A nested gradient is analysed on its own; its value depends on what it captures.
       return argActs(args).reduce(Activity.inactive) { $0.join($1) }
     case .dynamic:

@@ -1,0 +1,47 @@
+/// `check_grad(x, …, eps: h) { loss }`: checked like `grad` (tensor inputs named by
+/// variables, a block ending in a scalar loss, activity analysis), with one optional
+/// labelled argument, the finite-difference step; the result is a `Float`.
+extension Checker {
+  /// The labelled arguments `check_grad` accepts.
+  static let checkGradOptions = ["eps"]
+
+  func checkCheckGrad(_ args: [CallArgument], _ block: Block?, _ e: Expr) -> ValueType {
+    var inputs = 0
+    for a in args {
+      let t = checkExpr(a.value)
+      if let label = a.label {
+        guard Checker.checkGradOptions.contains(label) else {
+          diags.error("'check_grad' has no option '\(label)'", at: a.labelSpan ?? a.span,
+                      notes: [Note("options: eps (the finite-difference step)")])
+          continue
+        }
+        if !(t == .float || t == .int || t.isLenient) {
+          diags.error("'eps' of 'check_grad' expects Float, got \(t)", at: a.value.span)
+        }
+        continue
+      }
+      inputs += 1
+      guard case .name = a.value.kind else {
+        diags.error("'check_grad' differentiates with respect to variables; pass a name", at: a.value.span)
+        continue
+      }
+      if case .tensor = t { continue }
+      if !t.isLenient {
+        diags.error("cannot differentiate with respect to a value of type \(t): it must be a Tensor", at: a.value.span)
+      }
+    }
+    if args.filter({ $0.label == "eps" }).count > 1, let second = args.filter({ $0.label == "eps" }).last {
+      diags.error("'eps' is given twice", at: second.labelSpan ?? second.span)
+    }
+    if inputs == 0 {
+      diags.error("'check_grad' needs the tensors to check the gradient with respect to: check_grad(x) { loss }", at: e.span)
+    }
+    calls[e.id] = .checkGrad
+    guard let block else {
+      diags.error("'check_grad' needs a block: check_grad(x) { loss }", at: e.span)
+      return .error
+    }
+    checkGradientBlock(block, what: "check_grad")
+    return .float
+  }
+}
