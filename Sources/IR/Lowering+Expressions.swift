@@ -136,6 +136,11 @@ extension Lowering {
       let wrt = args.map { expr($0.value) }
       let r = lossRegion(block)
       return emit(.grad(valueToo: valueToo), wrt, t, e.span, regions: [r])
+    case .checkGrad:
+      // Operands: the inputs, then the step (default 1e-2, documented in docs/language.md).
+      let wrt = args.filter { $0.label == nil }.map { expr($0.value) }
+      let eps = args.last { $0.label == "eps" }.map { expr($0.value) } ?? constant(.float(1e-2), e.span)
+      return emit(.checkGrad, wrt + [eps], t, e.span, regions: [lossRegion(block)])
     case .minimize:
       guard case .member(let base, _, _) = callee.kind else { return constant(.none, e.span) }
       let opt = expr(base)

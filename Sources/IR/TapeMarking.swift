@@ -28,9 +28,10 @@ public enum TapeMarking {
     for i in out.ops.indices {
       let op = out.ops[i]
       switch op.kind {
-      case .grad, .minimize:
+      case .grad, .minimize, .checkGrad:
         var active: Set<ValueID> = []
         if case .grad = op.kind { active.formUnion(op.operands) }
+        if case .checkGrad = op.kind { active.formUnion(op.operands.dropLast()) }  // the last is eps
         let params = op.kind == .minimize
         // Twice, so loop-carried activity through variables reaches earlier ops.
         for _ in 0..<2 { out.ops[i].regions[0] = mark(out.ops[i].regions[0], &active, types, parameters: params) }

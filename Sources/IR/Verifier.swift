@@ -39,7 +39,7 @@ public enum Verifier {
       let loop: Bool
       switch op.kind {
       case .forEach, .whileLoop: loop = true
-      case .grad, .minimize, .eval, .bypass: loop = false
+      case .grad, .checkGrad, .minimize, .eval, .bypass: loop = false
       default: loop = inLoop
       }
       for sub in op.regions { try region(sub, inLoop: loop, scope: visible, f: f, fail) }
@@ -65,6 +65,7 @@ public enum Verifier {
     case .forEach: try need(n == 1 && r == 1 && op.regions[0].params.count == 1, "needs a sequence and a region with one parameter")
     case .whileLoop: try need(n == 0 && r == 2, "needs two regions")
     case .grad, .minimize, .eval: try need(r == 1, "needs one region")
+    case .checkGrad: try need(n >= 2 && r == 1 && op.result != nil, "needs inputs, a step, one region and a result")
     case .bypass: try need(n >= 1 && r == 1 && op.regions[0].params.count == 1, "needs an input and a region with one parameter")
     case .apply, .applyReLU, .method, .callDynamic, .member, .fieldGet, .varNew, .globalSet: try need(n >= 1, "needs an operand")
     case .index(let ks), .setIndex(let ks):
@@ -79,7 +80,7 @@ public enum Verifier {
     }
     let valued: Bool
     switch op.kind {
-    case .ifElse, .grad, .minimize, .eval, .bypass: valued = op.type != .void
+    case .ifElse, .grad, .checkGrad, .minimize, .eval, .bypass: valued = op.type != .void
     default: valued = false
     }
     if valued {
