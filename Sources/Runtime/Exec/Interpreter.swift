@@ -37,6 +37,10 @@ public final class Interpreter {
   var callStack: [(String, Span)] = []
   /// Check every tensor an op makes for NaN/Inf and stop at the first (`--detect-anomaly`).
   public var detectAnomaly = false
+  /// The `@bypass` calls the innermost `check_grad` holds fixed (nil outside one).
+  var heldBypasses: HeldBypasses?
+  /// `check_grad` sites that have printed their note about held calls.
+  var checkGradNoted: Set<Span> = []
   /// The optimizer step being computed (for messages), inside `minimize`.
   var currentStep: Int?
   /// Set to stop a run from another thread (Ctrl-C in the REPL).
@@ -199,11 +203,15 @@ public final class Interpreter {
       m.setField(name, x(1))
       return .void
     case .grad(let valueToo): return try gradient(op, frame, valueToo: valueToo)
+    case .checkGrad: return try checkGradient(op, frame)
     case .minimize: return try minimize(op, frame)
     case .eval: return try evaluation(op, frame)
     case .stopGradient: return Self.detached(x(0))
     case .surrogate: return try surrogate(x(0), op)
     case .bypass(let strategy, let options, let usesModel):
+      if let held = heldBypasses, held.tape === tape {  // inside check_grad: the call is held fixed
+        return try heldBypass(op, held) { try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel) }
+      }
       return try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel)
     }
   }

@@ -1,0 +1,177 @@
+import Autodiff
+import IR
+import Language
+import Tensor
+
+/// `check_grad(x, …, eps: h) { loss }`: the tape gradient of the block against central
+/// finite differences, as JAX's `check_grads` and PyTorch's `gradcheck` (docs/language.md).
+///
+/// The block runs once on a tape, as `grad` runs it, then twice per input element at
+/// `x ± h` without recording. Every run starts from the same random stream, and the
+/// finite-difference runs print nothing, so the block is the same function of its inputs
+/// each time. `@bypass` calls are held at their values at `x`: their estimators are not
+/// on the tape, and the finite differences see the same fixed values, so both sides
+/// measure the deterministic part of the block.
+extension Interpreter {
+  func checkGradient(_ op: IR.Op, _ frame: Frame) throws -> Value {
+    guard op.operands.count >= 2, let epsID = op.operands.last else {
+      throw RuntimeError("check_grad needs at least one input", at: op.span)
+    }
+    let eps = try double(frame[epsID], op, "eps")
+    guard eps > 0, eps.isFinite else { throw RuntimeError("check_grad: eps must be a positive number, got \(eps)", at: op.span) }
+    let ids = Array(op.operands.dropLast())
+    let points = try ids.map { try tensor(frame[$0], op, "input of check_grad").value }
+    let saved = ids.map { frame[$0] }
+    defer { for (id, v) in zip(ids, saved) { frame[id] = v } }
+
+    let held = HeldBypasses(tape: Tape(recording: true, tracksParameters: false))
+    let outer = heldBypasses
+    heldBypasses = held
+    defer { heldBypasses = outer }
+    let stream = rng
+
+    // The tape gradient.
+    let watched = points.map { held.tape.watch($0) }
+    for (id, w) in zip(ids, watched) { frame[id] = .tensor(w) }
+    let result = try with(tape: held.tape, training: training) { try run(op.regions[0], frame) ?? .void }
+    let loss = try scalarLoss(result, op)
+    let after = rng
+    defer { rng = after }
+    guard loss.isActive else {
+      if held.sites.isEmpty { throw RuntimeError("the block's value does not depend on the inputs of check_grad", at: op.span) }
+      throw RuntimeError("with its @bypass calls held fixed, the block's value does not depend on the inputs of check_grad",
+                         at: op.span, notes: [held.note(files: module.files),
+                                              "check_grad checks the deterministic part of a block; the bypass estimators are not checked"])
+    }
+    let value = Double(loss.value[flat: 0])
+    guard value.isFinite else {
+      throw RuntimeError("the value of the block is \(Self.nonFinite(value))", at: op.span, notes: [Self.anomalyNote])
+    }
+    let analytic = try held.tape.gradients(of: loss, wrt: watched)
+
+    // Central differences, in Double, from silent runs without recording.
+    let savedOutput = output
+    output = { _ in }
+    defer { output = savedOutput }
+    held.cursor = 0
+    func lossAt(_ xs: [Tensor]) throws -> Double {
+      rng = stream
+      held.cursor = 0
+      held.tape = Tape(recording: false)
+      for (id, x) in zip(ids, xs) { frame[id] = .tensor(x) }
+      let v = try scalarLoss(try with(tape: held.tape, training: training) { try run(op.regions[0], frame) ?? .void }, op)
+      for id in ids { frame[id] = .none }  // so the next step writes the perturbed tensor in place
+      guard held.cursor == held.values.count else { throw held.changed(op) }
+      return Double(v.value[flat: 0])
+    }
+    var worst = 0.0
+    var xs = points
+    for k in points.indices {
+      var numeric = [Double](repeating: 0, count: points[k].count)
+      for i in 0..<points[k].count {
+        let x = Double(points[k][flat: i])
+        let (hi, lo) = (Float(x + eps), Float(x - eps))
+        xs[k][flat: i] = hi
+        let up = try lossAt(xs)
+        xs[k][flat: i] = lo
+        let down = try lossAt(xs)
+        xs[k][flat: i] = points[k][flat: i]
+        let which = "element \(i)" + (points.count > 1 ? " of input \(k + 1)" : "")
+        guard up.isFinite, down.isFinite else {
+          throw RuntimeError("check_grad: the block's value is not finite when \(which) moves by ±\(eps)", at: op.span,
+                             notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
+        }
+        guard Double(hi) > Double(lo) else {
+          throw RuntimeError("check_grad: eps \(eps) is below the Float32 resolution of \(which) (\(x))", at: op.span)
+        }
+        numeric[i] = (up - down) / (Double(hi) - Double(lo))
+      }
+      worst = max(worst, Self.largestRelativeError(analytic[k], numeric))
+    }
+    if !held.sites.isEmpty, checkGradNoted.insert(op.span).inserted { log("note: " + held.note(files: module.files) + "\n") }
+    return .float(worst)
+  }
+
+  /// `max |a − n| / max(|a|, |n|, s)` over the elements, where `s` is a thousandth of the
+  /// largest |a| or |n| of this input: elements far below the gradient's scale are compared
+  /// at that scale (their finite differences are mostly rounding noise).
+  static func largestRelativeError(_ analytic: Tensor, _ numeric: [Double]) -> Double {
+    var scale = 0.0
+    for (i, n) in numeric.enumerated() { scale = max(scale, Swift.abs(n), Swift.abs(Double(analytic[flat: i]))) }
+    let floor = max(1e-3 * scale, Double.leastNormalMagnitude)
+    var worst = 0.0
+    for (i, n) in numeric.enumerated() {
+      let a = Double(analytic[flat: i])
+      guard a.isFinite else { return .infinity }
+      worst = max(worst, Swift.abs(a - n) / max(Swift.abs(a), Swift.abs(n), floor))
+    }
+    return worst
+  }
+
+  /// A `@bypass` call inside `check_grad`: computed without its estimator at the inputs'
+  /// own values (a constant on the tape), then replayed unchanged at every perturbed point.
+  func heldBypass(_ op: IR.Op, _ held: HeldBypasses, _ compute: () throws -> Value) throws -> Value {
+    if let k = held.cursor {
+      guard k < held.values.count, held.values[k].span == op.span else { throw held.changed(op) }
+      held.cursor = k + 1
+      return held.values[k].value
+    }
+    let v = try with(tape: Tape(recording: false), training: training) { try compute() }
+    held.values.append((op.span, v))
+    held.noteSite(op)
+    return v
+  }
+}
+
+/// The `@bypass` calls of one `check_grad` block, held at their values at the unperturbed
+/// inputs: in the order they ran, so a call inside a loop holds one value per iteration.
+final class HeldBypasses {
+  /// The tape whose bypass calls are held: the gradient run's, then each finite-difference run's.
+  var tape: Tape
+  /// Each call's value at the inputs, with the call's span.
+  var values: [(span: Span, value: Value)] = []
+  /// The next value to replay, during the finite differences (nil while recording them).
+  var cursor: Int?
+  /// The distinct call sites, in order: the bypass op, the bypassed function and where it is
+  /// called, the strategy, and how many times the call ran.
+  private(set) var sites: [(op: Span, name: String, span: Span, strategy: String, runs: Int)] = []
+
+  init(tape: Tape) { self.tape = tape }
+
+  func noteSite(_ op: IR.Op) {
+    if let k = sites.firstIndex(where: { $0.op == op.span }) {
+      sites[k].runs += 1
+      return
+    }
+    var name = "call", at = op.span
+    if let region = op.regions.first, let y = region.ops.last, case .yield = y.kind, let v = y.operands.first,
+       let call = region.ops.first(where: { $0.result == v }) {
+      at = call.span
+      switch call.kind {
+      case _ where !call.inlinedAt.isEmpty:  // a user function the inliner copied here: its call site
+        if let site = call.inlinedAt.last { (name, at) = (site.function, site.site) }
+      case .builtin(let n), .call(let n): name = n
+      case .method(_, let n): name = n
+      default: break
+      }
+    }
+    var strategy = "model"
+    if case .bypass(let s, _, let usesModel) = op.kind, !usesModel { strategy = s }
+    sites.append((op.span, name, at, strategy, 1))
+  }
+
+  /// `check_grad: 1 bypassed call held fixed: round at f.dpl:4:12 (ste)` (a `note:` line); a
+  /// call that ran more than once (in a loop) says so: `(ste, 3 times)`.
+  func note(files: [SourceFile]) -> String {
+    let list = sites.map { s in
+      "\(s.name) at \(RuntimeError.location(s.span, files)) (\(s.strategy)\(s.runs > 1 ? ", \(s.runs) times" : ""))"
+    }
+    let count = sites.count == 1 ? "1 bypassed call" : "\(sites.count) bypassed calls"
+    return "check_grad: \(count) held fixed: " + list.joined(separator: ", ")
+  }
+
+  func changed(_ op: IR.Op) -> RuntimeError {
+    RuntimeError("check_grad: the block's @bypass calls change with its inputs, so they cannot be held fixed", at: op.span,
+                 notes: ["the finite differences replay each bypassed call's value at the inputs, in the order the calls ran"])
+  }
+}
