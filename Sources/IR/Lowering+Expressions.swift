@@ -82,6 +82,7 @@ extension Lowering {
       if case .name(let n) = e.kind { return constant(.string(n), e.span, type: t) }
       return constant(.none, e.span)
     }
+    if let v = gradientInputs[id] { return v }
     let sym = program.symbols[id]
     switch sym.kind {
     case .function(let q), .model(let q), .module(let q):
@@ -134,13 +135,14 @@ extension Lowering {
       return emit(.apply, [l] + arguments(args, sources, e.span), t, e.span)
     case .grad(let valueToo):
       let wrt = args.map { expr($0.value) }
-      let r = lossRegion(block)
+      let r = gradientRegion(block, inputs: Array(zip(args, wrt)))
       return emit(.grad(valueToo: valueToo), wrt, t, e.span, regions: [r])
     case .checkGrad:
       // Operands: the inputs, then the step (default 1e-2, documented in docs/language.md).
-      let wrt = args.filter { $0.label == nil }.map { expr($0.value) }
+      let inputs = args.filter { $0.label == nil }
+      let wrt = inputs.map { expr($0.value) }
       let eps = args.last { $0.label == "eps" }.map { expr($0.value) } ?? constant(.float(1e-2), e.span)
-      return emit(.checkGrad, wrt + [eps], t, e.span, regions: [lossRegion(block)])
+      return emit(.checkGrad, wrt + [eps], t, e.span, regions: [gradientRegion(block, inputs: Array(zip(inputs, wrt)))])
     case .minimize:
       guard case .member(let base, _, _) = callee.kind else { return constant(.none, e.span) }
       let opt = expr(base)
@@ -161,6 +163,16 @@ extension Lowering {
       let c = expr(callee)
       return emit(.callDynamic, [c] + args.map { expr($0.value) }, t, e.span)
     }
+  }
+
+  /// The loss region of `grad`/`check_grad`, where each input name reads as its operand.
+  mutating func gradientRegion(_ block: Block?, inputs: [(CallArgument, ValueID)]) -> Region {
+    let saved = gradientInputs
+    defer { gradientInputs = saved }
+    for (a, v) in inputs {
+      if case .name = a.value.kind, let id = program.references[a.value.id] { gradientInputs[id] = v }
+    }
+    return lossRegion(block)
   }
 
   mutating func lossRegion(_ block: Block?) -> Region {
