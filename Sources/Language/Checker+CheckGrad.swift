@@ -7,6 +7,7 @@ extension Checker {
 
   func checkCheckGrad(_ args: [CallArgument], _ block: Block?, _ e: Expr) -> ValueType {
     var inputs = 0
+    var seen: Set<String> = []
     for a in args {
       let t = checkExpr(a.value)
       if let label = a.label {
@@ -21,10 +22,11 @@ extension Checker {
         continue
       }
       inputs += 1
-      guard case .name = a.value.kind else {
+      guard case .name(let n) = a.value.kind else {
         diags.error("'check_grad' differentiates with respect to variables; pass a name", at: a.value.span)
         continue
       }
+      if !seen.insert(n).inserted { diags.error("'\(n)' is passed to 'check_grad' twice", at: a.value.span) }
       if case .tensor = t { continue }
       if !t.isLenient {
         diags.error("cannot differentiate with respect to a value of type \(t): it must be a Tensor", at: a.value.span)
