@@ -155,7 +155,7 @@ final class HeldBypasses {
       default: break
       }
     }
-    var strategy = "model"
+    var strategy = "DiffBypass model"
     if case .bypass(let s, _, let usesModel) = op.kind, !usesModel { strategy = s }
     sites.append((op.span, name, at, strategy, 1))
   }
