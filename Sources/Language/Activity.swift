@@ -68,6 +68,8 @@ struct ActivityAnalysis {
       if let id = checker.references[a.value.id] {
         env[id] = .source
         names.append(checker.symbols[id].name)
+        // check_grad(net): parameters are inputs, as for minimize.
+        if t == .checkGrad, isParameterHolder(checker.symbols[id].type) { parametersActive = true }
       }
     }
     if t != .minimize, names.isEmpty { return }

@@ -1,6 +1,7 @@
-/// `check_grad(x, …, eps: h) { loss }`: checked like `grad` (tensor inputs named by
-/// variables, a block ending in a scalar loss, activity analysis), with one optional
-/// labelled argument, the finite-difference step; the result is a `Float`.
+/// `check_grad(x, …, eps: h) { loss }`: checked like `grad` (inputs named by variables, a
+/// block ending in a scalar loss, activity analysis), with one optional labelled argument,
+/// the finite-difference step; the result is a `Float`. An input may also be a model or a
+/// layer, whose parameters are then checked (as `minimize` would differentiate them).
 extension Checker {
   /// The labelled arguments `check_grad` accepts.
   static let checkGradOptions = ["eps"]
@@ -27,9 +28,13 @@ extension Checker {
         continue
       }
       if !seen.insert(n).inserted { diags.error("'\(n)' is passed to 'check_grad' twice", at: a.value.span) }
-      if case .tensor = t { continue }
-      if !t.isLenient {
-        diags.error("cannot differentiate with respect to a value of type \(t): it must be a Tensor", at: a.value.span)
+      switch t {
+      case .tensor, .model, .layer: continue  // a model or layer: its parameters are the inputs
+      default:
+        if !t.isLenient {
+          diags.error("cannot check a gradient with respect to a value of type \(t): it must be a Tensor, a model or a layer",
+                      at: a.value.span)
+        }
       }
     }
     if args.filter({ $0.label == "eps" }).count > 1, let second = args.filter({ $0.label == "eps" }).last {

@@ -52,6 +52,36 @@ struct ExecCheckGradTests {
     #expect(abs(errors[2] - 0.5) < 1e-3, "eval cuts the gradient like stop_gradient: \(errors)")
   }
 
+  @Test("a model's or a layer's parameters are checked, and their own gradients left alone")
+  func parameters() throws {
+    let program = { (check: Bool) in """
+      model Mlp() {
+        let l1 = dense(3, 4)
+        let l2 = dense(4, 1)
+        fn forward(x: Tensor) -> Tensor { l2(tanh(l1(x))) }
+      }
+      let net = Mlp()
+      let c = conv2d(1, 2, kernel: 3, pad: 1)
+      let x = randn([5, 3], seed: 1)
+      let y = randn([5, 1], seed: 2)
+      let img = randn([1, 1, 4, 4], seed: 3)
+      let opt = adam(net, lr: 0.01)
+      \(check ? """
+      print(check_grad(net) { mse(net(x), y) } < 1e-2)
+      print(check_grad(net, x) { mse(net(x), y) + mean(c(img)) } < 1e-2)
+      print(check_grad(c) { sum(tanh(c(img))) } < 1e-2)
+      print(check_grad(c) { sum(c(img) * stop_gradient(c(img))) })
+      """ : "")
+      for step in 0..<3 { opt.minimize { mse(net(x), y) } }
+      print(opt.minimize { mse(net(x), y) })
+      """ }
+    let checked = run(program(true)), plain = run(program(false))
+    #expect(checked.error == nil, "\(checked.error ?? "")")
+    #expect(Array(checked.lines.prefix(3)) == ["true", "true", "true"])
+    #expect(try abs(number(checked.lines[3]) - 0.5) < 1e-3, "\(checked.lines)")
+    #expect(checked.lines.last == plain.lines.last, "training after check_grad is the same as without it")
+  }
+
   @Test("a @bypass call is held fixed: only the deterministic part is checked, with one note")
   func bypassHeld() throws {
     let r = run("""
@@ -112,7 +142,7 @@ struct ExecCheckGradTests {
   func errors() throws {
     let cases: [(String, String)] = [
       ("let x = tensor([0.001, 2.0])\nlet e = check_grad(x) { sum(log(x)) }",
-       "cg.dpl:2:9: error: check_grad: the block's value is not finite when element 0 moves by ±0.01"),
+       "cg.dpl:2:9: error: check_grad: the block's value is not finite when element 0 of the input moves by ±0.01"),
       ("let x = tensor([1.0, 2.0])\nlet e = check_grad(x, eps: 0.0) { sum(x * x) }",
        "cg.dpl:2:9: error: check_grad: eps must be a positive number, got 0.0"),
       ("let x = tensor([1.0, 2.0])\nlet e = check_grad(x) { sum(log(x - 5.0)) }",

@@ -19,21 +19,31 @@ extension Interpreter {
     }
     let eps = try double(frame[epsID], op, "eps")
     guard eps > 0, eps.isFinite else { throw RuntimeError("check_grad: eps must be a positive number, got \(eps)", at: op.span) }
-    let ids = Array(op.operands.dropLast())
-    let points = try ids.map { try tensor(frame[$0], op, "input of check_grad").value }
+    // Tensor inputs are watched in the frame; a model's or layer's parameters on the tape.
+    var ids: [ValueID] = [], points: [Tensor] = [], parameters: [Parameter] = []
+    for id in op.operands.dropLast() {
+      switch frame[id] {
+      case .model, .layer: parameters += ModelInstance.parameters(of: frame[id]).filter { p in !parameters.contains { $0 === p } }
+      default:
+        ids.append(id)
+        points.append(try tensor(frame[id], op, "input of check_grad").value)
+      }
+    }
     let saved = ids.map { frame[$0] }
     defer { for (id, v) in zip(ids, saved) { frame[id] = v } }
 
-    let held = HeldBypasses(tape: Tape(recording: true, tracksParameters: false))
+    let tape = Tape(recording: true, tracksParameters: !parameters.isEmpty)
+    tape.trackedParameters = Set(parameters.map { ObjectIdentifier($0) })
+    let held = HeldBypasses(tape: tape)
     let outer = heldBypasses
     heldBypasses = held
     defer { heldBypasses = outer }
     let stream = rng
 
-    // The tape gradient.
-    let watched = points.map { held.tape.watch($0) }
+    // The tape gradient (parameters' own `grad`s are left as they were).
+    let watched = points.map { tape.watch($0) }
     for (id, w) in zip(ids, watched) { frame[id] = .tensor(w) }
-    let result = try with(tape: held.tape, training: training) { try run(op.regions[0], frame) ?? .void }
+    let result = try with(tape: tape, training: training) { try run(op.regions[0], frame) ?? .void }
     let loss = try scalarLoss(result, op)
     let after = rng
     defer { rng = after }
@@ -47,7 +57,12 @@ extension Interpreter {
     guard value.isFinite else {
       throw RuntimeError("the value of the block is \(Self.nonFinite(value))", at: op.span, notes: [Self.anomalyNote])
     }
-    let analytic = try held.tape.gradients(of: loss, wrt: watched)
+    let savedGrads = parameters.map(\.grad)
+    for p in parameters { p.grad = nil }
+    let leaves = try tape.backward(from: loss)
+    let analytic = watched.map { v in v.node.flatMap { leaves[$0] } ?? Tensor(shape: v.shape, repeating: 0) }
+      + parameters.map { $0.grad ?? Tensor(shape: $0.value.shape, repeating: 0) }
+    for (p, g) in zip(parameters, savedGrads) { p.grad = g }
     for (k, g) in analytic.enumerated() where !Self.allFinite(g) {
       let which = analytic.count == 1 ? "the gradient" : "gradient \(k + 1) of \(analytic.count)"
       throw RuntimeError("\(which) is not finite (NaN or Inf)", at: op.span, notes: [Self.anomalyNote])
@@ -57,46 +72,55 @@ extension Interpreter {
     let savedOutput = output
     output = { _ in }
     defer { output = savedOutput }
-    let lossAt = { (xs: [Tensor]) throws -> Double in
-      self.rng = stream
+    var current = points
+    func blockLoss() throws -> Double {
+      rng = stream
       held.cursor = 0
       held.tape = Tape(recording: false)
-      for (id, x) in zip(ids, xs) { frame[id] = .tensor(x) }
-      let v = try self.scalarLoss(try self.with(tape: held.tape, training: self.training) { try self.run(op.regions[0], frame) ?? .void }, op)
+      for (id, x) in zip(ids, current) { frame[id] = .tensor(x) }
+      let v = try scalarLoss(try with(tape: held.tape, training: training) { try run(op.regions[0], frame) ?? .void }, op)
       for id in ids { frame[id] = .none }  // so the next step writes the perturbed tensor in place
       guard held.cursor == held.values.count else { throw held.changed(op) }
       return Double(v.value[flat: 0])
     }
     var worst = 0.0
     for k in points.indices {
-      let numeric = try centralDifferences(points, input: k, eps: eps, op, lossAt)
+      let what = points.count > 1 ? "input \(k + 1)" : "the input"
+      let numeric = try centralDifferences(points[k], what, eps: eps, op, set: { current[k] = $0 }, blockLoss)
       worst = max(worst, Self.largestRelativeError(analytic[k], numeric))
+    }
+    for (j, p) in parameters.enumerated() {
+      let numeric = try centralDifferences(p.value, "parameter '\(p.name)'", eps: eps, op, set: { p.value = $0 }, blockLoss)
+      worst = max(worst, Self.largestRelativeError(analytic[points.count + j], numeric))
     }
     if !held.sites.isEmpty, checkGradNoted.insert(op.span).inserted { log("note: " + held.note(files: module.files) + "\n") }
     return .float(worst)
   }
 
-  /// `(L(x + eps) − L(x − eps)) / 2eps` for each element of input `k` (the step measured
-  /// between the two Float32 points actually evaluated).
-  func centralDifferences(_ points: [Tensor], input k: Int, eps: Double, _ op: IR.Op,
-                          _ loss: ([Tensor]) throws -> Double) throws -> [Double] {
-    var xs = points
-    var numeric = [Double](repeating: 0, count: points[k].count)
+  /// `(L(x + eps) − L(x − eps)) / 2eps` for each element of `x`, which `set` installs (the
+  /// step measured between the two Float32 points actually evaluated); `x` is installed again
+  /// at the end.
+  func centralDifferences(_ x: Tensor, _ what: String, eps: Double, _ op: IR.Op, set: (Tensor) -> Void,
+                          _ loss: () throws -> Double) throws -> [Double] {
+    var moved = x
+    defer { set(x) }
+    var numeric = [Double](repeating: 0, count: x.count)
     for i in numeric.indices {
-      let x = Double(points[k][flat: i])
-      let (hi, lo) = (Float(x + eps), Float(x - eps))
-      xs[k][flat: i] = hi
-      let up = try loss(xs)
-      xs[k][flat: i] = lo
-      let down = try loss(xs)
-      xs[k][flat: i] = points[k][flat: i]
-      let which = { "element \(i)" + (points.count > 1 ? " of input \(k + 1)" : "") }
+      let v = Double(x[flat: i])
+      let (hi, lo) = (Float(v + eps), Float(v - eps))
+      moved[flat: i] = hi
+      set(moved)
+      let up = try loss()
+      moved[flat: i] = lo
+      set(moved)
+      let down = try loss()
+      moved[flat: i] = x[flat: i]
       guard up.isFinite, down.isFinite else {
-        throw RuntimeError("check_grad: the block's value is not finite when \(which()) moves by ±\(eps)", at: op.span,
+        throw RuntimeError("check_grad: the block's value is not finite when element \(i) of \(what) moves by ±\(eps)", at: op.span,
                            notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
       }
       guard Double(hi) > Double(lo) else {
-        throw RuntimeError("check_grad: eps \(eps) is below the Float32 resolution of \(which()) (\(x))", at: op.span)
+        throw RuntimeError("check_grad: eps \(eps) is below the Float32 resolution of element \(i) of \(what) (\(v))", at: op.span)
       }
       numeric[i] = (up - down) / (Double(hi) - Double(lo))
     }
