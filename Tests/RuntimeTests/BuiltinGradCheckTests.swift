@@ -58,6 +58,9 @@ struct FiniteDifferenceCheck {
     let source = spec.setup + "\nfn f(\(params)) -> Tensor { \(spec.call) }\n"
     let (module, compilation) = Compiler.compile(source: source, path: "gradcheck.dpl", options: CompileOptions())
     guard let module else { throw CheckFailure("does not compile:\n\(compilation.renderDiagnostics())\n\(source)") }
+    if let name = spec.builtin, !Self.calls(name, module) {
+      throw CheckFailure("is filed under '\(name)', but the program never calls it:\n\(source)")
+    }
     interpreter = Interpreter(module: module, seed: 1)
     interpreter.output = { _ in }
     interpreter.log = { _ in }
@@ -67,6 +70,17 @@ struct FiniteDifferenceCheck {
     parameters = spec.parameters ? globals.keys.sorted().flatMap { ModelInstance.parameters(of: globals[$0] ?? .none) } : []
     if spec.parameters && parameters.isEmpty { throw CheckFailure("asks for parameter gradients, but setup binds no layer") }
     if spec.warmup { _ = try evaluate(inputs, tape: Tape(recording: false), training: true) }
+  }
+
+  /// Whether some function of `module` calls the builtin `name` (`surrogate` is an op of its own).
+  static func calls(_ name: String, _ module: IRModule) -> Bool {
+    func visit(_ r: Region) -> Bool {
+      r.ops.contains { op in
+        if op.kind == .builtin(name) || (name == "surrogate" && op.kind == .surrogate) { return true }
+        return op.regions.contains(where: visit)
+      }
+    }
+    return module.functions.contains { visit($0.body) }
   }
 
   struct CheckFailure: Error, CustomStringConvertible {

@@ -12,6 +12,8 @@ import Tensor
 struct GradSpec: CustomStringConvertible {
   /// Names the case in failure messages (the builtin and what is special about the call).
   var label: String
+  /// The builtin the case is filed under (set by the table); the compiled program must call it.
+  var builtin: String?
   /// Top-level dpl run before the check: layers, models and constant tensors `f` reads.
   var setup = ""
   /// The body of `f`: an expression over `x0, x1, …`.
@@ -90,7 +92,13 @@ enum BuiltinGradSpecs {
 
   static let table: [String: [GradSpec]] = {
     var t: [String: [GradSpec]] = [:]
-    func add(_ name: String, _ specs: GradSpec...) { t[name, default: []] += specs }
+    func add(_ name: String, _ specs: GradSpec...) {
+      t[name, default: []] += specs.map { s in
+        var s = s
+        s.builtin = name
+        return s
+      }
+    }
 
     // Elementwise: positive inputs where the function needs them, else away from 0.
     for name in unaryNames {
