@@ -138,11 +138,12 @@ extension Lowering {
       let r = gradientRegion(block, inputs: Array(zip(args, wrt)))
       return emit(.grad(valueToo: valueToo), wrt, t, e.span, regions: [r])
     case .checkGrad:
-      // Operands: the inputs, then the step (default 1e-2, documented in docs/language.md).
-      let inputs = args.filter { $0.label == nil }
+      // Operands: the inputs, then the options given (the executor knows their defaults).
+      let inputs = args.filter { $0.label == nil }, options = args.filter { $0.label != nil }
       let wrt = inputs.map { expr($0.value) }
-      let eps = args.last { $0.label == "eps" }.map { expr($0.value) } ?? constant(.float(1e-2), e.span)
-      return emit(.checkGrad, wrt + [eps], t, e.span, regions: [gradientRegion(block, inputs: Array(zip(inputs, wrt)))])
+      let values = options.map { expr($0.value) }
+      return emit(.checkGrad(options: options.compactMap(\.label)), wrt + values, t, e.span,
+                  regions: [gradientRegion(block, inputs: Array(zip(inputs, wrt)))])
     case .minimize:
       guard case .member(let base, _, _) = callee.kind else { return constant(.none, e.span) }
       let opt = expr(base)

@@ -31,8 +31,11 @@ public enum TapeMarking {
       case .grad, .minimize, .checkGrad:
         var active: Set<ValueID> = []
         if case .grad = op.kind { active.formUnion(op.operands) }
-        if case .checkGrad = op.kind { active.formUnion(op.operands.dropLast()) }  // the last is eps
-        let params = op.kind == .minimize || op.kind == .checkGrad  // check_grad(net): parameters
+        var params = op.kind == .minimize
+        if case .checkGrad(let options) = op.kind {  // inputs (not options); models' parameters too
+          active.formUnion(op.operands.dropLast(options.count))
+          params = true
+        }
         // Twice, so loop-carried activity through variables reaches earlier ops.
         for _ in 0..<2 { out.ops[i].regions[0] = mark(out.ops[i].regions[0], &active, types, parameters: params) }
       default:

@@ -4,7 +4,7 @@
 /// layer, whose parameters are then checked (as `minimize` would differentiate them).
 extension Checker {
   /// The labelled arguments `check_grad` accepts.
-  static let checkGradOptions = ["eps"]
+  static let checkGradOptions = ["eps", "directions"]
 
   func checkCheckGrad(_ args: [CallArgument], _ block: Block?, _ e: Expr) -> ValueType {
     var inputs = 0
@@ -14,11 +14,14 @@ extension Checker {
       if let label = a.label {
         guard Checker.checkGradOptions.contains(label) else {
           diags.error("'check_grad' has no option '\(label)'", at: a.labelSpan ?? a.span,
-                      notes: [Note("options: eps (the finite-difference step)")])
+                      notes: [Note("options: eps (the finite-difference step), directions (check along that many random directions)")])
           continue
         }
-        if !(t == .float || t == .int || t.isLenient) {
+        if label == "eps", !(t == .float || t == .int || t.isLenient) {
           diags.error("'eps' of 'check_grad' expects Float, got \(t)", at: a.value.span)
+        }
+        if label == "directions", !(t == .int || t.isLenient) {
+          diags.error("'directions' of 'check_grad' expects Int, got \(t)", at: a.value.span)
         }
         continue
       }
@@ -37,8 +40,9 @@ extension Checker {
         }
       }
     }
-    if args.filter({ $0.label == "eps" }).count > 1, let second = args.filter({ $0.label == "eps" }).last {
-      diags.error("'eps' is given twice", at: second.labelSpan ?? second.span)
+    for name in Checker.checkGradOptions {
+      let given = args.filter { $0.label == name }
+      if given.count > 1, let second = given.last { diags.error("'\(name)' is given twice", at: second.labelSpan ?? second.span) }
     }
     if inputs == 0 {
       diags.error("'check_grad' needs the tensors to check the gradient with respect to: check_grad(x) { loss }", at: e.span)

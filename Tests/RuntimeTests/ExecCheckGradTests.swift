@@ -82,6 +82,30 @@ struct ExecCheckGradTests {
     #expect(checked.lines.last == plain.lines.last, "training after check_grad is the same as without it")
   }
 
+  @Test("directions: k checks along k random directions: cheap for many parameters, and still catches")
+  func directions() throws {
+    let r = run("""
+      model Mlp() {
+        let l1 = dense(8, 32)
+        let l2 = dense(32, 1)
+        fn forward(x: Tensor) -> Tensor { l2(tanh(l1(x))) }
+      }
+      let net = Mlp()
+      let x = randn([6, 8], seed: 1)
+      let y = randn([6, 1], seed: 2)
+      print(check_grad(net, x, directions: 4) { mse(net(x), y) })
+      print(check_grad(net, directions: 3) { mse(net(x), 0.5 * stop_gradient(net(x)) + y) })
+      print(check_grad(x, directions: 2) { sum(x * stop_gradient(x)) })
+      """)
+    #expect(r.error == nil, "\(r.error ?? "")")
+    let errors = try r.lines.map(number)
+    #expect(errors[0] < 1e-2, "\(errors)")
+    #expect(abs(errors[1] - 0.5) < 1e-2, "the tape's gradient is twice the function's: \(errors)")
+    #expect(abs(errors[2] - 0.5) < 1e-3, "\(errors)")  // golden, as elementwise
+    let bad = run("let x = tensor([1.0])\nlet e = check_grad(x, directions: 0) { sum(x * x) }")
+    #expect(bad.error?.hasPrefix("cg.dpl:2:9: error: check_grad: directions must be at least 1, got 0") == true, "\(bad.error ?? "")")
+  }
+
   @Test("a @bypass call is held fixed: only the deterministic part is checked, with one note")
   func bypassHeld() throws {
     let r = run("""

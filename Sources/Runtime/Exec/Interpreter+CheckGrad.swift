@@ -13,15 +13,24 @@ import Tensor
 /// on the tape, and the finite differences see the same fixed values, so both sides
 /// measure the deterministic part of the block.
 extension Interpreter {
-  func checkGradient(_ op: IR.Op, _ frame: Frame) throws -> Value {
-    guard op.operands.count >= 2, let epsID = op.operands.last else {
-      throw RuntimeError("check_grad needs at least one input", at: op.span)
+  /// The step when `eps:` is not given (tensors are Float32: much smaller steps measure rounding).
+  static let defaultCheckStep = 1e-2
+
+  func checkGradient(_ op: IR.Op, _ frame: Frame, options: [String]) throws -> Value {
+    guard op.operands.count > options.count else { throw RuntimeError("check_grad needs at least one input", at: op.span) }
+    var eps = Self.defaultCheckStep, directions: Int?
+    for (name, id) in zip(options, op.operands.suffix(options.count)) {
+      switch name {
+      case "eps": eps = try double(frame[id], op, "eps")
+      case "directions": directions = try int(frame[id], op, "directions")
+      default: throw RuntimeError("check_grad has no option '\(name)'", at: op.span)
+      }
     }
-    let eps = try double(frame[epsID], op, "eps")
     guard eps > 0, eps.isFinite else { throw RuntimeError("check_grad: eps must be a positive number, got \(eps)", at: op.span) }
+    if let d = directions, d < 1 { throw RuntimeError("check_grad: directions must be at least 1, got \(d)", at: op.span) }
     // Tensor inputs are watched in the frame; a model's or layer's parameters on the tape.
     var ids: [ValueID] = [], points: [Tensor] = [], parameters: [Parameter] = []
-    for id in op.operands.dropLast() {
+    for id in op.operands.dropLast(options.count) {
       switch frame[id] {
       case .model, .layer: parameters += ModelInstance.parameters(of: frame[id]).filter { p in !parameters.contains { $0 === p } }
       default:
@@ -83,6 +92,13 @@ extension Interpreter {
       guard held.cursor == held.values.count else { throw held.changed(op) }
       return Double(v.value[flat: 0])
     }
+    if let directions {
+      let worst = try directionalDifferences(directions, analytic, points + parameters.map(\.value), eps: eps, op, set: { j, t in
+        if j < current.count { current[j] = t } else { parameters[j - current.count].value = t }
+      }, blockLoss)
+      if !held.sites.isEmpty, checkGradNoted.insert(op.span).inserted { log("note: " + held.note(files: module.files) + "\n") }
+      return .float(worst)
+    }
     var worst = 0.0
     for k in points.indices {
       let what = points.count > 1 ? "input \(k + 1)" : "the input"
@@ -125,6 +141,48 @@ extension Interpreter {
       numeric[i] = (up - down) / (Double(hi) - Double(lo))
     }
     return numeric
+  }
+
+  /// `check_grad(…, directions: k)`: along each of `k` random unit directions `v` (the same
+  /// ones every time) through all inputs at once, the tape's `⟨a, Δ⟩` against
+  /// `L(x⁺) − L(x⁻)`, where `x± = x ± eps·v` in Float32 and `Δ = x⁺ − x⁻` as evaluated. Returns the largest
+  /// `|⟨a, Δ⟩ − ΔL| / max(|⟨a, Δ⟩|, |ΔL|, 10⁻³‖a‖‖Δ‖)`: 2k runs of the block however many
+  /// elements the inputs have (a model's parameters).
+  func directionalDifferences(_ count: Int, _ analytic: [Tensor], _ bases: [Tensor], eps: Double, _ op: IR.Op,
+                              set: (Int, Tensor) -> Void, _ loss: () throws -> Double) throws -> Double {
+    var directions = RNG(seed: 0x636865636b)
+    defer { for (j, b) in bases.enumerated() { set(j, b) } }
+    var worst = 0.0
+    for d in 0..<count {
+      var along = 0.0, change = 0.0, gradNorm = 0.0, stepNorm = 0.0
+      var plus: [Tensor] = [], minus: [Tensor] = []
+      let vs = bases.map { directions.normal($0.shape) }
+      var norm = 0.0
+      for v in vs { for i in 0..<v.count { norm += Double(v[flat: i]) * Double(v[flat: i]) } }
+      let scale = eps / max(norm.squareRoot(), Double.leastNormalMagnitude)  // a step of length eps
+      for (j, (b, v)) in zip(bases, vs).enumerated() {
+        plus.append(Tensor(shape: b.shape) { i in Float(Double(b[flat: i]) + scale * Double(v[flat: i])) })
+        minus.append(Tensor(shape: b.shape) { i in Float(Double(b[flat: i]) - scale * Double(v[flat: i])) })
+        for i in 0..<b.count {
+          let (a, step) = (Double(analytic[j][flat: i]), Double(plus[j][flat: i]) - Double(minus[j][flat: i]))
+          along += a * step
+          gradNorm += a * a
+          stepNorm += step * step
+        }
+      }
+      for (j, t) in plus.enumerated() { set(j, t) }
+      let up = try loss()
+      for (j, t) in minus.enumerated() { set(j, t) }
+      let down = try loss()
+      guard up.isFinite, down.isFinite else {
+        throw RuntimeError("check_grad: the block's value is not finite along random direction \(d + 1) (steps of \(eps))", at: op.span,
+                           notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
+      }
+      change = up - down
+      let floor = max(1e-3 * (gradNorm * stepNorm).squareRoot(), Double.leastNormalMagnitude)
+      worst = max(worst, Swift.abs(along - change) / max(Swift.abs(along), Swift.abs(change), floor))
+    }
+    return worst
   }
 
   /// `max |a − n| / max(|a|, |n|, s)` over the elements, where `s` is a thousandth of the

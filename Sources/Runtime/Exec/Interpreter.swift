@@ -203,7 +203,7 @@ public final class Interpreter {
       m.setField(name, x(1))
       return .void
     case .grad(let valueToo): return try gradient(op, frame, valueToo: valueToo)
-    case .checkGrad: return try checkGradient(op, frame)
+    case .checkGrad(let options): return try checkGradient(op, frame, options: options)
     case .minimize: return try minimize(op, frame)
     case .eval: return try evaluation(op, frame)
     case .stopGradient: return Self.detached(x(0))
