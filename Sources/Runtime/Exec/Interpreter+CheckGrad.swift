@@ -3,11 +3,12 @@ import IR
 import Language
 import Tensor
 
-/// `check_grad(x, …, eps: h) { loss }`: the tape gradient of the block against central
-/// finite differences, as JAX's `check_grads` and PyTorch's `gradcheck` (docs/language.md).
+/// `check_grad(x, net, …, eps: h, directions: k) { loss }`: the tape gradient of the block
+/// with respect to tensors and to models' or layers' parameters, against central finite
+/// differences, as JAX's `check_grads` and PyTorch's `gradcheck` (docs/language.md).
 ///
 /// The block runs once on a tape, as `grad` runs it, then twice per input element at
-/// `x ± h` without recording. Every run starts from the same random stream, and the
+/// `x ± h` (or twice per random direction) without recording. Every run starts from the same random stream, and the
 /// finite-difference runs print nothing, so the block is the same function of its inputs
 /// each time. `@bypass` calls are held at their values at `x`: their estimators are not
 /// on the tape, and the finite differences see the same fixed values, so both sides
@@ -16,8 +17,8 @@ extension Interpreter {
   /// The step when `eps:` is not given (tensors are Float32: much smaller steps measure rounding).
   static let defaultCheckStep = 1e-2
 
-  func checkGradient(_ op: IR.Op, _ frame: Frame, options: [String]) throws -> Value {
-    guard op.operands.count > options.count else { throw RuntimeError("check_grad needs at least one input", at: op.span) }
+  /// The options given to a `check_grad` op (the trailing operands), with their defaults.
+  func checkGradOptions(_ op: IR.Op, _ frame: Frame, _ options: [String]) throws -> (eps: Double, directions: Int?) {
     var eps = Self.defaultCheckStep, directions: Int?
     for (name, id) in zip(options, op.operands.suffix(options.count)) {
       switch name {
@@ -28,6 +29,12 @@ extension Interpreter {
     }
     guard eps > 0, eps.isFinite else { throw RuntimeError("check_grad: eps must be a positive number, got \(eps)", at: op.span) }
     if let d = directions, d < 1 { throw RuntimeError("check_grad: directions must be at least 1, got \(d)", at: op.span) }
+    return (eps, directions)
+  }
+
+  func checkGradient(_ op: IR.Op, _ frame: Frame, options: [String]) throws -> Value {
+    guard op.operands.count > options.count else { throw RuntimeError("check_grad needs at least one input", at: op.span) }
+    let (eps, directions) = try checkGradOptions(op, frame, options)
     // Tensor inputs are watched in the frame; a model's or layer's parameters on the tape.
     var ids: [ValueID] = [], points: [Tensor] = [], parameters: [Parameter] = []
     for id in op.operands.dropLast(options.count) {
