@@ -16,6 +16,10 @@ import Tensor
 extension Interpreter {
   /// The step when `eps:` is not given (tensors are Float32: much smaller steps measure rounding).
   static let defaultCheckStep = 1e-2
+  /// Differences are compared no finer than this many units in the last place of the block's
+  /// Float32 value (over the step): below that they are rounding, so a correct gradient
+  /// still scores under 1e-2.
+  static let resolutionMultiple = 300.0
 
   /// The options given to a `check_grad` op (the trailing operands), with their defaults.
   func checkGradOptions(_ op: IR.Op, _ frame: Frame, _ options: [String]) throws -> (eps: Double, directions: Int?) {
@@ -99,8 +103,11 @@ extension Interpreter {
       guard held.cursor == held.values.count else { throw held.changed(op) }
       return Double(v.value[flat: 0])
     }
+    // The smallest change of the block's Float32 value the differences resolve.
+    let rounding = Self.resolutionMultiple * Double(Float(value).ulp)
     if let directions {
-      let worst = try directionalDifferences(directions, analytic, points + parameters.map(\.value), eps: eps, op, set: { j, t in
+      let worst = try directionalDifferences(directions, analytic, points + parameters.map(\.value), eps: eps,
+                                             rounding: rounding, op, set: { j, t in
         if j < current.count { current[j] = t } else { parameters[j - current.count].value = t }
       }, blockLoss)
       if !held.sites.isEmpty, checkGradNoted.insert(op.span).inserted { log("note: " + held.note(files: module.files) + "\n") }
@@ -109,96 +116,108 @@ extension Interpreter {
     var worst = 0.0
     for k in points.indices {
       let what = points.count > 1 ? "input \(k + 1)" : "the input"
-      let numeric = try centralDifferences(points[k], what, eps: eps, op, set: { current[k] = $0 }, blockLoss)
-      worst = max(worst, Self.largestRelativeError(analytic[k], numeric))
+      let numeric = try centralDifferences(points[k], what, eps: eps, op, poke: { current[k][flat: $0] = $1 }, blockLoss)
+      worst = max(worst, Self.largestRelativeError(analytic[k], numeric, floor: rounding / (2 * eps)))
     }
     for (j, p) in parameters.enumerated() {
-      let numeric = try centralDifferences(p.value, "parameter '\(p.name)'", eps: eps, op, set: { p.value = $0 }, blockLoss)
-      worst = max(worst, Self.largestRelativeError(analytic[points.count + j], numeric))
+      let numeric = try centralDifferences(p.value, "parameter '\(p.name)'", eps: eps, op, poke: { p.value[flat: $0] = $1 },
+                                           blockLoss)
+      worst = max(worst, Self.largestRelativeError(analytic[points.count + j], numeric, floor: rounding / (2 * eps)))
     }
     if !held.sites.isEmpty, checkGradNoted.insert(op.span).inserted { log("note: " + held.note(files: module.files) + "\n") }
     return .float(worst)
   }
 
-  /// `(L(x + eps) − L(x − eps)) / 2eps` for each element of `x`, which `set` installs (the
-  /// step measured between the two Float32 points actually evaluated); `x` is installed again
-  /// at the end.
-  func centralDifferences(_ x: Tensor, _ what: String, eps: Double, _ op: IR.Op, set: (Tensor) -> Void,
+  /// The derivative of `loss` in each element of `x`: the central difference
+  /// `(L(x + eps) − L(x − eps)) / 2eps`, the step measured between the two Float32 points
+  /// actually evaluated. (A Richardson step, from `eps` and `eps/2`, was tried: in Float32
+  /// its amplified rounding cost more than the `eps²` term it cancels.) `poke(i, v)` writes
+  /// element `i` of the tensor the block reads, in place; each element is written back
+  /// after its two runs.
+  func centralDifferences(_ x: Tensor, _ what: String, eps: Double, _ op: IR.Op, poke: (Int, Float) -> Void,
                           _ loss: () throws -> Double) throws -> [Double] {
-    var moved = x
-    defer { set(x) }
     var numeric = [Double](repeating: 0, count: x.count)
     for i in numeric.indices {
       let v = Double(x[flat: i])
-      let (hi, lo) = (Float(v + eps), Float(v - eps))
-      moved[flat: i] = hi
-      set(moved)
-      let up = try loss()
-      moved[flat: i] = lo
-      set(moved)
-      let down = try loss()
-      moved[flat: i] = x[flat: i]
-      guard up.isFinite, down.isFinite else {
-        throw RuntimeError("check_grad: the block's value is not finite when element \(i) of \(what) moves by ±\(eps)", at: op.span,
-                           notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
+      defer { poke(i, x[flat: i]) }
+      func quotient(_ h: Double) throws -> Double {
+        let (hi, lo) = (Float(v + h), Float(v - h))
+        guard Double(hi) > Double(lo) else {
+          throw RuntimeError("check_grad: eps \(eps) is below the Float32 resolution of element \(i) of \(what) (\(v))", at: op.span)
+        }
+        poke(i, hi)
+        let up = try loss()
+        poke(i, lo)
+        let down = try loss()
+        guard up.isFinite, down.isFinite else {
+          throw RuntimeError("check_grad: the block's value is not finite when element \(i) of \(what) moves by ±\(h)", at: op.span,
+                             notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
+        }
+        return (up - down) / (Double(hi) - Double(lo))
       }
-      guard Double(hi) > Double(lo) else {
-        throw RuntimeError("check_grad: eps \(eps) is below the Float32 resolution of element \(i) of \(what) (\(v))", at: op.span)
-      }
-      numeric[i] = (up - down) / (Double(hi) - Double(lo))
+      numeric[i] = try quotient(eps)
     }
     return numeric
   }
 
-  /// `check_grad(…, directions: k)`: along each of `k` random unit directions `v` (the same
-  /// ones every time) through all inputs at once, the tape's `⟨a, Δ⟩` against
-  /// `L(x⁺) − L(x⁻)`, where `x± = x ± eps·v` in Float32 and `Δ = x⁺ − x⁻` as evaluated. Returns the largest
-  /// `|⟨a, Δ⟩ − ΔL| / max(|⟨a, Δ⟩|, |ΔL|, 10⁻³‖a‖‖Δ‖)`: 2k runs of the block however many
-  /// elements the inputs have (a model's parameters).
-  func directionalDifferences(_ count: Int, _ analytic: [Tensor], _ bases: [Tensor], eps: Double, _ op: IR.Op,
+  /// `check_grad(…, directions: k)`: along each of `k` random unit directions `u` (the same
+  /// ones every time) through all inputs at once: `x± = x ± eps·u` in Float32, `Δ = x⁺ − x⁻`
+  /// as evaluated, the tape's slope `g = ⟨a, Δ⟩ / ‖Δ‖` and the finite difference's
+  /// `n = (L(x⁺) − L(x⁻)) / ‖Δ‖`. Returns the largest `|g − n| / max(|g|, |n|, s)`,
+  /// `s = max(10⁻³‖a‖, resolution)`: 2k runs of the block however many elements the inputs
+  /// (a model's parameters) have.
+  func directionalDifferences(_ count: Int, _ analytic: [Tensor], _ bases: [Tensor], eps: Double, rounding: Double, _ op: IR.Op,
                               set: (Int, Tensor) -> Void, _ loss: () throws -> Double) throws -> Double {
     var directions = RNG(seed: 0x636865636b)
     defer { for (j, b) in bases.enumerated() { set(j, b) } }
+    var gradNorm = 0.0
+    for a in analytic { for i in 0..<a.count { gradNorm += Double(a[flat: i]) * Double(a[flat: i]) } }
+    gradNorm = gradNorm.squareRoot()
     var worst = 0.0
     for d in 0..<count {
-      var along = 0.0, change = 0.0, gradNorm = 0.0, stepNorm = 0.0
-      var plus: [Tensor] = [], minus: [Tensor] = []
       let vs = bases.map { directions.normal($0.shape) }
       var norm = 0.0
       for v in vs { for i in 0..<v.count { norm += Double(v[flat: i]) * Double(v[flat: i]) } }
-      let scale = eps / max(norm.squareRoot(), Double.leastNormalMagnitude)  // a step of length eps
-      for (j, (b, v)) in zip(bases, vs).enumerated() {
-        plus.append(Tensor(shape: b.shape) { i in Float(Double(b[flat: i]) + scale * Double(v[flat: i])) })
-        minus.append(Tensor(shape: b.shape) { i in Float(Double(b[flat: i]) - scale * Double(v[flat: i])) })
-        for i in 0..<b.count {
-          let (a, step) = (Double(analytic[j][flat: i]), Double(plus[j][flat: i]) - Double(minus[j][flat: i]))
-          along += a * step
-          gradNorm += a * a
-          stepNorm += step * step
+      let unit = 1 / max(norm.squareRoot(), Double.leastNormalMagnitude)
+      /// (tape slope g, finite-difference slope n, ‖Δ‖) for a step h along the direction.
+      func probe(_ h: Double) throws -> (Double, Double, Double) {
+        var along = 0.0, length = 0.0
+        var plus: [Tensor] = [], minus: [Tensor] = []
+        for (j, (b, v)) in zip(bases, vs).enumerated() {
+          plus.append(Tensor(shape: b.shape) { i in Float(Double(b[flat: i]) + h * unit * Double(v[flat: i])) })
+          minus.append(Tensor(shape: b.shape) { i in Float(Double(b[flat: i]) - h * unit * Double(v[flat: i])) })
+          for i in 0..<b.count {
+            let step = Double(plus[j][flat: i]) - Double(minus[j][flat: i])
+            along += Double(analytic[j][flat: i]) * step
+            length += step * step
+          }
         }
+        length = max(length.squareRoot(), Double.leastNormalMagnitude)
+        for (j, t) in plus.enumerated() { set(j, t) }
+        let up = try loss()
+        for (j, t) in minus.enumerated() { set(j, t) }
+        let down = try loss()
+        guard up.isFinite, down.isFinite else {
+          throw RuntimeError("check_grad: the block's value is not finite along random direction \(d + 1) (steps of \(h))", at: op.span,
+                             notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
+        }
+        return (along / length, (up - down) / length, length)
       }
-      for (j, t) in plus.enumerated() { set(j, t) }
-      let up = try loss()
-      for (j, t) in minus.enumerated() { set(j, t) }
-      let down = try loss()
-      guard up.isFinite, down.isFinite else {
-        throw RuntimeError("check_grad: the block's value is not finite along random direction \(d + 1) (steps of \(eps))", at: op.span,
-                           notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
-      }
-      change = up - down
-      let floor = max(1e-3 * (gradNorm * stepNorm).squareRoot(), Double.leastNormalMagnitude)
-      worst = max(worst, Swift.abs(along - change) / max(Swift.abs(along), Swift.abs(change), floor))
+      let (g, n, length) = try probe(eps)
+      let floor = max(1e-3 * gradNorm, rounding / length, Double.leastNormalMagnitude)
+      worst = max(worst, Swift.abs(g - n) / max(Swift.abs(g), Swift.abs(n), floor))
     }
     return worst
   }
 
-  /// `max |a − n| / max(|a|, |n|, s)` over the elements, where `s` is a thousandth of the
-  /// largest |a| or |n| of this input: elements far below the gradient's scale are compared
-  /// at that scale (their finite differences are mostly rounding noise).
-  static func largestRelativeError(_ analytic: Tensor, _ numeric: [Double]) -> Double {
+  /// `max |a − n| / max(|a|, |n|, s)` over the elements, where `s` is a hundredth of the
+  /// largest |a| or |n| of this input, or `resolution` (the finite differences' rounding
+  /// floor) if larger: elements far below the gradient's scale, whose differences are
+  /// mostly rounding noise, are compared at that scale.
+  static func largestRelativeError(_ analytic: Tensor, _ numeric: [Double], floor resolution: Double) -> Double {
     var scale = 0.0
     for (i, n) in numeric.enumerated() { scale = max(scale, Swift.abs(n), Swift.abs(Double(analytic[flat: i]))) }
-    let floor = max(1e-3 * scale, Double.leastNormalMagnitude)
+    let floor = max(1e-2 * scale, resolution, Double.leastNormalMagnitude)
     var worst = 0.0
     for (i, n) in numeric.enumerated() {
       let a = Double(analytic[flat: i])
