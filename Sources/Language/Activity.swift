@@ -64,7 +64,7 @@ struct ActivityAnalysis {
     summaries = [:]
     parametersActive = t == .minimize
     var names: [String] = []
-    for a in args where a.label == nil {  // check_grad's `eps:` is not an input
+    for a in args where a.label == nil {  // check_grad's options (`eps:`) are not inputs
       if let id = checker.references[a.value.id] {
         env[id] = .source
         names.append(checker.symbols[id].name)

@@ -356,7 +356,7 @@ let special: [Builtin] = [
   Builtin("value_and_grad", [], variadic: true, .none, kind: .special,
           "value_and_grad(x, …) { loss }: (loss, gradient)") { _ in .any },
   Builtin("check_grad", [], variadic: true, .none, kind: .special,
-          "check_grad(x, …, eps:) { loss }: largest relative error of the tape gradient against central finite differences (a Float)") { _ in .float },
+          "check_grad(x, net, …, eps:, directions:) { loss }: largest relative error of the tape gradient against central finite differences (a Float)") { _ in .float },
   Builtin("eval", [], .none, kind: .special, "eval { … }: runs a block in evaluation mode, without recording") { _ in .any },
   Builtin("stop_gradient", [p("x", .any)], .none, kind: .special, "the value, with no gradient, on purpose") { info in info.type(0) },
   Builtin("surrogate", [p("y", .any)], .differentiable, kind: .special,

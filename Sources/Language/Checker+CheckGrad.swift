@@ -1,7 +1,8 @@
-/// `check_grad(x, …, eps: h) { loss }`: checked like `grad` (inputs named by variables, a
-/// block ending in a scalar loss, activity analysis), with one optional labelled argument,
-/// the finite-difference step; the result is a `Float`. An input may also be a model or a
-/// layer, whose parameters are then checked (as `minimize` would differentiate them).
+/// `check_grad(x, net, …, eps: h, directions: k) { loss }`: checked like `grad` (inputs named
+/// by variables, a block ending in a scalar loss, activity analysis), with two optional
+/// labelled arguments after the inputs (the step, and a number of random directions); the
+/// result is a `Float`. An input may also be a model or a layer, whose parameters are then
+/// checked (as `minimize` would differentiate them).
 extension Checker {
   /// The labelled arguments `check_grad` accepts.
   static let checkGradOptions = ["eps", "directions"]
@@ -45,7 +46,8 @@ extension Checker {
       if given.count > 1, let second = given.last { diags.error("'\(name)' is given twice", at: second.labelSpan ?? second.span) }
     }
     if inputs == 0 {
-      diags.error("'check_grad' needs the tensors to check the gradient with respect to: check_grad(x) { loss }", at: e.span)
+      diags.error("'check_grad' needs the inputs to check the gradient with respect to (tensors, models or layers): check_grad(x) { loss }",
+                  at: e.span)
     }
     calls[e.id] = .checkGrad
     guard let block else {
