@@ -228,7 +228,7 @@ extension Interpreter {
 
   /// A `@bypass` call inside `check_grad`: computed without its estimator at the inputs'
   /// own values (a constant on the tape), then replayed unchanged at every perturbed point.
-  func heldBypass(_ op: IR.Op, _ held: HeldBypasses, _ compute: () throws -> Value) throws -> Value {
+  func heldBypass(_ op: IR.Op, _ frame: Frame, _ held: HeldBypasses, _ compute: () throws -> Value) throws -> Value {
     if let k = held.cursor {
       guard k < held.values.count, held.values[k].span == op.span else { throw held.changed(op) }
       held.cursor = k + 1
@@ -236,7 +236,8 @@ extension Interpreter {
     }
     let v = try with(tape: Tape(recording: false), training: training) { try compute() }
     held.values.append((op.span, v))
-    held.noteSite(op)
+    // The note names the calls whose input depends on the block's inputs (the others change nothing).
+    if let x = op.operands.first, case .tensor(let input, _) = frame[x], input.isActive { held.noteSite(op) }
     return v
   }
 }

@@ -210,7 +210,7 @@ public final class Interpreter {
     case .surrogate: return try surrogate(x(0), op)
     case .bypass(let strategy, let options, let usesModel):
       if let held = heldBypasses, held.tape === tape {  // inside check_grad: the call is held fixed
-        return try heldBypass(op, held) { try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel) }
+        return try heldBypass(op, frame, held) { try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel) }
       }
       return try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel)
     }
