@@ -142,8 +142,11 @@ extension Lowering {
       let inputs = args.filter { $0.label == nil }, options = args.filter { $0.label != nil }
       let wrt = inputs.map { expr($0.value) }
       let values = options.map { expr($0.value) }
+      // The block reads its inputs as region parameters, which the executor binds to the
+      // watched values: no pass can take them for the same names' values outside.
+      let params = inputs.map { _ in fresh() }
       return emit(.checkGrad(options: options.compactMap(\.label)), wrt + values, t, e.span,
-                  regions: [gradientRegion(block, inputs: Array(zip(inputs, wrt)))])
+                  regions: [gradientRegion(block, inputs: Array(zip(inputs, params)), params: params)])
     case .minimize:
       guard case .member(let base, _, _) = callee.kind else { return constant(.none, e.span) }
       let opt = expr(base)
@@ -166,14 +169,18 @@ extension Lowering {
     }
   }
 
-  /// The loss region of `grad`/`check_grad`, where each input name reads as its operand.
-  mutating func gradientRegion(_ block: Block?, inputs: [(CallArgument, ValueID)]) -> Region {
+  /// The loss region of `grad`/`check_grad`, where each input name reads as the given value
+  /// (the op's operand, or a parameter of the region).
+  mutating func gradientRegion(_ block: Block?, inputs: [(CallArgument, ValueID)], params: [ValueID] = []) -> Region {
     let saved = gradientInputs
     defer { gradientInputs = saved }
     for (a, v) in inputs {
       if case .name = a.value.kind, let id = program.references[a.value.id] { gradientInputs[id] = v }
     }
-    return lossRegion(block)
+    return region(params: params) { l in
+      let v = block.flatMap { l.block($0, valueUsed: true) }
+      l.emitVoid(.yield, v.map { [$0] } ?? [], block?.span ?? .none)
+    }
   }
 
   mutating func lossRegion(_ block: Block?) -> Region {

@@ -32,8 +32,8 @@ public enum TapeMarking {
         var active: Set<ValueID> = []
         if case .grad = op.kind { active.formUnion(op.operands) }
         var params = op.kind == .minimize
-        if case .checkGrad(let options) = op.kind {  // inputs (not options); models' parameters too
-          active.formUnion(op.operands.dropLast(options.count))
+        if case .checkGrad = op.kind {  // the region's parameters are the inputs; models' parameters too
+          active.formUnion(op.regions[0].params)
           params = true
         }
         // Twice, so loop-carried activity through variables reaches earlier ops.
@@ -79,6 +79,7 @@ public enum TapeMarking {
           active.insert(op.regions[j].params[0])
         }
         if case .forEach = op.kind, active.contains(op.operands[0]) { active.formUnion(op.regions[j].params) }
+        if case .checkGrad = op.kind { active.formUnion(op.regions[j].params) }  // a nested check_grad's inputs
         op.regions[j] = mark(op.regions[j], &active, types, parameters: parameters)
       }
       var isActive = op.operands.contains { active.contains($0) }

@@ -238,9 +238,13 @@ struct ActivityAnalysis {
       return Activity(diff: a.dep, dep: a.dep, taint: a.taint)
     case .eval:
       return block.map { analyse($0) } ?? .inactive
-    case .grad, .minimize, .checkGrad:
+    case .grad, .minimize:
       // A nested gradient is analysed on its own; its value depends on what it captures.
       return argActs(args).reduce(Activity.inactive) { $0.join($1) }
+    case .checkGrad:
+      // Analysed on its own too; its value (an error measure) has no gradient.
+      let all = argActs(args).reduce(Activity.inactive) { $0.join($1) }
+      return nondifferentiable(all, name: "check_grad", span: callee.span, callStart: e.span, real: true)
     case .dynamic:
       return argActs(args).reduce(expr(callee)) { $0.join($1) }
     }

@@ -35,6 +35,29 @@ struct ExecCheckGradTests {
     #expect(r.stderr.isEmpty, "no note without @bypass: \(r.stderr)")
   }
 
+  @Test("the block's inputs are its own: an expression also computed outside, nested and looped checks")
+  func inputsAreTheRegions() throws {
+    // The block reads its inputs as region parameters, so CSE cannot hand it the value of
+    // `x * x` computed outside (off the tape).
+    let r = run("""
+      let x = tensor([0.3, -0.8])
+      let y = x * x
+      print(check_grad(x) { sum(x * x) } < 1e-2)
+      print(check_grad(x) {
+        assert(check_grad(x) { sum(x * x * x) } < 1e-2, "the nested check, at every point")
+        sum(exp(x))
+      } < 1e-2)
+      fn inFunction(v: Tensor) -> Float { check_grad(v) { sum(tanh(v) * y) } }
+      print(inFunction(x) < 1e-2)
+      """)
+    #expect(r.error == nil, "\(r.error ?? "")")
+    #expect(r.lines == ["true", "true", "true"], "\(r.lines)")
+    // Its value has no gradient: on a path to a loss it is a located compile error.
+    let nested = run("let x = tensor([0.3, -0.8])\nprint(grad(x) { sum(x) * check_grad(x) { sum(x * x) } })")
+    #expect(nested.error?.hasPrefix("cg.dpl:2:26: error: 'check_grad' has no gradient, but it lies on a path from 'x' to the loss of 'grad'") == true,
+            "\(nested.error ?? "")")
+  }
+
   @Test("Float32 rounding of a large loss is not reported as an error")
   func roundingFloor() throws {
     // Σ over 1000 elements: the loss is ~600, so one ulp is ~6e-5 and the differences of

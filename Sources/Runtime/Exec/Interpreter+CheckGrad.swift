@@ -39,18 +39,20 @@ extension Interpreter {
   func checkGradient(_ op: IR.Op, _ frame: Frame, options: [String]) throws -> Value {
     guard op.operands.count > options.count else { throw RuntimeError("check_grad needs at least one input", at: op.span) }
     let (eps, directions) = try checkGradOptions(op, frame, options)
-    // Tensor inputs are watched in the frame; a model's or layer's parameters on the tape.
+    // The region's parameters: a tensor input is watched there; a model or layer is passed
+    // as it is, and its parameters are watched on the tape.
+    let slots = op.regions[0].params
     var ids: [ValueID] = [], points: [Tensor] = [], parameters: [Parameter] = []
-    for id in op.operands.dropLast(options.count) {
+    for (k, id) in op.operands.dropLast(options.count).enumerated() where k < slots.count {
       switch frame[id] {
-      case .model, .layer: parameters += ModelInstance.parameters(of: frame[id]).filter { p in !parameters.contains { $0 === p } }
+      case .model, .layer:
+        frame[slots[k]] = frame[id]
+        parameters += ModelInstance.parameters(of: frame[id]).filter { p in !parameters.contains { $0 === p } }
       default:
-        ids.append(id)
+        ids.append(slots[k])
         points.append(try tensor(frame[id], op, "input of check_grad").value)
       }
     }
-    let saved = ids.map { frame[$0] }
-    defer { for (id, v) in zip(ids, saved) { frame[id] = v } }
 
     let tape = Tape(recording: true, tracksParameters: !parameters.isEmpty)
     tape.trackedParameters = Set(parameters.map { ObjectIdentifier($0) })
