@@ -239,7 +239,9 @@ extension Interpreter {
     let v = try with(tape: Tape(recording: false), training: training) { try compute() }
     held.values.append((op.span, v))
     // The note names the calls whose input depends on the block's inputs (the others change nothing).
-    if let x = op.operands.first, case .tensor(let input, _) = frame[x], input.isActive { held.noteSite(op) }
+    if op.operands.contains(where: { if case .tensor(let v, _) = frame[$0] { return v.isActive }; return false }) {
+      held.noteSite(op)
+    }
     return v
   }
 }
@@ -277,7 +279,7 @@ final class HeldBypasses {
       }
     }
     var strategy = "DiffBypass model"
-    if case .bypass(let s, _, let usesModel) = op.kind, !usesModel { strategy = s }
+    if case .bypass(let s, _, _) = op.kind, s != "model" { strategy = s }  // lowering names a model strategy "model"
     sites.append((op.span, name, at, strategy, 1))
   }
 
