@@ -64,10 +64,10 @@ public enum Verifier {
     case .ifElse: try need(n == 1 && r == 2, "needs a condition and two regions")
     case .forEach: try need(n == 1 && r == 1 && op.regions[0].params.count == 1, "needs a sequence and a region with one parameter")
     case .whileLoop: try need(n == 0 && r == 2, "needs two regions")
-    case .grad, .minimize, .eval: try need(r == 1, "needs one region")
     case .checkGrad(let opts):
       try need(n > opts.count && r == 1 && op.regions[0].params.count == n - opts.count && op.result != nil,
                "needs inputs, its options, a region with a parameter per input, and a result")
+    case .grad, .minimize, .eval: try need(r == 1, "needs one region")
     case .bypass: try need(n >= 1 && r == 1 && op.regions[0].params.count == 1, "needs an input and a region with one parameter")
     case .apply, .applyReLU, .method, .callDynamic, .member, .fieldGet, .varNew, .globalSet: try need(n >= 1, "needs an operand")
     case .index(let ks), .setIndex(let ks):

@@ -132,6 +132,11 @@ public final class Interpreter {
   }
 
   func dispatch(_ op: IR.Op, _ frame: Frame) throws -> Value {
+    // Inside check_grad a bypassed call is held fixed: computed once (on another tape, so
+    // this does not recur), then replayed.
+    if case .bypass = op.kind, let held = heldBypasses, held.tape === tape {
+      return try heldBypass(op, frame, held) { try dispatch(op, frame) }
+    }
     let x = { (i: Int) -> Value in frame[op.operands[i]] }
     switch op.kind {
     case .const(let c): return Self.value(of: c, type: op.type)
@@ -209,9 +214,6 @@ public final class Interpreter {
     case .stopGradient: return Self.detached(x(0))
     case .surrogate: return try surrogate(x(0), op)
     case .bypass(let strategy, let options, let usesModel):
-      if let held = heldBypasses, held.tape === tape {  // inside check_grad: the call is held fixed
-        return try heldBypass(op, frame, held) { try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel) }
-      }
       return try bypass(op, frame, strategy: strategy, optionNames: options, usesModel: usesModel)
     }
   }
