@@ -50,6 +50,8 @@ extension Primitive {
       case .sigmoid: return [try sigmoidBackward(g, y: y)]
       case .tanh: return [try tanhBackward(g, y: y)]
       case .square: return [try g * x[0] * 2]
+      case .sin: return [try g * x[0].map(.cos)]
+      case .cos: return [try (g * x[0].map(.sin)).map(.neg)]
       case .round, .floor, .ceil, .sign:
         throw TensorError(op.rawValue, "has no gradient; route it with @bypass")
       }

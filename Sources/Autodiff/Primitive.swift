@@ -9,7 +9,7 @@ public enum Primitive: CustomStringConvertible {
   /// A tape input (a watched tensor or parameter).
   case leaf
   case binary(ZipOp)            // add sub mul div pow maximum minimum
-  case unary(MapOp)              // neg exp log sqrt abs relu sigmoid tanh square
+  case unary(MapOp)              // neg exp log sqrt abs relu sigmoid tanh square sin cos
   case scale(Float)                // x * s
   case shift(Float)                // x + s
   case matmul

@@ -42,6 +42,9 @@ public final class Tape {
   /// When false, parameters are constants on this tape: gradients flow to watched
   /// tensors only (e.g. through a frozen surrogate network to its input).
   public var tracksParameters: Bool
+  /// When set, only these parameters are tracked (the others are constants), so a gradient
+  /// with respect to one model's parameters leaves every other parameter's `grad` alone.
+  public var trackedParameters: Set<ObjectIdentifier>?
 
   public init(recording: Bool = true, tracksParameters: Bool = true) {
     self.isRecording = recording
@@ -61,7 +64,9 @@ public final class Tape {
 
   /// The tape value of a parameter; a parameter used twice shares one leaf.
   public func watch(_ p: Parameter) -> Var {
-    guard isRecording, tracksParameters else { return Var(constant: p.value) }
+    guard isRecording, tracksParameters, trackedParameters?.contains(ObjectIdentifier(p)) ?? true else {
+      return Var(constant: p.value)
+    }
     if let (_, id) = parameterLeaves[ObjectIdentifier(p)] { return Var(p.value, node: id) }
     let v = watch(p.value)
     parameterLeaves[ObjectIdentifier(p)] = (p, v.node!)

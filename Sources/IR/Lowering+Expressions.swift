@@ -82,6 +82,7 @@ extension Lowering {
       if case .name(let n) = e.kind { return constant(.string(n), e.span, type: t) }
       return constant(.none, e.span)
     }
+    if let v = gradientInputs[id] { return v }
     let sym = program.symbols[id]
     switch sym.kind {
     case .function(let q), .model(let q), .module(let q):
@@ -134,8 +135,18 @@ extension Lowering {
       return emit(.apply, [l] + arguments(args, sources, e.span), t, e.span)
     case .grad(let valueToo):
       let wrt = args.map { expr($0.value) }
-      let r = lossRegion(block)
+      let r = gradientRegion(block, inputs: Array(zip(args, wrt)))
       return emit(.grad(valueToo: valueToo), wrt, t, e.span, regions: [r])
+    case .checkGrad:
+      // Operands: the inputs, then the options given (the executor knows their defaults).
+      let inputs = args.filter { $0.label == nil }, options = args.filter { $0.label != nil }
+      let wrt = inputs.map { expr($0.value) }
+      let values = options.map { expr($0.value) }
+      // The block reads its inputs as region parameters, which the executor binds to the
+      // watched values: no pass can take them for the same names' values outside.
+      let params = inputs.map { _ in fresh() }
+      return emit(.checkGrad(options: options.compactMap(\.label)), wrt + values, t, e.span,
+                  regions: [gradientRegion(block, inputs: Array(zip(inputs, params)), params: params)])
     case .minimize:
       guard case .member(let base, _, _) = callee.kind else { return constant(.none, e.span) }
       let opt = expr(base)
@@ -155,6 +166,20 @@ extension Lowering {
     case .dynamic:
       let c = expr(callee)
       return emit(.callDynamic, [c] + args.map { expr($0.value) }, t, e.span)
+    }
+  }
+
+  /// The loss region of `grad`/`check_grad`, where each input name reads as the given value
+  /// (the op's operand, or a parameter of the region).
+  mutating func gradientRegion(_ block: Block?, inputs: [(CallArgument, ValueID)], params: [ValueID] = []) -> Region {
+    let saved = gradientInputs
+    defer { gradientInputs = saved }
+    for (a, v) in inputs {
+      if case .name = a.value.kind, let id = program.references[a.value.id] { gradientInputs[id] = v }
+    }
+    return region(params: params) { l in
+      let v = block.flatMap { l.block($0, valueUsed: true) }
+      l.emitVoid(.yield, v.map { [$0] } ?? [], block?.span ?? .none)
     }
   }
 

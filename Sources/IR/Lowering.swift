@@ -17,6 +17,9 @@ public struct Lowering {
   var inInit = false
   /// Expressions replaced by a region parameter (the bypassed input inside a `bypass` region).
   var overrides: [NodeID: ValueID] = [:]
+  /// Inside a `grad`/`check_grad` block: each input's symbol reads as the op's operand (which
+  /// the executor replaces by the watched tensor), even when it is a `var` or a global.
+  var gradientInputs: [Int: ValueID] = [:]
   var depth = 0
   /// `main` returns the value of its last statement when that is an expression (the REPL).
   var returnsLastValue = false
@@ -98,6 +101,7 @@ public struct Lowering {
     cells = [:]
     selfValue = nil
     overrides = [:]
+    gradientInputs = [:]
   }
 
   mutating func finishFunction(name: String, params: [ValueID], names: [String] = [], types: [ValueType], result: ValueType, span: Span) -> Function {

@@ -69,6 +69,7 @@ public struct Printer {
     case .fieldGet(let n): return "field.get \(n)"
     case .fieldSet(let n): return "field.set \(n)"
     case .grad(let v): return v ? "value_and_grad" : "grad"
+    case .checkGrad(let opts): return "check_grad" + (opts.isEmpty ? "" : " [" + opts.joined(separator: ", ") + "]")
     case .minimize: return "minimize"
     case .eval: return "eval"
     case .stopGradient: return "stop_gradient"

@@ -28,10 +28,14 @@ public enum TapeMarking {
     for i in out.ops.indices {
       let op = out.ops[i]
       switch op.kind {
-      case .grad, .minimize:
+      case .grad, .minimize, .checkGrad:
         var active: Set<ValueID> = []
         if case .grad = op.kind { active.formUnion(op.operands) }
-        let params = op.kind == .minimize
+        var params = op.kind == .minimize
+        if case .checkGrad = op.kind {  // the region's parameters are the inputs; models' parameters too
+          active.formUnion(op.regions[0].params)
+          params = true
+        }
         // Twice, so loop-carried activity through variables reaches earlier ops.
         for _ in 0..<2 { out.ops[i].regions[0] = mark(out.ops[i].regions[0], &active, types, parameters: params) }
       default:
@@ -75,6 +79,7 @@ public enum TapeMarking {
           for (x, p) in zip(inputs, op.regions[j].params) where active.contains(x) { active.insert(p) }
         }
         if case .forEach = op.kind, active.contains(op.operands[0]) { active.formUnion(op.regions[j].params) }
+        if case .checkGrad = op.kind { active.formUnion(op.regions[j].params) }  // a nested check_grad's inputs
         op.regions[j] = mark(op.regions[j], &active, types, parameters: parameters)
       }
       var isActive = op.operands.contains { active.contains($0) }

@@ -39,7 +39,7 @@ public enum Verifier {
       let loop: Bool
       switch op.kind {
       case .forEach, .whileLoop: loop = true
-      case .grad, .minimize, .eval, .bypass: loop = false
+      case .grad, .checkGrad, .minimize, .eval, .bypass: loop = false
       default: loop = inLoop
       }
       for sub in op.regions { try region(sub, inLoop: loop, scope: visible, f: f, fail) }
@@ -64,6 +64,9 @@ public enum Verifier {
     case .ifElse: try need(n == 1 && r == 2, "needs a condition and two regions")
     case .forEach: try need(n == 1 && r == 1 && op.regions[0].params.count == 1, "needs a sequence and a region with one parameter")
     case .whileLoop: try need(n == 0 && r == 2, "needs two regions")
+    case .checkGrad(let opts):
+      try need(n > opts.count && r == 1 && op.regions[0].params.count == n - opts.count && op.result != nil,
+               "needs inputs, its options, a region with a parameter per input, and a result")
     case .grad, .minimize, .eval: try need(r == 1, "needs one region")
     case .bypass(let s, let opts, let k):
       try need(k >= 1 && n == k + (s == "model" ? 1 : 0) + opts.count && r == 1 && op.regions[0].params.count == k,
@@ -81,7 +84,7 @@ public enum Verifier {
     }
     let valued: Bool
     switch op.kind {
-    case .ifElse, .grad, .minimize, .eval, .bypass: valued = op.type != .void
+    case .ifElse, .grad, .checkGrad, .minimize, .eval, .bypass: valued = op.type != .void
     default: valued = false
     }
     if valued {

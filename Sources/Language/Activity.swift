@@ -62,7 +62,7 @@ struct ActivityAnalysis {
     var blocks: [(Expr, CallTarget)] = []
     for m in modules {
       ASTWalker.forEachExpr(in: m.stmts) { e in
-        if let t = checker.calls[e.id], t == .minimize || t == .grad(valueToo: false) || t == .grad(valueToo: true) {
+        if let t = checker.calls[e.id], t == .minimize || t == .grad(valueToo: false) || t == .grad(valueToo: true) || t == .checkGrad {
           blocks.append((e, t))
         }
       }
@@ -76,15 +76,17 @@ struct ActivityAnalysis {
     summaries = [:]
     parametersActive = t == .minimize
     var names: [String] = []
-    for a in args {
+    for a in args where a.label == nil {  // check_grad's options (`eps:`) are not inputs
       if let id = checker.references[a.value.id] {
         env[id] = .source
         names.append(checker.symbols[id].name)
+        // check_grad(net): parameters are inputs, as for minimize.
+        if t == .checkGrad, isParameterHolder(checker.symbols[id].type) { parametersActive = true }
       }
     }
     if t != .minimize, names.isEmpty { return }
     let loss = analyse(block)
-    let what = t == .minimize ? "minimize" : (t == .grad(valueToo: true) ? "value_and_grad" : "grad")
+    let what = t == .minimize ? "minimize" : t == .checkGrad ? "check_grad" : (t == .grad(valueToo: true) ? "value_and_grad" : "grad")
     let inputs = t == .minimize ? "the model parameters" : names.map { "'\($0)'" }.joined(separator: ", ")
     if let taint = loss.taint {
       diags.error(blockedMessage(taint, "lies on a path from \(inputs) to the loss of '\(what)'"), at: taint.chain.first?.span ?? taint.span,
@@ -279,6 +281,10 @@ struct ActivityAnalysis {
     case .grad, .minimize:
       // A nested gradient is analysed on its own; its value depends on what it captures.
       return argActs(args).reduce(Activity.inactive) { $0.join($1) }
+    case .checkGrad:
+      // Analysed on its own too; its value (an error measure) has no gradient.
+      let all = argActs(args).reduce(Activity.inactive) { $0.join($1) }
+      return nondifferentiable(all, name: "check_grad", span: callee.span, callStart: e.span, real: true)
     case .dynamic:
       return (given ?? argActs(args)).reduce(expr(callee)) { $0.join($1) }
     }

@@ -249,7 +249,7 @@ let edpcnn: [Builtin] = [
     return .intTensor([s[0], s[1]])
   },
   Builtin("star_sample", [p("map", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
-                          p("radius", .float, .float(65)), p("angle", .float, .float(0)), p("mode", .string, .string("bilinear"))],
+                          p("radius", .float, .float(65)), p("angle", .real, .float(0)), p("mode", .string, .string("bilinear"))],
           .differentiable, "samples map [B, H, W] (or [B, 1, H, W]) along `lines` rays from each centre → [B, lines, points]") { info in
     let b = info.type(0).shape?.first ?? .unknown
     return .tensor([b, info.int(2).map(Dim.known) ?? .unknown, info.int(3).map(Dim.known) ?? .unknown])
@@ -257,12 +257,12 @@ let edpcnn: [Builtin] = [
   Builtin("smooth_circular", [p("idx", .tensor), p("window", .int, .int(5))], .differentiable,
           "circular moving average over axis 1 (rays); IntTensor input gives a Tensor") { info in .tensor(info.type(0).shape) },
   Builtin("star_targets", [p("mask", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
-                           p("radius", .float, .float(65)), p("angle", .float, .float(0))], .integer,
+                           p("radius", .float, .float(65)), p("angle", .real, .float(0))], .integer,
           "ground-truth ray indices [B, lines] of a mask's boundary") { info in
     .intTensor([info.type(0).shape?.first ?? .unknown, info.int(2).map(Dim.known) ?? .unknown])
   },
   Builtin("rasterize", [p("indices", .tensor), p("centers", .tensor), p("points", .int, .int(64)), p("radius", .float, .float(65)),
-                        p("size", .int, .int(64)), p("angle", .float, .float(0))], .nonDifferentiable,
+                        p("size", .int, .int(64)), p("angle", .real, .float(0))], .nonDifferentiable,
           "fills the star polygon given by ray indices → mask [B, size, size]") { info in
     let d = info.int(4).map(Dim.known) ?? .unknown
     return .tensor([info.type(0).shape?.first ?? .unknown, d, d])
@@ -355,6 +355,8 @@ let special: [Builtin] = [
           "grad(x, …) { loss }: gradient of a scalar block w.r.t. tensors (a tuple for several)") { _ in .any },
   Builtin("value_and_grad", [], variadic: true, .none, kind: .special,
           "value_and_grad(x, …) { loss }: (loss, gradient)") { _ in .any },
+  Builtin("check_grad", [], variadic: true, .none, kind: .special,
+          "check_grad(x, net, …, eps:, directions:) { loss }: largest relative error of the tape gradient against central finite differences (a Float)") { _ in .float },
   Builtin("eval", [], .none, kind: .special, "eval { … }: runs a block in evaluation mode, without recording") { _ in .any },
   Builtin("stop_gradient", [p("x", .any)], .none, kind: .special, "the value, with no gradient, on purpose") { info in info.type(0) },
   Builtin("surrogate", [p("y", .any)], .differentiable, kind: .special,

@@ -339,6 +339,7 @@ extension Checker {
       checkGradientBlock(block, what: n)
       let g: ValueType = ts.count == 1 ? ts[0] : .tuple(ts)
       return n == "grad" ? g : .tuple([.float, g])
+    case "check_grad": return checkCheckGrad(args, block, e)
     case "eval":
       for a in args { checkExpr(a.value) }
       if !args.isEmpty { diags.error("'eval' takes only a block: eval { … }", at: args[0].span) }

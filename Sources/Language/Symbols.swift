@@ -63,6 +63,8 @@ public enum CallTarget: Hashable, Sendable {
   case layer([ArgSource])
   /// `grad(x, …) { … }`; `valueToo` for `value_and_grad`.
   case grad(valueToo: Bool)
+  /// `check_grad(x, net, …, eps:, directions:) { … }`: the tape gradient against finite differences.
+  case checkGrad
   /// `opt.minimize { … }`.
   case minimize
   /// `eval { … }`.

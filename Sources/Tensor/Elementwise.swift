@@ -26,7 +26,7 @@ public enum ZipOp: String, Sendable, CaseIterable {
 
 /// Unary elementwise operations.
 public enum MapOp: String, Sendable, CaseIterable {
-  case neg, exp, log, sqrt, abs, relu, sigmoid, tanh, round, floor, ceil, sign, square
+  case neg, exp, log, sqrt, abs, relu, sigmoid, tanh, round, floor, ceil, sign, square, sin, cos
 
   @inline(__always) func apply(_ x: Float) -> Float {
     switch self {
@@ -43,6 +43,8 @@ public enum MapOp: String, Sendable, CaseIterable {
     case .ceil: return x.rounded(.up)
     case .sign: return x > 0 ? 1 : (x < 0 ? -1 : 0)
     case .square: return x * x
+    case .sin: return Foundation.sin(x)
+    case .cos: return Foundation.cos(x)
     }
   }
 }

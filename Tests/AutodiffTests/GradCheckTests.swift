@@ -32,7 +32,7 @@ struct GradCheckTests {
     try check([a, b], h: 1e-3) { t, v in try t.apply(.binary(.pow), v) }
   }
 
-  static let unaries: [MapOp] = [.neg, .exp, .log, .sqrt, .abs, .relu, .sigmoid, .tanh, .square]
+  static let unaries: [MapOp] = [.neg, .exp, .log, .sqrt, .abs, .relu, .sigmoid, .tanh, .square, .sin, .cos]
 
   @Test(arguments: unaries)
   func unary(op: MapOp) throws {

@@ -4,7 +4,18 @@ import Tensor
 
 extension BuiltinTable {
   static let losses: [String: BuiltinImpl] = [
-    "mse": { i, a, op in .tensor(try i.prim(.mse, [try i.tensor(a[0], op), try i.tensor(a[1], op)], op)) },
+    // Broadcasts its operands like the arithmetic operators (the checker's rule, docs/language.md).
+    "mse": { i, a, op in
+      var (x, y) = (try i.tensor(a[0], op), try i.tensor(a[1], op))
+      if x.shape != y.shape {
+        guard let s = Broadcast.shape(x.shape, y.shape) else {
+          throw RuntimeError("mse: shapes \(shapeString(x.shape)) and \(shapeString(y.shape)) do not broadcast", at: op.span)
+        }
+        if x.shape != s { x = try i.prim(.broadcast(s), [x], op) }
+        if y.shape != s { y = try i.prim(.broadcast(s), [y], op) }
+      }
+      return .tensor(try i.prim(.mse, [x, y], op))
+    },
     "nll": { i, a, op in
       .tensor(try i.prim(.nll(target: try i.intTensor(a[1], op, "target"), classAxis: nil), [try i.tensor(a[0], op)], op))
     },

@@ -9,7 +9,8 @@ extension BuiltinTable {
     let differentiable: [(String, MapOp, (Double) -> Double)] = [
       ("exp", .exp, Foundation.exp), ("log", .log, Foundation.log), ("sqrt", .sqrt, { $0.squareRoot() }),
       ("abs", .abs, Swift.abs), ("relu", .relu, { max($0, 0) }), ("sigmoid", .sigmoid, { 1 / (1 + Foundation.exp(-$0)) }),
-      ("tanh", .tanh, Foundation.tanh), ("square", .square, { $0 * $0 }),
+      ("tanh", .tanh, Foundation.tanh), ("square", .square, { $0 * $0 }), ("sin", .sin, Foundation.sin),
+      ("cos", .cos, Foundation.cos),
     ]
     for (name, m, scalar) in differentiable {
       t[name] = { i, a, op in
@@ -28,8 +29,6 @@ extension BuiltinTable {
         return .tensor(try i.tensor(a[0], op).value.map(m))
       }
     }
-    t["sin"] = { i, a, op in try i.trig(a[0], op, sine: true) }
-    t["cos"] = { i, a, op in try i.trig(a[0], op, sine: false) }
     t["pow"] = { i, a, op in
       let e = try i.double(a[1], op, "exponent")
       if let s = try i.scalarArg(a[0], op) { return .float(Foundation.pow(s, e)) }
@@ -89,18 +88,5 @@ extension Interpreter {
     case .float(let f): return f
     default: return nil
     }
-  }
-
-  /// sin and cos: no kernel of their own, so they are recorded as custom nodes whose
-  /// backward multiplies by the other function.
-  func trig(_ v: Value, _ op: IR.Op, sine: Bool) throws -> Value {
-    if let s = try scalarArg(v, op) { return .float(sine ? Foundation.sin(s) : Foundation.cos(s)) }
-    let x = try tensor(v, op)
-    let f: (Float) -> Float = sine ? { Foundation.sin($0) } : { Foundation.cos($0) }
-    let d: (Float) -> Float = sine ? { Foundation.cos($0) } : { -Foundation.sin($0) }
-    let y = x.value.map { f($0) }
-    guard op.record && tape.isRecording else { return .tensor(y) }
-    let dx = x.value.map { d($0) }
-    return .tensor(tape.custom(sine ? "sin" : "cos", [x], output: y) { g in [try g * dx] })
   }
 }

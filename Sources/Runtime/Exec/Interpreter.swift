@@ -37,6 +37,10 @@ public final class Interpreter {
   var callStack: [(String, Span)] = []
   /// Check every tensor an op makes for NaN/Inf and stop at the first (`--detect-anomaly`).
   public var detectAnomaly = false
+  /// The `@bypass` calls the innermost `check_grad` holds fixed (nil outside one).
+  var heldBypasses: HeldBypasses?
+  /// `check_grad` sites that have printed their note about held calls.
+  var checkGradNoted: Set<Span> = []
   /// The optimizer step being computed (for messages), inside `minimize`.
   var currentStep: Int?
   /// Set to stop a run from another thread (Ctrl-C in the REPL).
@@ -142,6 +146,11 @@ public final class Interpreter {
   }
 
   func dispatch(_ op: IR.Op, _ frame: Frame) throws -> Value {
+    // Inside check_grad a bypassed call is held fixed: computed once (on another tape, so
+    // this does not recur), then replayed.
+    if case .bypass = op.kind, let held = heldBypasses, held.tape === tape {
+      return try heldBypass(op, frame, held) { try dispatch(op, frame) }
+    }
     let x = { (i: Int) -> Value in frame[op.operands[i]] }
     switch op.kind {
     case .const(let c): return Self.value(of: c, type: op.type)
@@ -213,6 +222,7 @@ public final class Interpreter {
       m.setField(name, x(1))
       return .void
     case .grad(let valueToo): return try gradient(op, frame, valueToo: valueToo)
+    case .checkGrad(let options): return try checkGradient(op, frame, options: options)
     case .minimize: return try minimize(op, frame)
     case .eval: return try evaluation(op, frame)
     case .stopGradient: return Self.detached(x(0))
