@@ -284,7 +284,7 @@ struct ActivityAnalysis {
     case .checkGrad:
       // Analysed on its own too; its value (an error measure) has no gradient.
       let all = argActs(args).reduce(Activity.inactive) { $0.join($1) }
-      return nondifferentiable(all, name: "check_grad", span: callee.span, callStart: e.span, real: true)
+      return nondifferentiable(all, name: "check_grad", span: callee.span, fix: nil, real: true)
     case .dynamic:
       return (given ?? argActs(args)).reduce(expr(callee)) { $0.join($1) }
     }
