@@ -81,10 +81,10 @@ import Testing
                     "env DPL_HISTORY=\(history) NO_COLOR=1 \(dpl) repl; sleep 30"])
     func keys(_ k: String...) { Self.run(tmux, ["-L", socket, "send-keys", "-t", "repl"] + k) }
     func screen() -> String { Self.run(tmux, ["-L", socket, "capture-pane", "-p", "-t", "repl"], output: true) }
-    /// Waits until the screen satisfies `ok` (5 s at most).
+    /// Waits until the screen satisfies `ok` (20 s at most: the suite runs beside others).
     func waitFor(_ what: String, _ ok: (String) -> Bool) -> String {
       var s = ""
-      for _ in 0..<100 {
+      for _ in 0..<400 {
         s = screen()
         if ok(s) { return s }
         Thread.sleep(forTimeInterval: 0.05)
@@ -103,7 +103,10 @@ import Testing
     var s = waitFor("the value of a multi-line function") { $0.contains("Tensor[2] float32  min 2  mean 2  max 2") }
     // History: ↑ recalls the last line.
     keys("Up")
-    _ = waitFor("the recalled line") { count($0, "twice(ones([2]))") == 2 }
+    // The prompt line holds the recalled input (keys typed ahead of a busy prompt are echoed
+    // by the terminal too, so counting copies on the screen would not tell).
+    func promptLine(_ s: String) -> String { s.split(separator: "\n").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "" }
+    _ = waitFor("the recalled line") { promptLine($0) == "dpl> twice(ones([2]))" }
     keys("Enter")
     s = waitFor("the recalled line's value") { count($0, "Tensor[2] float32  min 2") == 2 }
     // Completion of a command and of a name in scope.
