@@ -134,8 +134,12 @@ extension Lowering {
       let l = expr(callee)
       return emit(.apply, [l] + arguments(args, sources, e.span), t, e.span)
     case .grad(let valueToo):
+      // As check_grad: the block reads each input as its own region parameter, so two names
+      // of one value (`let y = x; grad(x, y)`) are two inputs, and no pass can take an
+      // input for the same name's value outside.
       let wrt = args.map { expr($0.value) }
-      let r = gradientRegion(block, inputs: Array(zip(args, wrt)))
+      let params = args.map { _ in fresh() }
+      let r = gradientRegion(block, inputs: Array(zip(args, params)), params: params)
       return emit(.grad(valueToo: valueToo), wrt, t, e.span, regions: [r])
     case .checkGrad:
       // Operands: the inputs, then the options given (the executor knows their defaults).

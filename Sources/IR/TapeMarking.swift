@@ -30,7 +30,7 @@ public enum TapeMarking {
       switch op.kind {
       case .grad, .minimize, .checkGrad:
         var active: Set<ValueID> = []
-        if case .grad = op.kind { active.formUnion(op.operands) }
+        if case .grad = op.kind { active.formUnion(op.regions[0].params) }
         var params = op.kind == .minimize
         if case .checkGrad = op.kind {  // the region's parameters are the inputs; models' parameters too
           active.formUnion(op.regions[0].params)
@@ -80,6 +80,7 @@ public enum TapeMarking {
         }
         if case .forEach = op.kind, active.contains(op.operands[0]) { active.formUnion(op.regions[j].params) }
         if case .checkGrad = op.kind { active.formUnion(op.regions[j].params) }  // a nested check_grad's inputs
+        if case .grad = op.kind { active.formUnion(op.regions[j].params) }       // a nested grad's inputs
         op.regions[j] = mark(op.regions[j], &active, types, parameters: parameters)
       }
       var isActive = op.operands.contains { active.contains($0) }

@@ -67,7 +67,8 @@ public enum Verifier {
     case .checkGrad(let opts):
       try need(n > opts.count && r == 1 && op.regions[0].params.count == n - opts.count && op.result != nil,
                "needs inputs, its options, a region with a parameter per input, and a result")
-    case .grad, .minimize, .eval: try need(r == 1, "needs one region")
+    case .grad: try need(r == 1 && op.regions[0].params.count == n, "needs one region with a parameter per input")
+    case .minimize, .eval: try need(r == 1, "needs one region")
     case .bypass(let s, let opts, let k):
       try need(k >= 1 && n == k + (s == "model" ? 1 : 0) + opts.count && r == 1 && op.regions[0].params.count == k,
                "needs its inputs, model and options as operands and a region with one parameter per input")

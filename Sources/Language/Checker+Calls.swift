@@ -318,12 +318,18 @@ extension Checker {
     switch n {
     case "grad", "value_and_grad":
       var ts: [ValueType] = []
+      var seen: Set<String> = []
       for a in args {
         let t = checkExpr(a.value)
         if let l = a.label { diags.error("'\(n)' takes no labelled arguments, found '\(l)'", at: a.labelSpan ?? a.span) }
-        guard case .name = a.value.kind else {
+        guard case .name(let name) = a.value.kind else {
           diags.error("'\(n)' differentiates with respect to variables; pass a name", at: a.value.span)
           continue
+        }
+        // The block reads a name as one input: which of two would it be?
+        if !seen.insert(name).inserted {
+          diags.error("'\(name)' is passed to '\(n)' twice", at: a.value.span,
+                      notes: [Note("bind a second name to differentiate twice: 'let y = \(name)', then '\(n)(\(name), y)'")])
         }
         if case .tensor = t { ts.append(t) } else if t.isLenient { ts.append(t) } else {
           diags.error("cannot differentiate with respect to a value of type \(t): it must be a Tensor", at: a.value.span)

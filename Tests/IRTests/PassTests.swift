@@ -109,7 +109,9 @@ func kinds(_ f: Function) -> [String] { f.body.ops.map { Printer.mnemonic($0.kin
     let ww2 = inner.op(.binary(.mul), [w, w], .tensor(nil))
     let s = inner.op(.binary(.add), [xx2, ww2], .tensor(nil))
     inner.void(.yield, [s])
-    let g = b.op(.grad(valueToo: false), [x], .tensor(nil), regions: [Region(ops: inner.ops)])
+    // (A block reads its input as the region's parameter 19; an expression of the outer x
+    // inside it must still not be replaced by the outer value.)
+    let g = b.op(.grad(valueToo: false), [x], .tensor(nil), regions: [Region(params: [19], ops: inner.ops)])
     b.void(.builtin("print"), [g, xx, ww])
     var f = b.function()
     f.valueCount = 20
@@ -193,13 +195,14 @@ func kinds(_ f: Function) -> [String] { f.body.ops.map { Printer.mnemonic($0.kin
     let x = b.op(.builtin("zeros"), [], .tensor([.known(3)]))
     let k = b.op(.builtin("ones"), [], .tensor([.known(3)]))
     var body = Builder(); body.next = 10
-    let y = body.op(.binary(.mul), [x, x], .tensor([.known(3)]))
+    let p = 9  // the region's parameter: the block reads the input as it
+    let y = body.op(.binary(.mul), [p, p], .tensor([.known(3)]))
     let z = body.op(.builtin("exp"), [k], .tensor([.known(3)]))
     let idx = body.op(.builtin("argmax"), [y], .intTensor([]))
     let s = body.op(.builtin("sum"), [y], .tensor([]))
     _ = (z, idx)
     body.void(.yield, [s])
-    _ = b.op(.grad(valueToo: false), [x], .tensor([.known(3)]), regions: [Region(ops: body.ops)])
+    _ = b.op(.grad(valueToo: false), [x], .tensor([.known(3)]), regions: [Region(params: [p], ops: body.ops)])
     var f = b.function()
     f.valueCount = 20
     TapeMarking.run(&f)

@@ -18,16 +18,13 @@ extension Interpreter {
   func gradient(_ op: IR.Op, _ frame: Frame, valueToo: Bool) throws -> Value {
     let t = Tape(recording: true, tracksParameters: false)
     var watched: [Var] = []
-    var saved: [(ValueID, Value)] = []
     for id in op.operands {
       let v = try tensor(frame[id], op, "input of grad")
-      let w = t.watch(v.value)
-      watched.append(w)
-      saved.append((id, frame[id]))
-      frame[id] = .tensor(w)
+      watched.append(t.watch(v.value))
     }
-    defer { for (id, v) in saved { frame[id] = v } }
-    let result = try with(tape: t, training: training) { try run(op.regions[0], frame) ?? .void }
+    // The region's parameters are the inputs: each one its own watched tensor.
+    let args = watched.map { Value.tensor($0) }
+    let result = try with(tape: t, training: training) { try run(op.regions[0], frame, args: args) ?? .void }
     let loss = try scalarLoss(result, op)
     guard loss.isActive else {
       throw RuntimeError("the block's value does not depend on the inputs of grad", at: op.span)
