@@ -89,10 +89,18 @@ struct RunCommand: ParsableCommand {
       interpreter.maxCallDepth = maxCallDepth
     }
     interpreter.outputDirectory = folder
+    // SIGINT/SIGTERM stop the run before its next op, with the span and the step reached;
+    // a second signal ends the process at once.
+    let stop = RunSignals.watch { interpreter.cancelled = true }
+    defer { stop() }
     do {
       try interpreter.run()
     } catch let e as RuntimeError {
       FileHandle.standardError.write(Data(e.render(files: module.files).utf8))
+      if e.exitCode == 130 {
+        let by = RunSignals.received.map { " by \($0)" } ?? ""
+        FileHandle.standardError.write(Data("dpl: stopped\(by); what the run wrote so far is in \(folder.path)\n".utf8))
+      }
       throw ExitCode(e.exitCode)
     }
   }

@@ -58,4 +58,24 @@ struct RunCommandTests {
     #expect(s6 == 0)
     try? FileManager.default.removeItem(at: scratch)
   }
+
+  @Test("SIGINT and SIGTERM stop a run at an op, with exit 130", arguments: [SIGINT, SIGTERM])
+  func signalsStopTheRun(_ sig: Int32) throws {
+    let file = try write("loop-\(sig).dpl", Array("var n = 0\nwhile true { n += 1 }\n".utf8))
+    let err = scratch.appendingPathComponent("signal-\(sig).txt")
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: dpl)
+    p.arguments = ["run", file, "--out", scratch.appendingPathComponent("run-\(sig)").path]
+    p.standardError = try FileHandle(forWritingTo: err)
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    Thread.sleep(forTimeInterval: 1.5)
+    kill(p.processIdentifier, sig)
+    p.waitUntilExit()
+    let text = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+    #expect(p.terminationStatus == 130, "\(text)")
+    #expect(text.contains("loop-\(sig).dpl:2:") && text.contains("error: interrupted"), "\(text)")
+    #expect(text.contains("dpl: stopped by \(sig == SIGINT ? "SIGINT" : "SIGTERM")"), "\(text)")
+  }
 }

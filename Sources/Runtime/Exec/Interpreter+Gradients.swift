@@ -59,6 +59,7 @@ extension Interpreter {
     let loss = try scalarLoss(result, op)
     let value = Double(loss.value[flat: 0])
     o.steps += 1
+    lastStep = o.steps
     guard value.isFinite else {
       throw RuntimeError("the loss is \(Self.nonFinite(value)) at step \(o.steps)", at: op.span,
                          notes: ["a NaN or infinite loss stops the run; lower the learning rate or check the inputs",

@@ -43,8 +43,10 @@ public final class Interpreter {
   var checkGradNoted: Set<Span> = []
   /// The optimizer step being computed (for messages), inside `minimize`.
   var currentStep: Int?
-  /// Set to stop a run from another thread (Ctrl-C in the REPL).
+  /// Set to stop a run from another thread (Ctrl-C in the REPL, SIGINT/SIGTERM in `dpl run`).
   public var cancelled = false
+  /// The step count of the optimizer that took the latest step (for "interrupted after …").
+  var lastStep: Int?
   /// Nested calls allowed before a run stops with an error (`--max-call-depth`,
   /// `DPL_MAX_CALL_DEPTH`); the interpreter's thread has the stack for them.
   public var maxCallDepth = Interpreter.defaultMaxCallDepth
@@ -124,7 +126,10 @@ public final class Interpreter {
 
   /// Executes one op, turning kernel errors into errors at the op's span.
   func exec(_ op: IR.Op, _ frame: Frame) throws -> Value {
-    if cancelled { throw RuntimeError("interrupted", at: op.span) }
+    if cancelled {
+      let after = lastStep.map { " after optimizer step \($0)" } ?? ""
+      throw RuntimeError("interrupted\(after)", at: op.span, exitCode: 130)
+    }
     do {
       let v = try dispatch(op, frame)
       if detectAnomaly { try checkFinite(v, op) }
