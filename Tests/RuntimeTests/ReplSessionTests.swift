@@ -37,6 +37,26 @@ import Testing
     #expect(engine.completions(prefix: "pair.", line: "pair.") == ["pair.0", "pair.1"])
   }
 
+  @Test func gradWithRespectToSeveralNamesAndAModel() throws {
+    let engine = ReplEngine(session: Session())
+    _ = engine.handle("let x = tensor([1.0, 2.0])")
+    _ = engine.handle("let y = tensor([3.0, 4.0])")
+    _ = engine.handle("model Lin() {\n  let l = dense(2, 1)\n  fn forward(v: Tensor) -> Tensor { l(v) }\n}")
+    _ = engine.handle("let net = Lin()")
+    let (v, gs) = try engine.session.grad("sum(x * y * y) + sum(net(reshape(x, [1, 2])))", wrt: ["y", "net"])
+    #expect(gs.count == 2)
+    guard case .tensor(let gy) = gs[0].1, case .parameters(let ps) = gs[1].1 else { Issue.record("wrong kinds"); return }
+    #expect(gy.withUnsafeBufferPointer { Array($0) } == [6, 16])  // 2·x·y
+    #expect(ps.map(\.name) == ["l.weight", "l.bias"])
+    #expect(ps[0].grad.withUnsafeBufferPointer { Array($0) } == [1, 2] && ps[1].grad.withUnsafeBufferPointer { Array($0) } == [1])
+    #expect(v > 41)
+    // The model's own gradient fields are untouched.
+    guard case .model(let m)? = engine.session.bindings["net"]?.value else { Issue.record("no model"); return }
+    #expect(m.parameters.allSatisfy { $0.grad == nil })
+    #expect(engine.handle(":grad sum(x) wrt x, x").contains("'x' is named twice"))
+    #expect(engine.handle(":grad sum(x * y) wrt x, y").contains("gradient with respect to 'y'"))
+  }
+
   @Test func signaturesLastValueAndHelp() {
     let engine = ReplEngine(session: Session())
     _ = engine.handle("fn scale(t: Tensor, by: Float = 2.0) -> Tensor { t * by }")

@@ -27,9 +27,26 @@ extension ReplEngine {
         return try session.typeOf(arg).description + "\n"
       case "shape": return try shape(arg)
       case "grad":
-        let (e, x) = try splitWrt(arg, cmd.name)
-        let (v, g) = try session.grad(e, wrt: x)
-        return "value \(ValueDisplay.number(v))\ngradient with respect to '\(x)':\n" + ValueDisplay.show(.tensor(g))
+        let (e, names) = try splitWrtList(arg, cmd.name)
+        if names.count == 1, case .tensor? = session.bindings[names[0]]?.value {
+          let (v, g) = try session.grad(e, wrt: names[0])
+          return "value \(ValueDisplay.number(v))\ngradient with respect to '\(names[0])':\n" + ValueDisplay.show(.tensor(g))
+        }
+        let (v, gs) = try session.grad(e, wrt: names)
+        var out = "value \(ValueDisplay.number(v))\n"
+        for (n, g) in gs {
+          switch g {
+          case .tensor(let t): out += "gradient with respect to '\(n)':\n" + ValueDisplay.show(.tensor(t))
+          case .parameters(let ps):
+            out += "gradient with respect to the parameters of '\(n)':\n"
+            let w = ps.map(\.name.count).max() ?? 0
+            for (pn, t) in ps {
+              let norm = t.withUnsafeBufferPointer { b in b.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+              out += "  " + pn.padding(toLength: w, withPad: " ", startingAt: 0) + "  \(shapeString(t.shape))  norm \(ValueDisplay.number(norm))\n"
+            }
+          }
+        }
+        return out
       case "check":
         let (e, x) = try splitWrt(arg, cmd.name)
         let r = try session.check(e, wrt: x)
@@ -95,6 +112,18 @@ extension ReplEngine {
       out += "  " + usage.padding(toLength: 20, withPad: " ", startingAt: 0) + c.help + "\n"
     }
     return out + "Commands can be shortened (:g for :grad). Ctrl-C cancels, Ctrl-D leaves.\n"
+  }
+
+  /// `e wrt x, y, net` → (e, [x, y, net]) (`:grad` only).
+  func splitWrtList(_ arg: String, _ cmd: String) throws -> (String, [String]) {
+    guard let r = arg.range(of: " wrt ", options: .backwards) else {
+      throw SessionError("error: usage: :\(cmd) e wrt x, y (tensor, model or layer bindings)")
+    }
+    let names = arg[r.upperBound...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    for x in names where x.isEmpty || !x.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+      throw SessionError("error: ':\(cmd)' takes gradients with respect to names, got '\(x)'")
+    }
+    return (arg[..<r.lowerBound].trimmingCharacters(in: .whitespaces), names)
   }
 
   /// `e wrt x` → (e, x).

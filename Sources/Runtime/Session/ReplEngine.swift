@@ -26,7 +26,7 @@ public final class ReplEngine {
     ("help", "[name]", "this list; with a name, a command's usage or a builtin's or definition's signature"),
     ("type", "e", "the static type of an expression (nothing runs); a function's signature"),
     ("shape", "e", "the shape of a tensor expression (static and at run time)"),
-    ("grad", "e wrt x", "the gradient of the scalar e with respect to the tensor binding x"),
+    ("grad", "e wrt x", "the gradient of the scalar e with respect to x (x, y, … : tensors, models, layers)"),
     ("check", "e wrt x", "autodiff against central differences: max abs and rel error"),
     ("compare", "e wrt x", "every bypass strategy against a smoothed finite-difference gradient"),
     ("tape", "", "the tape of the last :grad/:check/:compare, node by node"),

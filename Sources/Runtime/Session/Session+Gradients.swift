@@ -45,9 +45,15 @@ extension Session {
 
   /// Runs the probe at `x` on tape `t` and returns its scalar value there.
   func evaluate(_ p: Probe, at x: Var, on t: Tape) throws -> Var {
+    try evaluate(p.interpreter, p.compiled, at: [x], on: t)
+  }
+
+  /// Runs a compiled probe with its tensor parameters at `xs` on tape `t`; its scalar value.
+  func evaluate(_ interpreter: Interpreter, _ compiled: Compiled, at xs: [Var], on t: Tape) throws -> Var {
+    let p = (interpreter: interpreter, compiled: compiled)
     let out: Value
     do {
-      out = try p.interpreter.callRecording(Self.probeName, [.tensor(x, nil)], on: t)
+      out = try p.interpreter.callRecording(Self.probeName, xs.map { .tensor($0, nil) }, on: t)
     } catch var e as RuntimeError {
       // The probe is the session's wrapper, not the user's function: its frame is not shown.
       e.trace.removeAll { $0.0 == Self.probeName }
