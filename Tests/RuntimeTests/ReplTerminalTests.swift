@@ -128,6 +128,10 @@ import Testing
     let saved = (try? String(contentsOfFile: history, encoding: .utf8)) ?? ""
     #expect(saved.contains("let alpha = 2"))
     #expect(saved.contains("twice(ones([2]))"))
+    // A multi-line input is one entry: its lines follow one timestamp line, together.
+    #expect(saved.contains("fn twice(t: Tensor) -> Tensor {\n  t * alpha\n}"), "\(saved)")
+    let stamps = saved.split(separator: "\n").filter { $0.hasPrefix("#") }.count
+    #expect(stamps == 6, "one timestamp per input (let, fn, twice, twice, alpha, alpha + 1; not the dropped one): \(saved)")
     _ = s
   }
 }

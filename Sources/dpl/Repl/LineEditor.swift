@@ -42,6 +42,10 @@ final class LineEditor {
     }
     using_history()
     stifle_history(2000)
+    // A multi-line input is one entry: timestamps mark where entries start in the file.
+    history_write_timestamps = 1
+    history_multiline_entries = 1
+    history_comment_char = CChar(UInt8(ascii: "#"))
     if FileManager.default.fileExists(atPath: historyPath) { _ = read_history(historyPath) } else { _ = write_history(historyPath) }
   }
 
@@ -79,12 +83,14 @@ final class LineEditor {
       if r > 0 { rl_callback_read_char() }
     }
     if sawEOF { return .end }
-    let line = pendingLine ?? ""
-    if !line.trimmingCharacters(in: .whitespaces).isEmpty {
-      add_history(line)
-      _ = append_history(1, historyPath)
-    }
-    return .line(line)
+    return .line(pendingLine ?? "")
+  }
+
+  /// Adds a complete input (all its lines) to the history as one entry.
+  func remember(_ input: String) {
+    guard !input.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+    add_history(input)
+    _ = append_history(1, historyPath)
   }
 
   func close() {

@@ -31,7 +31,7 @@ struct ReplCommand: ParsableCommand {
     if interactive {
       print("dpl repl — :help lists the commands, Ctrl-D leaves")
       let editor = LineEditor(colour: colour, complete: engine.completions)
-      runLoop(engine, interrupts, interactive: true) { continuing in editor.read(continuing: continuing) }
+      runLoop(engine, interrupts, interactive: true, remember: editor.remember) { continuing in editor.read(continuing: continuing) }
       editor.close()
     } else {
       failed = runLoop(engine, interrupts, interactive: false) { _ in
@@ -45,7 +45,7 @@ struct ReplCommand: ParsableCommand {
   /// any of them failed.
   @discardableResult
   func runLoop(_ engine: ReplEngine, _ interrupts: Interrupts, interactive: Bool,
-               read: (Bool) -> LineEditor.Input) -> Bool {
+               remember: (String) -> Void = { _ in }, read: (Bool) -> LineEditor.Input) -> Bool {
     var buffer = "", failed = false
     while !engine.quitRequested {
       switch read(!buffer.isEmpty) {
@@ -60,6 +60,7 @@ struct ReplCommand: ParsableCommand {
         if ReplEngine.needsMoreInput(buffer) { continue }
         let input = buffer
         buffer = ""
+        remember(input)
         let out = interrupts.whileRunning { engine.handle(input) }
         failed = emit(engine, out, interactive: interactive) || failed
       }
