@@ -57,6 +57,14 @@ import Testing
     #expect(engine.handle(":grad sum(x * y) wrt x, y").contains("gradient with respect to 'y'"))
   }
 
+  @Test func displayMarksNaNAndShowsSlicesApart() {
+    let nan = ValueDisplay.tensor([2, 2], [1, 2, .nan, 4], dtype: "float32")
+    #expect(nan.contains("│××██│") && nan.contains("'×' not finite"), "\(nan)")
+    let cube = ValueDisplay.tensor([2, 2, 3], (0..<12).map(Double.init), dtype: "float32")
+    #expect(cube.contains("  [0, :, :]\n   0  1  2\n   3  4  5\n\n  [1, :, :]\n"), "\(cube)")
+    #expect(cube.contains("heatmap: ' ' 0 … '█' 5") && cube.contains("heatmap: ' ' 6 … '█' 11"), "each slice on its own scale: \(cube)")
+  }
+
   @Test func signaturesLastValueAndHelp() {
     let engine = ReplEngine(session: Session())
     _ = engine.handle("fn scale(t: Tensor, by: Float = 2.0) -> Tensor { t * by }")

@@ -56,11 +56,21 @@ public enum ValueDisplay {
       let head = xs.prefix(8).map { number($0, integer: integer) }.joined(separator: ", ")
       out += "  [\(head), … \(xs.count - 8) more]\n"
     }
-    if shape.count == 2, shape[0] > 1 || shape[1] > 1, lo.isFinite, hi.isFinite {
-      out += heatmap(shape[0], shape[1], xs, lo: lo, hi: hi)
+    if shape.count == 2, shape[0] > 1 || shape[1] > 1 {
+      out += heatmap(shape[0], shape[1], xs)
+    } else if shape.count == 3, shape[1] > 1 || shape[2] > 1 {
+      // A stack of maps: each of the first few slices as a heatmap of its own.
+      let n = shape[1] * shape[2], shown = min(shape[0], maxSlices)
+      for k in 0..<shown {
+        out += "  [\(k), :, :]\n" + heatmap(shape[1], shape[2], Array(xs[(k * n)..<((k + 1) * n)]))
+      }
+      if shape[0] > shown { out += "  … \(shape[0] - shown) more slices\n" }
     }
     return out
   }
+
+  /// Slices of a 3-D tensor shown as heatmaps.
+  static let maxSlices = 4
 
   /// The values as aligned rows (the last axis across; leading axes as blocks).
   static func grid(_ shape: [Int], _ xs: [Double], integer: Bool) -> String {
@@ -68,27 +78,46 @@ public enum ValueDisplay {
     let width = cells.map(\.count).max() ?? 1
     let cols = shape.last ?? 1
     var out = ""
+    let rowsPerBlock = shape.count > 2 ? shape[shape.count - 2] : 0
     for row in 0..<(xs.count / cols) {
-      if shape.count > 2, row > 0, row % shape[shape.count - 2] == 0 { out += "\n" }
+      // Leading axes as labelled blocks: `[1, :, :]`.
+      if shape.count > 2, row % rowsPerBlock == 0 {
+        var rest = row / rowsPerBlock, index: [Int] = []
+        for d in shape.dropLast(2).reversed() { index.insert(rest % d, at: 0); rest /= d }
+        out += (row > 0 ? "\n" : "") + "  [" + (index.map(String.init) + [":", ":"]).joined(separator: ", ") + "]\n"
+      }
       let items = cells[(row * cols)..<((row + 1) * cols)].map { String(repeating: " ", count: width - $0.count) + $0 }
       out += "  " + items.joined(separator: " ") + "\n"
     }
     return out
   }
 
-  /// Rows of shade characters from `lo` (blank) to `hi` (full), averaged over blocks
-  /// when the tensor is larger than `maxHeatmap`.
-  static func heatmap(_ rows: Int, _ cols: Int, _ xs: [Double], lo: Double, hi: Double) -> String {
+  /// Shown for a cell that holds a NaN or an infinity.
+  static let notFinite: Character = "×"
+
+  /// Rows of shade characters, averaged over blocks when the tensor is larger than
+  /// `maxHeatmap`. The shades run from the smallest shown cell (blank) to the largest (full),
+  /// so an averaged map uses the whole scale; a cell with a NaN or Inf in it is `×`.
+  static func heatmap(_ rows: Int, _ cols: Int, _ xs: [Double]) -> String {
     let r = min(rows, maxHeatmap.rows), c = min(cols, maxHeatmap.cols)
-    var out = ""
+    var cells = [Double](repeating: .nan, count: r * c)
     for i in 0..<r {
-      var line = "  │"
       for j in 0..<c {
         let (r0, r1) = (i * rows / r, max(i * rows / r + 1, (i + 1) * rows / r))
         let (c0, c1) = (j * cols / c, max(j * cols / c + 1, (j + 1) * cols / c))
         var acc = 0.0, n = 0.0
-        for a in r0..<r1 { for b in c0..<c1 where xs[a * cols + b].isFinite { acc += xs[a * cols + b]; n += 1 } }
-        let v = n > 0 ? acc / n : lo
+        for a in r0..<r1 { for b in c0..<c1 { acc += xs[a * cols + b]; n += 1 } }
+        cells[i * c + j] = acc / n  // NaN when any value of the block is not finite
+      }
+    }
+    let finite = cells.filter(\.isFinite)
+    let lo = finite.min() ?? 0, hi = finite.max() ?? 0
+    var out = ""
+    for i in 0..<r {
+      var line = "  │"
+      for j in 0..<c {
+        let v = cells[i * c + j]
+        guard v.isFinite else { line.append(notFinite); line.append(notFinite); continue }
         let t = hi > lo ? (v - lo) / (hi - lo) : 0.5
         let k = min(shades.count - 1, max(0, Int((t * Double(shades.count)).rounded(.down))))
         line.append(shades[k])
@@ -97,6 +126,7 @@ public enum ValueDisplay {
       out += line + "│\n"
     }
     let note = rows > r || cols > c ? "  (\(rows)×\(cols) averaged to \(r)×\(c))" : ""
-    return out + "  heatmap: ' ' \(number(lo)) … '█' \(number(hi))\(note)\n"
+    let marks = finite.count < cells.count ? "  '\(notFinite)' not finite" : ""
+    return out + "  heatmap: ' ' \(number(lo)) … '█' \(number(hi))\(note)\(marks)\n"
   }
 }
