@@ -79,11 +79,12 @@ extension Function {
 }
 
 extension Op {
-  /// A `bypass` op's operands by role: the bypassed inputs, the strategy model (DiffBypass),
-  /// and the option values in the order of its option names.
+  /// A `bypass` op's operands by role: the bypassed inputs, the strategy value (a model for
+  /// DiffBypass, or a String naming the strategy), and the option values in the order of
+  /// its option names.
   public var bypassOperands: (inputs: ArraySlice<ValueID>, model: ValueID?, options: ArraySlice<ValueID>)? {
     guard case .bypass(let s, _, let k) = kind, operands.count >= k else { return nil }
-    let model = s == "model" && operands.count > k ? operands[k] : nil
+    let model = (s == "model" || s == BypassInfo.dynamic) && operands.count > k ? operands[k] : nil
     let first = k + (model == nil ? 0 : 1)
     return (operands[..<k], model, operands[min(first, operands.count)...])
   }

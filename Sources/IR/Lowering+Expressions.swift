@@ -200,8 +200,7 @@ extension Lowering {
     // region's parameters; the other arguments are captured.
     let inputs = info.inputs.map { args[$0].value }
     var operands = inputs.map { expr($0) }
-    let usesModel = info.strategy == "model"
-    if usesModel { operands.append(expr(strategy)) }
+    if info.strategyIsValue { operands.append(expr(strategy)) }
     var labels: [String] = []
     for o in options where o.label != "wrt" {
       labels.append(o.label ?? "")

@@ -70,8 +70,9 @@ public enum Verifier {
     case .grad: try need(r == 1 && op.regions[0].params.count == n, "needs one region with a parameter per input")
     case .minimize, .eval: try need(r == 1, "needs one region")
     case .bypass(let s, let opts, let k):
-      try need(k >= 1 && n == k + (s == "model" ? 1 : 0) + opts.count && r == 1 && op.regions[0].params.count == k,
-               "needs its inputs, model and options as operands and a region with one parameter per input")
+      let valued = s == "model" || s == BypassInfo.dynamic
+      try need(k >= 1 && n == k + (valued ? 1 : 0) + opts.count && r == 1 && op.regions[0].params.count == k,
+               "needs its inputs, strategy value and options as operands and a region with one parameter per input")
     case .apply, .applyReLU, .method, .callDynamic, .member, .fieldGet, .varNew, .globalSet: try need(n >= 1, "needs an operand")
     case .index(let ks), .setIndex(let ks):
       var count = 1

@@ -420,8 +420,10 @@ extension Checker {
       let st = checkExpr(strategy)
       switch st {
       case .model, .any, .error: name = "model"
+      // A String (a config field, a variable) names the strategy at run time.
+      case .string: name = BypassInfo.dynamic
       default:
-        diags.error("a bypass strategy must be es, ste, blackbox, perturbed or a model value, not \(st)", at: strategy.span)
+        diags.error("a bypass strategy must be es, ste, blackbox, perturbed, a String naming one, or a model value, not \(st)", at: strategy.span)
       }
     }
     var seen: Set<String> = []

@@ -41,11 +41,20 @@ public enum ArgSource: Hashable, Sendable {
 
 /// What the checker decided about one `@bypass(…)` call.
 public struct BypassInfo: Hashable, Sendable {
-  /// `es`, `ste`, `blackbox`, `perturbed`, or `model` (a model value: DiffBypass).
+  /// `es`, `ste`, `blackbox`, `perturbed`, `model` (a model value: DiffBypass), or
+  /// `dynamic` (a String value names one of the four at run time).
   public var strategy: String
   /// The bypassed inputs, as indices into the call's written arguments: the arguments
   /// `wrt:` names, else the first tensor argument.
   public var inputs: [Int]
+
+  /// The strategy of a `@bypass` whose strategy is a String value.
+  public static let dynamic = "dynamic"
+  /// The strategies a name or a String can give.
+  public static let named = ["es", "ste", "blackbox", "perturbed"]
+
+  /// Whether the strategy expression is an operand of the op (a model or a String).
+  public var strategyIsValue: Bool { strategy == "model" || strategy == Self.dynamic }
 }
 
 /// What a call expression calls, decided by the checker; lowering follows it.

@@ -1,5 +1,6 @@
 import Autodiff
 import IR
+import Language
 import Tensor
 
 /// `@bypass(strategy, options) f(x, …)` and `surrogate(y)`.
@@ -20,11 +21,22 @@ extension Interpreter {
     guard let roles = op.bypassOperands else { throw RuntimeError("@bypass: malformed op", at: op.span) }
     let xs = try roles.inputs.map { try tensor(frame[$0], op, "bypassed input") }
     var net: ModelInstance?
+    var strategy = strategy
     if let m = roles.model {
-      guard case .model(let instance) = frame[m] else {
-        throw RuntimeError("@bypass: '\(strategy)' is not a model or a known strategy (es, ste, blackbox, perturbed)", at: op.span)
+      switch frame[m] {
+      case .model(let instance):
+        net = instance
+        strategy = "model"
+      case .string(let name):
+        guard BypassInfo.named.contains(name) else {
+          var notes = ["a strategy is " + BypassInfo.named.joined(separator: ", ") + ", or a model value (DiffBypass)"]
+          if let best = closest(name, in: BypassInfo.named) { notes.insert("did you mean '\(best)'?", at: 0) }
+          throw RuntimeError("@bypass: unknown strategy '\(name)'", at: op.span, notes: notes)
+        }
+        strategy = name
+      default:
+        throw RuntimeError("@bypass: the strategy must be a model or a String naming one of \(BypassInfo.named.joined(separator: ", ")), got \(frame[m].typeName)", at: op.span)
       }
-      net = instance
     }
     var options: [String: Value] = [:]
     for (name, v) in zip(optionNames, roles.options) { options[name] = frame[v] }
