@@ -83,6 +83,23 @@ public struct Fuzzer {
   mutating func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
   mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(rng.next() % UInt64(n)) }
 
+  /// Up to 300 random bytes (read as UTF-8, invalid sequences replaced), sometimes behind
+  /// a `:command` of the REPL.
+  public mutating func rawBytes() -> String {
+    let bytes = (0..<below(300)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    let prefix = below(4) == 0 ? pick([":type ", ":ir ", ":help ", ":grad ", ":shape "]) : ""
+    return prefix + String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// One input of a mixed run: a mutated seed program, a generated one, or raw bytes.
+  public mutating func nextInput() -> String {
+    switch below(5) {
+    case 0, 1: return mutate()
+    case 2, 3: return generate()
+    default: return rawBytes()
+    }
+  }
+
   /// A seed program with a few random edits.
   public mutating func mutate() -> String {
     var bytes = Array(pick(corpus).utf8)
