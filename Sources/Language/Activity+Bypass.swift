@@ -26,6 +26,20 @@ extension ActivityAnalysis {
       }
       result = result.join(Activity(diff: r.diff, dep: r.dep, taint: act.taint, blocker: nil))
     }
+    // In `minimize`, models and layers the call's body reads (not its arguments) carry
+    // parameters too: they get the ordinary gradient, which must exist.
+    if parametersActive {
+      let r = self.call(call, callee, args, block, given: [Activity](repeating: .inactive, count: acts.count))
+      if r.dep, !r.diff || r.taint != nil {
+        var notes: [Note] = []
+        if let cause = r.taint ?? r.blocker { notes.append(Note("'\(cause.name)' has no gradient", at: cause.span)) }
+        notes.append(Note("its gradient would silently be zero"))
+        notes.append(Note("pass the model's output to the call as an argument and bypass it with 'wrt:', or wrap the model's use in 'stop_gradient(…)' to cut it on purpose"))
+        diags.error("model parameters used inside the bypassed call get no gradient: the call is not differentiable with respect to them",
+                    at: call.span, notes: notes)
+      }
+      result = result.join(Activity(diff: r.diff, dep: r.dep))
+    }
     return result
   }
 

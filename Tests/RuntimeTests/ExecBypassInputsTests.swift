@@ -144,4 +144,25 @@ struct ExecBypassInputsTests {
     #expect(text.contains("3:42: error: 'wrt' must name a parameter of the bypassed call"), "\(text)")
     #expect(text.contains("4:42: error: 'a' is named twice in 'wrt'"), "\(text)")
   }
+
+  @Test("in minimize, a model read inside the bypassed call gets its gradient, or a located error")
+  func modelInsideTheCall() throws {
+    let program = { (body: String) in """
+      model Lin() {
+        let l = dense(2, 2)
+        fn forward(x: Tensor) -> Tensor { l(x) }
+      }
+      let net = Lin()
+      fn f(z: Tensor) -> Tensor { \(body) }
+      let x = tensor([[0.5, -1.0], [2.0, 0.25]])
+      let opt = sgd(net, lr: 0.05)
+      for i in 0..<3 { print(opt.minimize { mse(@bypass(ste) f(x), x) }) }
+      """ }
+    let plain = { (body: String) in program(body).replacingOccurrences(of: "@bypass(ste) f(x)", with: "f(x)") }
+    // round(z) is constant in the parameters: the recorded call carries their exact gradient.
+    let bypassed = run(program("round(z) * net(z)"))
+    #expect(bypassed.count == 3 && bypassed == run(plain("round(z) * net(z)")))
+    let out = runProgram(source: program("round(net(z))"))
+    #expect(out.error?.contains("error: model parameters used inside the bypassed call get no gradient") == true, "\(out.error ?? "")")
+  }
 }
