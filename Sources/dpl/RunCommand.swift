@@ -25,6 +25,9 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Folder for the run's outputs (default runs/<program>-<time>/).")
   var out: String?
 
+  @Option(help: ArgumentHelp("Leave out IR passes, comma-separated (\(Pipeline.skippable.joined(separator: ", "))), to check that a result does not depend on them.", valueName: "passes"))
+  var skip: String?
+
   @Flag(name: .customLong("detect-anomaly"),
         help: "Check every tensor for NaN/Inf and stop at the op that made the first one (slower).")
   var detectAnomaly = false
@@ -38,7 +41,8 @@ struct RunCommand: ParsableCommand {
       if let file { try printConfig(file) }
       return
     }
-    let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options())
+    let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options(),
+                                                 skipping: try FrontEnd.skippedPasses(skip))
     guard let module else { try FrontEnd.finish(compilation); throw ExitCode(65) }
 
     var overrides: [String: String] = [:]
