@@ -86,6 +86,37 @@ public enum Pipeline {
   }
 }
 
+extension Pipeline {
+  /// Runs the pipeline once per skip set (as `run(_:verify:skipping:)` would), sharing the
+  /// work of common prefixes: the settings of a differential test differ in one pass each.
+  public static func run(_ module: IRModule, verify: Bool = verifyByDefault,
+                         settings: [Set<String>]) throws -> [IRModule] {
+    for skipping in settings {
+      for name in skipping.sorted() where !skippable.contains(name) {
+        throw PipelineError(message: required.contains(name) ? "pass '\(name)' cannot be skipped" : "unknown pass '\(name)'")
+      }
+    }
+    if verify { try Verifier.verify(module) }
+    var done: [[String]: IRModule] = [[]: module]
+    return try settings.map { skipping in
+      let chosen = passes.filter { !skipping.contains($0.name) }
+      var k = chosen.count
+      while done[chosen.prefix(k).map(\.name)] == nil { k -= 1 }
+      var m = done[chosen.prefix(k).map(\.name)] ?? module
+      for i in k..<chosen.count {
+        chosen[i].run(&m)
+        if verify {
+          do { try Verifier.verify(m) } catch let e as VerifierError {
+            throw VerifierError(function: e.function, message: "after pass '\(chosen[i].name)': " + e.message)
+          }
+        }
+        done[chosen.prefix(i + 1).map(\.name)] = m
+      }
+      return m
+    }
+  }
+}
+
 /// A request the pipeline cannot honour (skipping a required or unknown pass).
 public struct PipelineError: Error, CustomStringConvertible, Sendable {
   public let message: String
