@@ -49,11 +49,11 @@ struct FuzzCommand: ParsableCommand {
       FileHandle.standardError.write(Data("fuzz: \(r.programs) programs, \(r.failures.count) failures, \(String(format: "%.1f", rate))/s\n".utf8))
     }
     for f in report.failures.prefix(maxPrinted) { print("FAIL \(f)\n") }
-    var kinds: [String: Int] = [:]
-    for f in report.failures { kinds[f.kind, default: 0] += 1 }
-    for (k, n) in kinds.sorted(by: { $0.value > $1.value }) { print("  \(n) × \(k)") }
-    if report.failures.count > maxPrinted {
-      print("failing indices: " + report.failures.prefix(200).map { String($0.index) }.joined(separator: " "))
+    // Failures grouped by kind (the settings at fault), with the first programs of each.
+    var kinds: [String: [Int]] = [:]
+    for f in report.failures { kinds[f.kind, default: []].append(f.index) }
+    for (k, xs) in kinds.sorted(by: { $0.value.count > $1.value.count }) {
+      print("  \(xs.count) × \(k): programs \(xs.prefix(8).map(String.init).joined(separator: " "))\(xs.count > 8 ? " …" : "")")
     }
     print("fuzz: \(report.programs) programs (seed \(seed)) in \(String(format: "%.1f", report.seconds)) s; "
           + "\(report.checkedPrograms) checked against finite differences (\(report.checkedGradients) gradients); "

@@ -12,16 +12,17 @@ import Testing
     let env = ProcessInfo.processInfo.environment
     let count = env["DPL_DIFF_FUZZ_COUNT"].flatMap(Int.init) ?? 2_000
     let seed = env["DPL_DIFF_FUZZ_SEED"].flatMap(UInt64.init) ?? 1
-    var report = DifferentialFuzzer.Report()
     // Run on a thread with the main thread's 8 MiB stack, as the CLI does.
+    let box = ReportBox()
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
-      report = DifferentialFuzzer().run(seed: seed, count: count)
+      box.report = DifferentialFuzzer().run(seed: seed, count: count)
       done.signal()
     }
     thread.stackSize = 8 << 20
     thread.start()
     done.wait()
+    let report = box.report
     var kinds: [String: [Int]] = [:]
     for f in report.failures { kinds[f.kind, default: []].append(f.index) }
     let summary = kinds.sorted { $0.value.count > $1.value.count }
@@ -32,4 +33,9 @@ import Testing
     #expect(report.checkedPrograms > count / 2, "too few programs had a gradient the reference could check")
     #expect(report.failures.isEmpty, "\(summary.joined(separator: "\n"))\n\n\(report.failures.prefix(3).map(\.description).joined(separator: "\n\n"))")
   }
+}
+
+/// Carries the report out of the fuzzing thread (read only after it signalled).
+final class ReportBox: @unchecked Sendable {
+  var report = DifferentialFuzzer.Report()
 }

@@ -113,17 +113,37 @@ extension ProgramGenerator {
       let b = tensor(partner(shape), d, sc)
       return .zip("(\(a.text) / (square(\(b.text)) + 1.0))", a, b, shape: shape) { x, y, _ in RefTensor.zip(x, y) { $0 / ($1 * $1 + 1) } }
     case 5:
-      return .map("log(\(a.text))", a) { x, r in
+      var t = Term.map("log(\(a.text))", a) { x, r in
         if (x.data.min() ?? 1) < 0.1 { r.reject("log of a small value") }
         return x.map { Foundation.log(max($0, 1e-300)) }
       }
+      t.eval = Self.rejectingUnknown(t.eval, a.eval)
+      return t
     default:
       let b = tensor(partner(shape), d, sc)
-      return .zip("(\(a.text) / \(b.text))", a, b, shape: shape) { x, y, r in
+      var t = Term.zip("(\(a.text) / \(b.text))", a, b, shape: shape) { x, y, r in
         if y.data.contains(where: { Swift.abs($0) < 0.25 }) { r.reject("division by a small value") }
         return RefTensor.zip(x, y, /)
       }
+      t.eval = Self.rejectingUnknown(t.eval, b.eval)
+      return t
     }
+  }
+
+  /// A bare `log` or division is safe only where the reference knows the argument.
+  static func rejectingUnknown(_ eval: @escaping (RefEnv) -> RefValue, _ argument: @escaping (RefEnv) -> RefValue) -> (RefEnv) -> RefValue {
+    { env in
+      if !argument(env).isKnown { env.run.reject("an unknown value where a pole may be") }
+      return eval(env)
+    }
+  }
+
+  /// An expression that is not a bare variable: `let t = x` would make `t` the same value
+  /// as `x`, and a gradient with respect to one would also see the other (see
+  /// docs/runtime.md, "Differential fuzzing").
+  mutating func binding(_ shape: [Int], _ depth: Int, _ sc: Scope) -> Term {
+    let t = tensor(shape, depth, sc)
+    return t.refs.count == 1 && t.refs.contains(t.text) ? smooth(t) : t
   }
 
   /// A shape that broadcasts against `shape` to give `shape`.

@@ -64,7 +64,7 @@ extension ProgramGenerator {
       lines = Self.indent(body) + g.lines.map { "  " + $0 }
     } else if kind == 1 {
       let sa = rng.pick(Self.shapes), sb = rng.pick(Self.shapes)
-      let a = tensor(sa, sc.depth, sc), b = tensor(sb, sc.depth, sc)
+      let a = binding(sa, sc.depth, sc), b = binding(sb, sc.depth, sc)
       value = Term(text: "(\(a.text), \(b.text))", type: .tuple([.tensor(sa), .tensor(sb)]), refs: [], deps: []) { env in
         .tuple([a.eval(env), b.eval(env)])
       }
@@ -76,7 +76,7 @@ extension ProgramGenerator {
       return ["fn \(name)(\(texts.joined(separator: ", "))) -> \(resultText) {"] + lines + ["}"]
     } else {
       let shape = rng.pick(Self.shapes)
-      value = tensor(shape, sc.depth, sc)
+      value = binding(shape, sc.depth, sc)
       resultText = "Tensor"
       lines = Self.indent(body) + ["  " + value.text]
     }
