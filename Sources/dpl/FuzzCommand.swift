@@ -30,6 +30,9 @@ struct FuzzCommand: ParsableCommand {
   @Flag(help: "Print each program's source instead of running it.")
   var show = false
 
+  @Flag(help: "Print each program's reference lines beside what it printed with every pass.")
+  var explain = false
+
   @Option(help: "Failures printed in full.")
   var maxPrinted = 3
 
@@ -40,6 +43,10 @@ struct FuzzCommand: ParsableCommand {
     let (first, count) = only.map { ($0, 1) } ?? (start, programs)
     if show {
       for i in first..<(first + count) { print(ProgramGenerator.program(seed: seed, index: i).source) }
+      return
+    }
+    if explain {
+      for i in first..<(first + count) { print(DifferentialFuzzer().explain(ProgramGenerator.program(seed: seed, index: i))) }
       return
     }
     var fuzzer = DifferentialFuzzer()

@@ -150,6 +150,21 @@ public struct DifferentialFuzzer {
     return String(line[r.upperBound...])
   }
 
+  /// The reference's lines beside what the program printed with every pass (`?` for a line
+  /// the reference does not know), to read a failure.
+  public func explain(_ p: GeneratedProgram) -> String {
+    let (module, c) = Compiler.compile(source: p.source, path: "fuzz.dpl", options: CompileOptions(readFile: { _ in nil }))
+    guard let module else { return c.renderDiagnostics() }
+    let o = execute(module)
+    var rows: [String] = []
+    for k in 0..<max(o.lines.count, p.expected.count) {
+      let want: String
+      if k < p.expected.count, case .known(let text, _) = p.expected[k] { want = text } else { want = k < p.expected.count ? "?" : "(none)" }
+      rows.append("\(k + 1)\treference: \(want)\n\tprinted:   \(Self.line(o.lines, k))")
+    }
+    return rows.joined(separator: "\n") + (o.error.map { "\n" + $0 } ?? "")
+  }
+
   static func line(_ lines: [String], _ k: Int) -> String { k < lines.count ? lines[k] : "(no line)" }
 
   /// Runs a module with seed 0, capturing `print`, stopping it after `timeLimit`.

@@ -41,7 +41,9 @@ extension ProgramGenerator {
       let before = loss
       loss = Term(text: "(\(before.text) + sum((\(e.text) * \(c))))", type: .tensor([]),
                   refs: before.refs.union(e.refs), deps: before.deps.union(e.deps)) { env in
-        guard let l = before.eval(env).tensor, let y = e.eval(env).tensor, let z = env[c].tensor else { return .unknown }
+        // Both sides run (a call in either may print), as in dpl.
+        let vl = before.eval(env), vy = e.eval(env)
+        guard let l = vl.tensor, let y = vy.tensor, let z = env[c].tensor else { return .unknown }
         return .tensor(RefTensor(scalar: l.data[0] + RefTensor.zip(y, z, *).data.reduce(0, +)))
       }
     }

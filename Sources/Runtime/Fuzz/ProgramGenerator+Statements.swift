@@ -87,7 +87,8 @@ extension ProgramGenerator {
     default: text = "\(name) *= tanh(\(e.text))"
     }
     return (text, v.deps.union(e.deps), { env in
-      guard let old = env[name].tensor, let x = e.eval(env).tensor else { return .unknown }
+      let new = e.eval(env)
+      guard let old = env[name].tensor, let x = new.tensor else { return .unknown }
       let out: RefTensor
       switch kind {
       case 0: out = RefTensor.zip(old.map { $0 * c }, x, +)
