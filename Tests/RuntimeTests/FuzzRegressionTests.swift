@@ -27,4 +27,18 @@ struct FuzzRegressionTests {
       #expect(out.lines == ["[[2.0, 4.0], [6.0, 8.0]]"], "\(name)")
     }
   }
+
+  @Test("`eval { … }` hands back no gradient even when its value is a tracked input unchanged (seed 1, program 3637)")
+  func evalOfAnInputIsAConstant() {
+    let program = """
+      let x = tensor([1.0, 2.0])
+      print(grad(x) { sum(x * x) + sum(eval { x[:] } * x) })
+      print(grad(x) { sum(x * x) + sum(eval { x } * x) })
+      print(grad(x) { sum(x * x) + sum(eval { x * 1.0 } * x) })
+      """
+    for (name, out) in Self.outputs(program) {
+      #expect(out.error == nil, "\(name): \(out.error ?? "")")
+      #expect(out.lines == ["[3.0, 6.0]", "[3.0, 6.0]", "[3.0, 6.0]"], "\(name)")
+    }
+  }
 }
