@@ -113,28 +113,24 @@ extension ProgramGenerator {
       let b = tensor(partner(shape), d, sc)
       return .zip("(\(a.text) / (square(\(b.text)) + 1.0))", a, b, shape: shape) { x, y, _ in RefTensor.zip(x, y) { $0 / ($1 * $1 + 1) } }
     case 5:
-      var t = Term.map("log(\(a.text))", a) { x, r in
-        if (x.data.min() ?? 1) < 0.1 { r.reject("log of a small value") }
-        return x.map { Foundation.log(max($0, 1e-300)) }
+      return Term(text: "log(\(a.text))", type: a.type, refs: a.refs, deps: a.deps) { env in
+        guard let x = a.eval(env).tensor else { env.run.reject("log of an unknown value"); return .unknown }
+        if (x.data.min() ?? 1) < 0.1 { env.run.reject("log of a small value") }
+        let y = x.map { Foundation.log(max($0, 1e-300)) }
+        env.run.check(y)
+        return .tensor(y)
       }
-      t.eval = Self.rejectingUnknown(t.eval, a.eval)
-      return t
     default:
       let b = tensor(partner(shape), d, sc)
-      var t = Term.zip("(\(a.text) / \(b.text))", a, b, shape: shape) { x, y, r in
-        if y.data.contains(where: { Swift.abs($0) < 0.25 }) { r.reject("division by a small value") }
-        return RefTensor.zip(x, y, /)
+      return Term(text: "(\(a.text) / \(b.text))", type: .tensor(shape), refs: a.refs.union(b.refs), deps: a.deps.union(b.deps)) { env in
+        let va = a.eval(env), vb = b.eval(env)
+        guard let y = vb.tensor else { env.run.reject("division by an unknown value"); return .unknown }
+        if y.data.contains(where: { Swift.abs($0) < 0.25 }) { env.run.reject("division by a small value") }
+        guard let x = va.tensor else { return .unknown }
+        let z = RefTensor.zip(x, y, /)
+        env.run.check(z)
+        return .tensor(z)
       }
-      t.eval = Self.rejectingUnknown(t.eval, b.eval)
-      return t
-    }
-  }
-
-  /// A bare `log` or division is safe only where the reference knows the argument.
-  static func rejectingUnknown(_ eval: @escaping (RefEnv) -> RefValue, _ argument: @escaping (RefEnv) -> RefValue) -> (RefEnv) -> RefValue {
-    { env in
-      if !argument(env).isKnown { env.run.reject("an unknown value where a pole may be") }
-      return eval(env)
     }
   }
 

@@ -131,6 +131,7 @@ extension ProgramGenerator {
         _ = extra?.eval(e)
         env.run.output?.append(.opaque)
       }
+      _ = input.eval(env)  // `print(eval { net(input) })`: a call in the input may print
       env.run.output?.append(.opaque)
     }]
   }
