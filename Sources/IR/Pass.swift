@@ -89,6 +89,7 @@ public enum Pipeline {
 extension Pipeline {
   /// Runs the pipeline once per skip set (as `run(_:verify:skipping:)` would), sharing the
   /// work of common prefixes: the settings of a differential test differ in one pass each.
+  /// With `verify`, the input and each setting's result are verified.
   public static func run(_ module: IRModule, verify: Bool = verifyByDefault,
                          settings: [Set<String>]) throws -> [IRModule] {
     for skipping in settings {
@@ -105,12 +106,12 @@ extension Pipeline {
       var m = done[chosen.prefix(k).map(\.name)] ?? module
       for i in k..<chosen.count {
         chosen[i].run(&m)
-        if verify {
-          do { try Verifier.verify(m) } catch let e as VerifierError {
-            throw VerifierError(function: e.function, message: "after pass '\(chosen[i].name)': " + e.message)
-          }
-        }
         done[chosen.prefix(i + 1).map(\.name)] = m
+      }
+      if verify {
+        do { try Verifier.verify(m) } catch let e as VerifierError {
+          throw VerifierError(function: e.function, message: "after passes \(chosen.map(\.name).joined(separator: ", ")): " + e.message)
+        }
       }
       return m
     }

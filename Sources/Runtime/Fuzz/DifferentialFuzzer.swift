@@ -103,10 +103,10 @@ public struct DifferentialFuzzer {
     lap("passes")
     var outcomes: [(String, Outcome)] = []
     // Settings that leave the same IR (a pass with nothing to do) run it once.
-    var seen: [IRModule: Outcome] = [:]
+    var seen: [[Function]: Outcome] = [:]
     for (setting, module) in zip(Self.settings, modules) {
-      let outcome = seen[module] ?? execute(module)
-      seen[module] = outcome
+      let outcome = seen[module.functions] ?? execute(module)
+      seen[module.functions] = outcome
       outcomes.append((setting.name, outcome))
     }
     lap("run")

@@ -53,19 +53,20 @@ extension ProgramGenerator {
   mutating func tensor(_ shape: [Int], _ depth: Int, _ sc: Scope) -> Term {
     if depth <= 0 || rng.chance(0.15) { return leaf(shape, sc) }
     let d = depth - 1
-    switch rng.below(20) {
+    switch rng.below(22) {
     case 0, 1, 2: return smooth(tensor(shape, d, sc))
     case 3: return kinked(tensor(shape, d, sc))
     case 4: return guarded(shape, d, sc)
     case 5, 6, 7: return binary(shape, d, sc)
     case 8: return scaled(tensor(shape, d, sc), sc)
+    case 19 where sc.inFunction: return scaled(tensor(shape, d, sc), sc)
     case 9: return reduction(to: shape, d, sc)
     case 10: return matmul(to: shape, d, sc) ?? binary(shape, d, sc)
     case 11: return reshaped(to: shape, d, sc) ?? smooth(tensor(shape, d, sc))
     case 12: return sliced(to: shape, d, sc) ?? binary(shape, d, sc)
     case 13: return stacked(to: shape, d, sc) ?? scaled(tensor(shape, d, sc), sc)
     case 14: return axisWise(tensor(shape, d, sc))
-    case 15: return call(shape, d, sc) ?? binary(shape, d, sc)
+    case 15, 20, 21: return call(shape, d, sc) ?? binary(shape, d, sc)
     case 16: return conditional(shape, d, sc)
     case 17: return frozen(shape, d, sc)
     case 18: return bypass(shape, d, sc) ?? smooth(tensor(shape, d, sc))
@@ -173,27 +174,39 @@ extension ProgramGenerator {
   /// A tensor times, plus or minus a constant, an Int loop variable or a Float parameter.
   mutating func scaled(_ a: Term, _ sc: Scope) -> Term {
     let op = rng.pick(["*", "+", "-"])
-    let scalars = sc.vars.filter { $0.type == .int || $0.type == .float }
-    if !scalars.isEmpty, rng.chance(0.5) {
-      let s = rng.pick(scalars).name
-      var t = Term.map("(\(a.text) \(op) \(s))", a) { x, _ in x }
-      t.refs.insert(s)
-      let inner = a
-      t.eval = { env in
-        guard let x = inner.eval(env).tensor else { return .unknown }
-        let v: Double
-        switch env[s] {
-        case .int(let n): v = Double(n)
-        case .float(let f): v = f
-        default: return .unknown
-        }
-        return .tensor(x.map { op == "*" ? $0 * v : op == "+" ? $0 + v : $0 - v })
-      }
-      return t
+    let k = scalar(sc)
+    let swapped = op == "-" && rng.chance(0.3)
+    var t = Term.map(swapped ? "(\(k.text) - \(a.text))" : "(\(a.text) \(op) \(k.text))", a) { x, _ in x }
+    t.refs.formUnion(k.refs)
+    t.eval = { env in
+      let va = a.eval(env)
+      guard let x = va.tensor, let v = k.eval(env) else { return .unknown }
+      if swapped { return .tensor(x.map { v - $0 }) }
+      return .tensor(x.map { op == "*" ? $0 * v : op == "+" ? $0 + v : $0 - v })
     }
+    return t
+  }
+
+  /// A number: a constant, an Int loop variable or Float parameter, or arithmetic on them
+  /// (`(s * 2.0)`, `(-s)`: constants the fold pass meets once a call is inlined).
+  mutating func scalar(_ sc: Scope) -> (text: String, refs: Set<String>, eval: (RefEnv) -> Double?) {
+    let vars = sc.vars.filter { $0.type == .int || $0.type == .float }
     let c = rng.pick(Self.constants)
-    if op == "-", rng.chance(0.5) { return .map("(\(Self.fmt(c)) - \(a.text))", a) { x, _ in x.map { c - $0 } } }
-    return .map("(\(a.text) \(op) \(Self.fmt(c)))", a) { x, _ in x.map { op == "*" ? $0 * c : op == "+" ? $0 + c : $0 - c } }
+    guard !vars.isEmpty, rng.chance(0.6) else { return (Self.fmt(c), [], { _ in c }) }
+    let s = rng.pick(vars).name
+    let read: (RefEnv) -> Double? = { env in
+      switch env[s] {
+      case .int(let n): return Double(n)
+      case .float(let f): return f
+      default: return nil
+      }
+    }
+    switch rng.below(4) {
+    case 0: return ("(\(s) * \(Self.fmt(c)))", [s], { env in read(env).map { $0 * c } })
+    case 1: return ("(-\(s))", [s], { env in read(env).map { -$0 } })
+    case 2: return ("(\(s) + \(Self.fmt(c)))", [s], { env in read(env).map { $0 + c } })
+    default: return (s, [s], read)
+    }
   }
 
   /// sum/mean/max/min of a larger tensor (over an axis, or all of it for a 0-d result),
@@ -352,6 +365,20 @@ extension ProgramGenerator {
     if !ints.isEmpty, rng.chance(0.5) {
       let i = rng.pick(ints).name, k = rng.below(3)
       return ("\(i) > \(k)", [i], { env in if case .int(let n) = env[i] { return n > k }; return nil })
+    }
+    if rng.chance(0.25) {
+      // A condition the fold pass decides: on constants, or on a Float parameter that an
+      // inlined call binds to a constant.
+      let floats = sc.vars.filter { $0.type == .float }
+      let c = Double(rng.below(9) - 4) / 4 + 0.125
+      if let s = floats.isEmpty ? nil : rng.pick(floats).name {
+        return ("\(s) > \(Self.fmt(c))", [s], { env in if case .float(let v) = env[s] { return v > c }; return nil })
+      }
+      let (p, q) = (rng.below(4), rng.below(4))
+      let op = rng.pick(["<", ">=", "==", "!="])
+      let value = op == "<" ? p < q : op == ">=" ? p >= q : op == "==" ? p == q : p != q
+      let text = rng.chance(0.3) ? "(\(p) \(op) \(q) && true)" : "\(p) \(op) \(q)"
+      return (text, [], { _ in value })
     }
     let e = tensor([], max(d - 1, 0), sc)
     let c = Double(rng.below(9) - 4) / 4

@@ -36,7 +36,7 @@ extension ProgramGenerator {
       sc.add(p, .tensor(shape), deps: [p])
     }
     var defaults: [String: Double] = [:]
-    if rng.chance(0.3) {
+    if rng.chance(0.5) {
       let s = "\(name)s", c = rng.pick([0.5, 0.25, 1.5])
       params.append((s, .float))
       defaults[s] = c
@@ -77,6 +77,8 @@ extension ProgramGenerator {
     } else {
       let shape = rng.pick(Self.shapes)
       value = binding(shape, sc.depth, sc)
+      // A Float parameter in arithmetic: constants for the fold pass once the call is inlined.
+      if !defaults.isEmpty, rng.chance(0.6) { value = scaled(value, sc) }
       resultText = "Tensor"
       lines = Self.indent(body) + ["  " + value.text]
     }
