@@ -78,6 +78,15 @@ extension ProgramGenerator {
       call = "hard(\(x.text))"
       f = { t, r in Self.hard(variant, t, r) }
     }
+    if surrogates.contains(where: { $0.name == s }), rng.chance(0.3) {
+      // surrogate(y): the DiffBypass model's own output for the bypassed value.
+      let text = "surrogate(\(bypassHead(s)) \(call))"
+      return Term(text: text, type: .tensor(shape), refs: x.refs.union(refs(of: s)), deps: x.deps) { env in
+        _ = x.eval(env)
+        env.run.opaqueGradient = true
+        return .unknown
+      }
+    }
     let batched = step == 2 && s != "ste" && rng.chance(0.3) ? ", batched: true" : ""
     let id = nextNode()
     let ste = s == "ste"

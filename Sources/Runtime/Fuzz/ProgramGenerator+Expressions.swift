@@ -221,6 +221,23 @@ extension ProgramGenerator {
     }
     guard !sources.isEmpty else { return binary(shape, d, sc) }
     let (src, axis) = rng.pick(sources)
+    if shape.isEmpty, rng.chance(0.15) {
+      // cross_entropy / nll of class scores [2, k] against Int class literals.
+      let k = rng.pick([2, 3])
+      let targets = [rng.below(k), rng.below(k)]
+      let a = tensor([2, k], d, sc)
+      let target = "tensor([\(targets[0]), \(targets[1])])"
+      let viaNLL = rng.chance(0.5)
+      let text = viaNLL ? "nll(log_softmax(\(a.text), axis: -1), \(target))" : "cross_entropy(\(a.text), \(target))"
+      return .map(text, a, shape: []) { x, _ in
+        var total = 0.0
+        for (row, t) in zip(0..<2, targets) {
+          let xs = Array(x.data[(row * k)..<(row * k + k)])
+          total -= Foundation.log(RefTensor.softmax(xs)[t])
+        }
+        return RefTensor(scalar: total / 2)
+      }
+    }
     if shape.isEmpty, rng.chance(0.2) {
       let a = tensor(src, d, sc), b = tensor(src, d, sc)
       return .zip("mse(\(a.text), \(b.text))", a, b, shape: []) { x, y, _ in

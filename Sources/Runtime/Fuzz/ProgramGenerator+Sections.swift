@@ -157,8 +157,11 @@ extension ProgramGenerator {
       let forward = rng.pick(["l2(relu(l1(x)))", "l2(tanh(l1(x)))", "l2(sigmoid(l1(x)))",
                               "l2(dropout(relu(l1(x)), rate: 0.25, seed: 3))", "relu(l2(relu(l1(x))))"])
       let hidden = 3 + rng.below(2)
+      // `hidden` uses a layer's output twice: the fuse pass must leave its ReLU alone.
+      let second = rng.pick(["l2(tanh(l1(x)))", "l2((relu(l1(x)) + tanh(l1(x))))"])
       header += ["model \(type)(cin: Int, cout: Int) {", "  let l1 = dense(cin, \(hidden))", "  let l2 = dense(\(hidden), cout)",
-                 "  fn forward(x: Tensor) -> Tensor { \(forward) }", "  fn hidden(x: Tensor) -> Tensor { l2(tanh(l1(x))) }", "}"]
+                 "  fn forward(x: Tensor) -> Tensor { \(forward) }",
+                 "  fn hidden(x: Tensor) -> Tensor {", "    let h = l1(x)", "    \(second.replacingOccurrences(of: "l1(x)", with: "h"))", "  }", "}"]
       let (cin, cout) = rng.pick([(3, 3), (2, 2), (3, 2), (2, 3)])
       let name = fresh("net"), opt = fresh("opt")
       body.append("let \(name) = \(type)(\(cin), \(cout))")

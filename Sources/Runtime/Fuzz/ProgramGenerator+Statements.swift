@@ -39,7 +39,7 @@ extension ProgramGenerator {
     for _ in 0..<(1 + rng.below(2)) {
       var t = tensor(rng.pick(Self.shapes), sc.depth, sc)
       if eval { t.text = "eval { \(t.text) }" }
-      args.append(t)
+      args.append(rng.chance(0.2) ? described(t) : t)
     }
     return Stmt(lines: ["print(" + args.map(\.text).joined(separator: ", ") + ")"]) { env in
       // What is only printed cannot make a gradient opaque.
@@ -48,6 +48,38 @@ extension ProgramGenerator {
       let values = Self.scaled(env.run) { args.map { $0.eval(env) } }
       Self.emit(values.0, scale: values.1, env.run)
     }
+  }
+
+  /// A printed form of a tensor other than itself: interpolated into a string, its shape,
+  /// its length, or `item` of its sum.
+  mutating func described(_ t: Term) -> Term {
+    var d = t
+    switch rng.below(4) {
+    case 0:
+      d.text = "\"v \\(\(t.text))\""
+      d.eval = { env in
+        let v = t.eval(env)
+        return v.isKnown ? .text("v " + v.printed) : .unknown
+      }
+    case 1:
+      d.text = "\(t.text).shape"
+      let shape = t.shape
+      d.eval = { env in
+        _ = t.eval(env)
+        return .text("[" + shape.map(String.init).joined(separator: ", ") + "]")
+      }
+    case 2 where !t.shape.isEmpty:
+      d.text = "len(\(t.text))"
+      let n = t.shape[0]
+      d.eval = { env in
+        _ = t.eval(env)
+        return .int(n)
+      }
+    default:
+      d.text = "item(sum(\(t.text)))"
+      d.eval = { env in t.eval(env).tensor.map { .float($0.data.reduce(0, +)) } ?? .unknown }
+    }
+    return d
   }
 
   /// Runs `body`, returning its result and the largest magnitude met meanwhile.
@@ -111,6 +143,25 @@ extension ProgramGenerator {
     sc.add(v, .tensor(shape), mutable: true, deps: initial.deps)
     let decl = Stmt(lines: ["var \(v) = \(initial.text)"]) { env in env[v] = initial.eval(env) }
     var inner = sc
+    if rng.chance(0.2) {
+      // `for r in [a, b]`: a list of tensors shaped like the variable's partner.
+      let inner = partner(shape)
+      let a = tensor(inner, sc.depth - 1, sc), b = tensor(inner, sc.depth - 1, sc)
+      let r = fresh("r")
+      var body = sc
+      body.add(r, .tensor(inner), deps: a.deps.intersection(b.deps))
+      guard let target = body.lookup(v) else { return [decl] }
+      let u = update(target, body)
+      sc.setDeps(v, u.deps.union(initial.deps))
+      let loop = Stmt(lines: ["for \(r) in [\(a.text), \(b.text)] {", "  " + u.text, "}"]) { env in
+        let items = [a.eval(env), b.eval(env)]
+        for item in items {
+          env[r] = item
+          env[v] = u.eval(env)
+        }
+      }
+      return [decl, loop]
+    }
     let rows = sc.vars.filter { if case .tensor(let s) = $0.type { return s.count == 2 }; return false }
     let i = fresh(rows.isEmpty || rng.chance(0.6) ? "i" : "r")
     let n = 1 + rng.below(3)

@@ -91,6 +91,13 @@ public struct ProgramGenerator {
       env[name] = lit.eval(env)
       sc.add(name, .tensor(shape))
     }
+    if rng.chance(0.3) {
+      // A `config` field: a Float the program reads like a constant.
+      let c = rng.pick(Self.constants)
+      header.append("config { k0: Float = \(Self.fmt(c)) }")
+      sc.add("k0", .float)
+      env["k0"] = .float(c)
+    }
     hardVariant = rng.below(Self.hardVariants.count)
     header += declareHard()
     if rng.chance(0.35) { header += declareModels(&body, &sc) }

@@ -18,6 +18,8 @@ enum RefValue {
   case int(Int)
   case float(Double)
   case tuple([RefValue])
+  /// Printed as is (string interpolation, a shape).
+  case text(String)
   case unknown
 
   var tensor: RefTensor? {
@@ -40,6 +42,7 @@ enum RefValue {
     case .int(let n): return String(n)
     case .float(let f): return Printer.float(f)
     case .tuple(let xs): return "(" + xs.map(\.printed).joined(separator: ", ") + ")"
+    case .text(let s): return s
     case .unknown: return "?"
     }
   }
