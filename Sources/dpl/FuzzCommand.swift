@@ -36,6 +36,9 @@ struct FuzzCommand: ParsableCommand {
   @Option(help: "Failures printed in full.")
   var maxPrinted = 3
 
+  @Option(help: "Stop after this many seconds (and report the programs run).")
+  var maxSeconds: Double?
+
   @Option(help: "Seconds a program may run under one pass setting.")
   var timeLimit = 10.0
 
@@ -51,7 +54,8 @@ struct FuzzCommand: ParsableCommand {
     }
     var fuzzer = DifferentialFuzzer()
     fuzzer.timeLimit = timeLimit
-    let report = fuzzer.run(seed: seed, count: count, start: first) { r in
+    let report = fuzzer.run(seed: seed, count: count, start: first, seconds: maxSeconds ?? .infinity) { r in
+      guard count < 100_000 || r.programs % 10_000 == 0 else { return }
       let rate = Double(r.programs) / max(r.seconds, 1e-9)
       FileHandle.standardError.write(Data("fuzz: \(r.programs) programs, \(r.failures.count) failures, \(String(format: "%.1f", rate))/s\n".utf8))
     }

@@ -46,10 +46,13 @@ public struct DifferentialFuzzer {
 
   /// Generates and checks programs `start..<start + count` of `seed`.
   /// - Parameter progress: called every 1,000 programs.
-  public func run(seed: UInt64, count: Int, start: Int = 0, progress: ((Report) -> Void)? = nil) -> Report {
+  /// - Parameter seconds: stop after this long (the report counts the programs run).
+  public func run(seed: UInt64, count: Int, start: Int = 0, seconds: Double = .infinity,
+                  progress: ((Report) -> Void)? = nil) -> Report {
     var report = Report()
     let t0 = Date()
     for index in start..<(start + count) {
+      if Date().timeIntervalSince(t0) > seconds { break }
       let t = Date()
       let p = ProgramGenerator.program(seed: seed, index: index)
       report.phases["generate", default: 0] += Date().timeIntervalSince(t)
