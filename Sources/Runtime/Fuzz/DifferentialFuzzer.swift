@@ -122,27 +122,29 @@ public struct DifferentialFuzzer {
   func judge(_ outcomes: [(String, Outcome)], _ p: GeneratedProgram) -> (kind: String, detail: String)? {
     let plain = outcomes[outcomes.count - 1].1
     var bad: [String] = []
-    var details: [String] = []
+    // Settings that fail the same way share one entry.
+    var details: [(problem: String, settings: [String])] = []
+    func note(_ name: String, _ problem: String) {
+      bad.append(name)
+      if let k = details.firstIndex(where: { $0.problem == problem }) { details[k].settings.append(name) } else { details.append((problem, [name])) }
+    }
     for (name, o) in outcomes {
       if let e = o.error {
-        bad.append(name)
-        details.append("\(name): " + e)
+        note(name, e)
       } else if plain.error == nil, let k = OutputComparison.sameOutput(plain.lines, o.lines) {
-        bad.append(name)
-        details.append("\(name): line \(k + 1): \(Self.line(o.lines, k)); without passes: \(Self.line(plain.lines, k))")
+        note(name, "line \(k + 1): \(Self.line(o.lines, k))\n  without passes: \(Self.line(plain.lines, k))")
       } else if let k = OutputComparison.firstMismatch(o.lines, p.expected) {
-        bad.append(name)
         let want: String
         if k < p.expected.count, case .known(let text, _) = p.expected[k] { want = text } else { want = "a line" }
         let what = o.lines.count == p.expected.count ? "" : " (\(o.lines.count) lines printed, \(p.expected.count) expected)"
-        details.append("\(name): line \(k + 1): \(Self.line(o.lines, k)); reference: \(want)\(what)")
+        note(name, "line \(k + 1): \(Self.line(o.lines, k))\n  reference: \(want)\(what)")
       }
     }
     guard !bad.isEmpty else { return nil }
     let errors = outcomes.filter { bad.contains($0.0) && $0.1.error != nil }.map { Self.firstLine($0.1.error ?? "") }
     let what = errors.isEmpty ? "wrong output" : "run-time error '\(Self.message(errors[0]))'"
     let settings = bad.count == outcomes.count ? "every setting" : bad.joined(separator: "; ")
-    return ("\(what) with \(settings)", details.joined(separator: "\n"))
+    return ("\(what) with \(settings)", details.map { "\($0.settings.joined(separator: "; ")): \($0.problem)" }.joined(separator: "\n"))
   }
 
   static func firstLine(_ s: String) -> String { String(s.split(separator: "\n").first ?? "") }
