@@ -58,6 +58,7 @@ extension ProgramGenerator {
         })
       }
     }
+    if shape == [2], rng.chance(0.25) { return contour(d, sc, surrogates) }
     let u = tensor(shape, d, sc)
     let last = shape.last ?? 0
     let strategies = ["ste", "ste", "es", "perturbed", "blackbox"] + surrogates.filter { $0.cin == last }.map(\.name)
@@ -100,6 +101,25 @@ extension ProgramGenerator {
       let pair = env.run.frozen(id) { .tuple([.tensor(x), .tensor(f(x, env.run))]) }
       guard case .tuple(let xs) = pair, let x0 = xs[0].tensor, let y0 = xs[1].tensor else { return .unknown }
       return .tensor(RefTensor(shape: y0.shape, data: (0..<y0.count).map { y0.data[$0] + x.data[$0] - x0.data[$0] }))
+    }
+  }
+
+  /// `dp_contour` of a [1, 2, 3] cost (a closed contour of two rays, three positions each,
+  /// δ = 1) through an estimator, as floats [2]; the reference solves it by brute force.
+  mutating func contour(_ d: Int, _ sc: Scope, _ surrogates: [GenModel]) -> Term {
+    let u = tensor([2, 3], d, sc)
+    let s = rng.pick(["es", "perturbed"] + surrogates.filter { $0.cin == 3 }.map(\.name))
+    let text = "reshape(float(\(bypassHead(s)) dp_contour(reshape(\(u.text), [1, 2, 3]), delta: 1)), [2])"
+    return Term(text: text, type: .tensor([2]), refs: u.refs.union(refs(of: s)), deps: u.deps) { env in
+      guard let g = u.eval(env).tensor else { return .unknown }
+      env.run.opaqueGradient = true
+      var best: (Double, [Int]) = (.infinity, [0, 0]), second = Double.infinity
+      for a in 0..<3 { for b in 0..<3 where Swift.abs(a - b) <= 1 {
+        let cost = g.data[a] + g.data[3 + b]
+        if cost < best.0 { second = best.0; best = (cost, [a, b]) } else if cost < second { second = cost }
+      } }
+      env.run.boundary(second - best.0)
+      return .tensor(RefTensor(shape: [2], data: best.1.map(Double.init)))
     }
   }
 
