@@ -59,7 +59,11 @@ struct FuzzCommand: ParsableCommand {
       let rate = Double(r.programs) / max(r.seconds, 1e-9)
       FileHandle.standardError.write(Data("fuzz: \(r.programs) programs, \(r.failures.count) failures, \(String(format: "%.1f", rate))/s\n".utf8))
     }
-    for f in report.failures.prefix(maxPrinted) { print("FAIL \(f)\n") }
+    for f in report.failures.prefix(maxPrinted) {
+      print("FAIL \(f)")
+      if let small = fuzzer.reduce(f.source) { print("--- reduced (the settings still diverge the same way) ---\n\(small)") }
+      print("")
+    }
     // Failures grouped by kind (the settings at fault), with the first programs of each.
     var kinds: [String: [Int]] = [:]
     for f in report.failures { kinds[f.kind, default: []].append(f.index) }

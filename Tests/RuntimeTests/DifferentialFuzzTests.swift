@@ -31,7 +31,9 @@ import Testing
           + "\(report.checkedPrograms) checked against finite differences; \(report.failures.count) failed")
     #expect(report.programs == count)
     #expect(report.checkedPrograms > count / 2, "too few programs had a gradient the reference could check")
-    #expect(report.failures.count == 0, "\(summary.joined(separator: "\n"))\n\n\(report.failures.prefix(3).map(\.description).joined(separator: "\n\n"))")
+    let reduced = report.failures.first.flatMap { DifferentialFuzzer().reduce($0.source) }
+      .map { "\n\n--- the first program, reduced ---\n\($0)" } ?? ""
+    #expect(report.failures.count == 0, "\(summary.joined(separator: "\n"))\n\n\(report.failures.prefix(3).map(\.description).joined(separator: "\n\n"))\(reduced)")
   }
 }
 
