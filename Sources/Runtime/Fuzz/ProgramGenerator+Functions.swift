@@ -46,7 +46,9 @@ extension ProgramGenerator {
     let savedPool = pool
     pool = []
     defer { pool = savedPool }
-    let kind = rng.below(5)
+    let kind = rng.below(6)
+    if kind == 5, case .tensor(let shape) = params[0].type { return declareRecursive(name, params[0].name, shape) }
+    let paramScope = sc  // what an early `return`, before the body, may read
     var body = block(&sc, count: rng.below(size.blockStatements + 1))
     var value: Term
     var hasGrad = false
@@ -80,11 +82,48 @@ extension ProgramGenerator {
       // A Float parameter in arithmetic: constants for the fold pass once the call is inlined.
       if !defaults.isEmpty, rng.chance(0.6) { value = scaled(value, sc) }
       resultText = "Tensor"
-      lines = Self.indent(body) + ["  " + value.text]
+      lines = Self.indent(body) + ["  " + (rng.chance(0.3) ? "return " : "") + value.text]
+      if rng.chance(0.2) {
+        // An early `return`: the function is then not inlined.
+        let cond = condition(sc.depth, paramScope)
+        let early = binding(shape, sc.depth, paramScope)
+        let (rest, final) = (body, value)
+        lines = ["  if \(cond.text) {", "    return \(early.text)", "  }"] + lines
+        body = []
+        value = Term(text: final.text, type: final.type, refs: [], deps: early.deps.intersection(final.deps)) { env in
+          switch cond.eval(env) {
+          case .some(true): return early.eval(env)
+          case .some(false):
+            Self.run(rest, env)
+            return final.eval(env)
+          case .none: return .unknown
+          }
+        }
+      }
     }
     functions.append(GenFunction(name: name, params: params, defaults: defaults, result: value.type,
                                  resultDeps: [value.deps], hasGrad: hasGrad, body: body, value: value))
     return ["fn \(name)(\(texts.joined(separator: ", "))) -> \(resultText) {"] + lines + ["}"]
+  }
+
+  /// `fn f(a: Tensor, n: Int) -> Tensor { if n <= 0 { return a * c }; f(tanh(a), n - 1) + a * d }`:
+  /// a function that calls itself (never inlined).
+  mutating func declareRecursive(_ name: String, _ a: String, _ shape: [Int]) -> [String] {
+    let n = "\(name)n", c = rng.pick(Self.constants), d = rng.pick(Self.constants)
+    func r(_ x: RefTensor, _ k: Int, _ run: RefRun) -> RefTensor {
+      if k <= 0 { return x.map { $0 * c } }
+      let y = RefTensor.zip(r(x.map(Foundation.tanh), k - 1, run), x.map { $0 * d }, +)
+      run.check(y)
+      return y
+    }
+    let value = Term(text: "", type: .tensor(shape), refs: [], deps: [a]) { env in
+      guard let x = env[a].tensor, case .int(let k) = env[n] else { return .unknown }
+      return .tensor(r(x, k, env.run))
+    }
+    functions.append(GenFunction(name: name, params: [(a, .tensor(shape)), (n, .int)], defaults: [:], result: .tensor(shape),
+                                 resultDeps: [[a]], hasGrad: false, body: [], value: value))
+    return ["fn \(name)(\(a): Tensor, \(n): Int) -> Tensor {", "  if \(n) <= 0 { return (\(a) * \(Self.fmt(c))) }",
+            "  (\(name)(tanh(\(a)), (\(n) - 1)) + (\(a) * \(Self.fmt(d))))", "}"]
   }
 
   /// A call of `f` with generated arguments (a Float parameter left out, passed by label
@@ -105,6 +144,10 @@ extension ProgramGenerator {
         args.append(choice == 1 ? "\(p): \(Self.fmt(c))" : Self.fmt(c))
         let lit = Term(text: "", type: .float, refs: [], deps: []) { _ in .float(c) }
         terms.append((p, lit))
+      case .int:
+        let k = rng.below(4)
+        args.append(String(k))
+        terms.append((p, Term(text: "", type: .int, refs: [], deps: []) { _ in .int(k) }))
       default: return nil
       }
     }
