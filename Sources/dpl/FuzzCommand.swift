@@ -54,7 +54,9 @@ struct FuzzCommand: ParsableCommand {
     }
     var fuzzer = DifferentialFuzzer()
     fuzzer.timeLimit = timeLimit
-    let report = fuzzer.run(seed: seed, count: count, start: first, seconds: maxSeconds ?? .infinity) { r in
+    CrashNote.install()
+    let report = fuzzer.run(seed: seed, count: count, start: first, seconds: maxSeconds ?? .infinity,
+                            willRun: { CrashNote.set("dpl fuzz: crashed in program \($0) of seed \(seed); reproduce: dpl fuzz --seed \(seed) --only \($0)\n") }) { r in
       guard count < 100_000 || r.programs % 10_000 == 0 else { return }
       let rate = Double(r.programs) / max(r.seconds, 1e-9)
       FileHandle.standardError.write(Data("fuzz: \(r.programs) programs, \(r.failures.count) failures, \(String(format: "%.1f", rate))/s\n".utf8))
@@ -76,5 +78,28 @@ struct FuzzCommand: ParsableCommand {
     let phases = report.phases.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }
     FileHandle.standardError.write(Data("time: \(phases.joined(separator: ", "))\n".utf8))
     if !report.failures.isEmpty { throw ExitCode(70) }
+  }
+}
+
+/// What to write to stderr if the process dies on a signal (a trap in the program being
+/// run): the program's index, so a crash is as reproducible as any other failure.
+enum CrashNote {
+  nonisolated(unsafe) static var buffer = [UInt8](repeating: 0, count: 256)
+  nonisolated(unsafe) static var length = 0
+
+  static func set(_ text: String) {
+    let bytes = Array(text.utf8.prefix(buffer.count))
+    for (k, b) in bytes.enumerated() { buffer[k] = b }
+    length = bytes.count
+  }
+
+  static func install() {
+    for sig in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE] {
+      signal(sig) { s in
+        CrashNote.buffer.withUnsafeBufferPointer { p in _ = write(2, p.baseAddress, CrashNote.length) }
+        signal(s, SIG_DFL)
+        raise(s)
+      }
+    }
   }
 }

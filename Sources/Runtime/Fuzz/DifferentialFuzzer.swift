@@ -46,13 +46,16 @@ public struct DifferentialFuzzer {
 
   /// Generates and checks programs `start..<start + count` of `seed`.
   /// - Parameter progress: called every 1,000 programs.
-  /// - Parameter seconds: stop after this long (the report counts the programs run).
+  /// - Parameters:
+  ///   - seconds: stop after this long (the report counts the programs run).
+  ///   - willRun: called with each program's index before it runs (to name it if it crashes).
   public func run(seed: UInt64, count: Int, start: Int = 0, seconds: Double = .infinity,
-                  progress: ((Report) -> Void)? = nil) -> Report {
+                  willRun: ((Int) -> Void)? = nil, progress: ((Report) -> Void)? = nil) -> Report {
     var report = Report()
     let t0 = Date()
     for index in start..<(start + count) {
       if Date().timeIntervalSince(t0) > seconds { break }
+      willRun?(index)
       let t = Date()
       let p = ProgramGenerator.program(seed: seed, index: index)
       report.phases["generate", default: 0] += Date().timeIntervalSince(t)
