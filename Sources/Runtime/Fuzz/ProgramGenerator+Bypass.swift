@@ -10,7 +10,8 @@ extension ProgramGenerator {
 
   /// Header lines declaring the program's `hard` function.
   func declareHard() -> [String] {
-    ["fn hard(a: Tensor) -> Tensor { \(Self.hardVariants[hardVariant]) }"]
+    ["fn hard(a: Tensor) -> Tensor { \(Self.hardVariants[hardVariant]) }",
+     "fn hard2(a: Tensor, b: Tensor) -> Tensor { (round((a * 1.7)) + (b * b)) }"]
   }
 
   /// `f` applied elementwise with the distance to its discontinuity reported.
@@ -59,6 +60,7 @@ extension ProgramGenerator {
       }
     }
     if shape == [2], rng.chance(0.25) { return contour(d, sc, surrogates) }
+    if rng.chance(0.15) { return twoArguments(shape, d, sc) }
     let u = tensor(shape, d, sc)
     let last = shape.last ?? 0
     let strategies = ["ste", "ste", "es", "perturbed", "blackbox"] + surrogates.filter { $0.cin == last }.map(\.name)
@@ -120,6 +122,29 @@ extension ProgramGenerator {
       } }
       env.run.boundary(second - best.0)
       return .tensor(RefTensor(shape: [2], data: best.1.map(Double.init)))
+    }
+  }
+
+  /// `@bypass(S) hard2(u, w)`: the bypassed input is `u`; `w` gets its ordinary gradient
+  /// through `hard2` (`w * w`), which the reference follows for `ste`.
+  mutating func twoArguments(_ shape: [Int], _ d: Int, _ sc: Scope) -> Term {
+    let u = tensor(shape, d, sc), w = tensor(shape, d, sc)
+    let s = rng.pick(["ste", "ste", "es", "perturbed"])
+    let id = nextNode()
+    let text = "(\(bypassHead(s)) hard2(\(u.text), \(w.text)))"
+    return Term(text: text, type: .tensor(shape), refs: u.refs.union(w.refs), deps: u.deps.union(w.deps)) { env in
+      let vu = u.eval(env), vw = w.eval(env)
+      guard let x = vu.tensor, let y = vw.tensor else { return .unknown }
+      let square = y.map { $0 * $0 }
+      guard s == "ste" else {
+        env.run.opaqueGradient = true
+        return .tensor(RefTensor.zip(Self.hardStep("round", x.map { $0 * 1.7 }, env.run), square, +))
+      }
+      let pair = env.run.frozen(id) { .tuple([.tensor(x), .tensor(Self.hardStep("round", x.map { $0 * 1.7 }, env.run))]) }
+      guard case .tuple(let xs) = pair, let x0 = xs[0].tensor, let r0 = xs[1].tensor else { return .unknown }
+      let out = RefTensor(shape: x.shape, data: (0..<x.count).map { r0.data[$0] + square.data[$0] + x.data[$0] - x0.data[$0] })
+      env.run.check(out)
+      return .tensor(out)
     }
   }
 
