@@ -22,13 +22,13 @@ import Language
     let env = ProcessInfo.processInfo.environment
     let count = env["DPL_FUZZ_COUNT"].flatMap(Int.init) ?? 20_000
     let seed = env["DPL_FUZZ_SEED"].flatMap(UInt64.init) ?? 1
-    var report = Fuzzer.Report()
     // Run on a thread with the main thread's 8 MiB stack, as the CLI does.
+    let box = FuzzReportBox()
     let done = DispatchSemaphore(value: 0)
     let corpus = FuzzTests.corpus()
     let thread = Thread {
       var fuzzer = Fuzzer(seed: seed, corpus: corpus)
-      report = fuzzer.run(count: count) { r in
+      box.report = fuzzer.run(count: count) { r in
         if count > 100_000 { print("fuzz: \(r.inputs) inputs, \(r.failures.count) failures") }
       }
       done.signal()
@@ -36,9 +36,15 @@ import Language
     thread.stackSize = 8 << 20
     thread.start()
     done.wait()
+    let report = box.report
     print("fuzz: \(report.inputs) inputs in \(report.seconds) s; parsed \(report.parsedCleanly), checked \(report.checkedCleanly), lowered \(report.lowered); slowest \(report.slowest) s; failures \(report.failures.count)")
     #expect(report.inputs == count)
     #expect(report.failures.isEmpty, "\(report.failures.prefix(3).joined(separator: "\n---\n"))")
     #expect(report.lowered > 0)
   }
+}
+
+/// Carries the report out of the fuzzing thread (read only after it signalled).
+final class FuzzReportBox: @unchecked Sendable {
+  var report = Fuzzer.Report()
 }
