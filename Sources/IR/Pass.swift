@@ -51,17 +51,33 @@ public enum Pipeline {
   public static let verifyByDefault = false
   #endif
 
+  /// Passes that must always run: the executor relies on them (`tape` sets `record`).
+  public static let required: Set<String> = ["tape"]
+
+  /// Names of the passes that `skipping:` may leave out (every pass but `required`).
+  public static var skippable: [String] { names.filter { !required.contains($0) } }
+
   /// Runs the pipeline, stopping after the pass named `after` (`"lower"` or nil for none
   /// vs. all: `after: nil` runs every pass; `after: "lower"` runs none).
-  public static func run(_ module: IRModule, after: String? = nil, verify: Bool = verifyByDefault) throws -> IRModule {
+  /// - Parameter skipping: passes to leave out (to compare a program's results with and
+  ///   without them, as the differential fuzzer does); a name that is not skippable throws
+  ///   `PipelineError`.
+  public static func run(_ module: IRModule, after: String? = nil, verify: Bool = verifyByDefault,
+                         skipping: Set<String> = []) throws -> IRModule {
+    for name in skipping.sorted() where !skippable.contains(name) {
+      throw PipelineError(message: required.contains(name)
+        ? "pass '\(name)' cannot be skipped" : "unknown pass '\(name)'; passes are: " + names.joined(separator: ", "))
+    }
     var m = module
     if verify { try Verifier.verify(m) }
     if after == "lower" { return m }
     for p in passes {
-      p.run(&m)
-      if verify {
-        do { try Verifier.verify(m) } catch let e as VerifierError {
-          throw VerifierError(function: e.function, message: "after pass '\(p.name)': " + e.message)
+      if !skipping.contains(p.name) {
+        p.run(&m)
+        if verify {
+          do { try Verifier.verify(m) } catch let e as VerifierError {
+            throw VerifierError(function: e.function, message: "after pass '\(p.name)': " + e.message)
+          }
         }
       }
       if p.name == after { break }
@@ -70,28 +86,69 @@ public enum Pipeline {
   }
 }
 
+extension Pipeline {
+  /// Runs the pipeline once per skip set (as `run(_:verify:skipping:)` would), sharing the
+  /// work of common prefixes: the settings of a differential test differ in one pass each.
+  /// With `verify`, the input and each setting's result are verified.
+  public static func run(_ module: IRModule, verify: Bool = verifyByDefault,
+                         settings: [Set<String>]) throws -> [IRModule] {
+    for skipping in settings {
+      for name in skipping.sorted() where !skippable.contains(name) {
+        throw PipelineError(message: required.contains(name) ? "pass '\(name)' cannot be skipped" : "unknown pass '\(name)'")
+      }
+    }
+    if verify { try Verifier.verify(module) }
+    var done: [[String]: IRModule] = [[]: module]
+    return try settings.map { skipping in
+      let chosen = passes.filter { !skipping.contains($0.name) }
+      var k = chosen.count
+      while done[chosen.prefix(k).map(\.name)] == nil { k -= 1 }
+      var m = done[chosen.prefix(k).map(\.name)] ?? module
+      for i in k..<chosen.count {
+        chosen[i].run(&m)
+        done[chosen.prefix(i + 1).map(\.name)] = m
+      }
+      if verify {
+        do { try Verifier.verify(m) } catch let e as VerifierError {
+          throw VerifierError(function: e.function, message: "after passes \(chosen.map(\.name).joined(separator: ", ")): " + e.message)
+        }
+      }
+      return m
+    }
+  }
+}
+
+/// A request the pipeline cannot honour (skipping a required or unknown pass).
+public struct PipelineError: Error, CustomStringConvertible, Sendable {
+  public let message: String
+  public var description: String { message }
+}
+
 /// Checked AST → lowered, optimised, tape-marked IR in one call.
 public enum Compiler {
   /// Parses, checks and lowers the program at `path`, then runs the pipeline.
   /// - Returns: the module, or nil when there were errors (see `compilation.diagnostics`).
-  public static func compile(path: String, options: CompileOptions = CompileOptions(), after: String? = nil) -> (IRModule?, Compilation) {
+  /// - Parameter skipping: passes to leave out (`Pipeline.skippable`).
+  public static func compile(path: String, options: CompileOptions = CompileOptions(), after: String? = nil,
+                             skipping: Set<String> = []) -> (IRModule?, Compilation) {
     let c = Compilation(options: options)
     c.parse(path: path)
-    return (finish(c, after: after), c)
+    return (finish(c, after: after, skipping: skipping), c)
   }
 
   /// Same as `compile(path:)` for source text.
-  public static func compile(source: String, path: String = "<input>", options: CompileOptions = CompileOptions(), after: String? = nil) -> (IRModule?, Compilation) {
+  public static func compile(source: String, path: String = "<input>", options: CompileOptions = CompileOptions(),
+                             after: String? = nil, skipping: Set<String> = []) -> (IRModule?, Compilation) {
     let c = Compilation(options: options)
     c.parse(source: source, path: path)
-    return (finish(c, after: after), c)
+    return (finish(c, after: after, skipping: skipping), c)
   }
 
-  static func finish(_ c: Compilation, after: String?) -> IRModule? {
+  static func finish(_ c: Compilation, after: String?, skipping: Set<String>) -> IRModule? {
     guard let checked = c.check() else { return nil }
     let m = Lowering.lower(checked)
     do {
-      return try Pipeline.run(m, after: after)
+      return try Pipeline.run(m, after: after, skipping: skipping)
     } catch {
       c.reportInternal("\(error)")
       return nil

@@ -28,6 +28,16 @@ enum FrontEnd {
     return CompileOptions(searchPaths: CompileOptions.stdlibPaths(nearExecutable: exe))
   }
 
+  /// The passes named by a `--skip a,b` option; a usage error for a pass that cannot be skipped.
+  static func skippedPasses(_ list: String?) throws -> Set<String> {
+    guard let list else { return [] }
+    let names = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    for n in names where !Pipeline.skippable.contains(n) {
+      throw ValidationError("pass '\(n)' cannot be skipped; skippable passes: " + Pipeline.skippable.joined(separator: ", "))
+    }
+    return names
+  }
+
   /// Prints diagnostics to stderr and exits 65 if there were errors.
   static func finish(_ c: Compilation) throws {
     let text = c.renderDiagnostics()

@@ -14,6 +14,7 @@ struct DPL: ParsableCommand {
       IRCommand.self,
       SweepCommand.self,
       ReplCommand.self,
+      FuzzCommand.self,
     ]
   )
 }

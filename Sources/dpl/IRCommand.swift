@@ -17,6 +17,9 @@ struct IRCommand: ParsableCommand {
   @Option(help: "Stop after this pass (lower, \(Pipeline.names.joined(separator: ", "))).")
   var after: String?
 
+  @Option(help: ArgumentHelp("Leave out passes, comma-separated (\(Pipeline.skippable.joined(separator: ", "))).", valueName: "passes"))
+  var skip: String?
+
   @Flag(help: "Leave out source locations.")
   var noSpans = false
 
@@ -24,7 +27,8 @@ struct IRCommand: ParsableCommand {
     if let after, after != "lower", !Pipeline.names.contains(after) {
       throw ValidationError("unknown pass '\(after)'; passes are: lower, " + Pipeline.names.joined(separator: ", "))
     }
-    let (module, c) = Compiler.compile(path: file, options: FrontEnd.options(), after: after)
+    let (module, c) = Compiler.compile(path: file, options: FrontEnd.options(), after: after,
+                                      skipping: try FrontEnd.skippedPasses(skip))
     try FrontEnd.finish(c)
     if let module { print(Printer.print(module, showSpans: !noSpans), terminator: "") }
   }

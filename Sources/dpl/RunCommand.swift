@@ -28,6 +28,9 @@ struct RunCommand: ParsableCommand {
   @Flag(help: "Replace what an existing --out folder holds (moved aside, then deleted) instead of refusing it.")
   var force = false
 
+  @Option(help: ArgumentHelp("Leave out IR passes, comma-separated (\(Pipeline.skippable.joined(separator: ", "))), to check that a result does not depend on them.", valueName: "passes"))
+  var skip: String?
+
   @Flag(name: .customLong("detect-anomaly"),
         help: "Check every tensor for NaN/Inf and stop at the op that made the first one (slower).")
   var detectAnomaly = false
@@ -50,7 +53,8 @@ struct RunCommand: ParsableCommand {
       FileHandle.standardError.write(Data("error: \(p.message)\n".utf8))
       throw ExitCode(p.exitCode)
     }
-    let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options())
+    let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options(),
+                                                 skipping: try FrontEnd.skippedPasses(skip))
     guard let module else { try FrontEnd.finish(compilation); throw ExitCode(compilation.unreadableMain?.exitCode ?? 65) }
 
     var overrides: [String: String] = [:]

@@ -22,10 +22,11 @@ struct RunOutcome {
 
 /// Compiles and runs a program through the Interpreter API, capturing `print`.
 /// - Parameter configure: adjusts the interpreter before the run (working folder, flags).
+/// - Parameter skipping: IR passes to leave out (`Pipeline.skippable`).
 func runProgram(source: String, path: String = "test.dpl", seed: UInt64 = 0, set: [String: String] = [:],
-                configure: (Interpreter) -> Void = { _ in }) -> RunOutcome {
+                skipping: Set<String> = [], configure: (Interpreter) -> Void = { _ in }) -> RunOutcome {
   let options = CompileOptions(searchPaths: [repositoryRoot.appendingPathComponent("stdlib").path])
-  let (module, compilation) = Compiler.compile(source: source, path: path, options: options)
+  let (module, compilation) = Compiler.compile(source: source, path: path, options: options, skipping: skipping)
   guard let module else { return RunOutcome(stdout: "", error: compilation.renderDiagnostics()) }
   let interpreter = Interpreter(module: module, seed: seed, configOverrides: set)
   var out = ""

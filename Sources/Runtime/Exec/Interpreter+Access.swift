@@ -134,8 +134,7 @@ extension Interpreter {
     case .tensor(let v, _):
       guard let n = v.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor", at: op.span) }
       for i in 0..<n {
-        let row = try tensorIndex(v, [.at], [.int(i)], op)
-        if try !step(.tensor(row)) { break }
+        if try !step(.tensor(try row(v, i, op))) { break }
       }
     case .intTensor(let t, _):
       guard let n = t.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor", at: op.span) }
@@ -146,6 +145,15 @@ extension Interpreter {
     default: throw RuntimeError("cannot iterate over \(seq.typeName)", at: op.span)
     }
     return .void
+  }
+
+  /// Row `i` (along axis 0) of a tensor a `for` loop iterates over. The `for` op has no
+  /// value, so the tape pass never marks it; the row of a tracked tensor is recorded anyway,
+  /// or a gradient through the loop's rows would silently be zero.
+  func row(_ v: Var, _ i: Int, _ op: IR.Op) throws -> Var {
+    guard tape.isRecording, v.isActive else { return try tensorIndex(v, [.at], [.int(i)], op) }
+    let slice = try tape.apply(.slice([SliceRange(i, i + 1)]), [v])
+    return try tape.apply(.reshape(Array(v.shape.dropFirst())), [slice])
   }
 
   /// Applies a layer value, then a ReLU when `relu` (fused where the layer has a kernel for it).

@@ -114,10 +114,13 @@ extension Interpreter {
     }
   }
 
-  /// `eval { … }`: no recording, batch norm on running statistics.
+  /// `eval { … }`: no recording, batch norm on running statistics. The value has no tape
+  /// links even when the block hands back a tracked value unchanged (`eval { x }`,
+  /// `eval { x[:, :] }`), as it has none when the block computes it (as `stop_gradient`).
   func evaluation(_ op: IR.Op, _ frame: Frame) throws -> Value {
-    try with(tape: Tape(recording: false), training: false) { try run(op.regions[0], frame) ?? .void }
+    Self.detached(try with(tape: Tape(recording: false), training: false) { try run(op.regions[0], frame) ?? .void })
   }
+
 
   /// The loss of a gradient block: a one-element tensor.
   func scalarLoss(_ v: Value, _ op: IR.Op) throws -> Var {

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Runtime
+
+/// `dpl fuzz --programs N [--seed S]`: the differential program fuzzer.
+struct FuzzCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fuzz",
+    abstract: "Run random well-typed programs under every pass setting and check them against a Double reference.",
+    discussion: """
+      Each program is generated from the seed and its index, run with all IR passes, with each \
+      skippable pass left out and with none, and must print the same under every setting; its \
+      values and gradients must agree with the generator's Double reference (gradients by central \
+      finite differences) and it must not fail or hang. Exit status 0 when every program passed, \
+      70 otherwise. Reproduce a failure with --seed S --only INDEX (add --show for its source).
+      """)
+
+  @Option(help: "How many programs to run.")
+  var programs = 1000
+
+  @Option(help: "The run's seed.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Run only the program with this index.")
+  var only: Int?
+
+  @Option(help: "The first program's index.")
+  var start = 0
+
+  @Flag(help: "Print each program's source instead of running it.")
+  var show = false
+
+  @Flag(help: "Print each program's reference lines beside what it printed with every pass.")
+  var explain = false
+
+  @Option(help: "Failures printed in full.")
+  var maxPrinted = 3
+
+  @Option(help: "Stop after this many seconds (and report the programs run).")
+  var maxSeconds: Double?
+
+  @Option(help: "Seconds a program may run under one pass setting.")
+  var timeLimit = 10.0
+
+  func run() throws {
+    let (first, count) = only.map { ($0, 1) } ?? (start, programs)
+    if show {
+      for i in first..<(first + count) { print(ProgramGenerator.program(seed: seed, index: i).source) }
+      return
+    }
+    if explain {
+      for i in first..<(first + count) { print(DifferentialFuzzer().explain(ProgramGenerator.program(seed: seed, index: i))) }
+      return
+    }
+    var fuzzer = DifferentialFuzzer()
+    fuzzer.timeLimit = timeLimit
+    CrashNote.install()
+    let report = fuzzer.run(seed: seed, count: count, start: first, seconds: maxSeconds ?? .infinity,
+                            willRun: { CrashNote.set("dpl fuzz: crashed in program \($0) of seed \(seed); reproduce: dpl fuzz --seed \(seed) --only \($0)\n") }) { r in
+      guard count < 100_000 || r.programs % 10_000 == 0 else { return }
+      let rate = Double(r.programs) / max(r.seconds, 1e-9)
+      FileHandle.standardError.write(Data("fuzz: \(r.programs) programs, \(r.failures.count) failures, \(String(format: "%.1f", rate))/s\n".utf8))
+    }
+    for f in report.failures.prefix(maxPrinted) {
+      print("FAIL \(f)")
+      if let small = fuzzer.reduce(f.source) { print("--- reduced (the settings still diverge the same way) ---\n\(small)") }
+      print("")
+    }
+    // Failures grouped by kind (the settings at fault), with the first programs of each.
+    var kinds: [String: [Int]] = [:]
+    for f in report.failures { kinds[f.kind, default: []].append(f.index) }
+    for (k, xs) in kinds.sorted(by: { $0.value.count > $1.value.count }) {
+      print("  \(xs.count) × \(k): programs \(xs.prefix(8).map(String.init).joined(separator: " "))\(xs.count > 8 ? " …" : "")")
+    }
+    print("fuzz: \(report.programs) programs (seed \(seed)) in \(String(format: "%.1f", report.seconds)) s; "
+          + "\(report.checkedPrograms) checked against finite differences (\(report.checkedGradients) gradients); "
+          + "\(report.failures.count) failed; slowest \(String(format: "%.3f", report.slowest)) s")
+    let phases = report.phases.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }
+    FileHandle.standardError.write(Data("time: \(phases.joined(separator: ", "))\n".utf8))
+    if !report.failures.isEmpty { throw ExitCode(70) }
+  }
+}
+
+/// What to write to stderr if the process dies on a signal (a trap in the program being
+/// run): the program's index, so a crash is as reproducible as any other failure.
+enum CrashNote {
+  nonisolated(unsafe) static var buffer = [UInt8](repeating: 0, count: 256)
+  nonisolated(unsafe) static var length = 0
+
+  static func set(_ text: String) {
+    let bytes = Array(text.utf8.prefix(buffer.count))
+    for (k, b) in bytes.enumerated() { buffer[k] = b }
+    length = bytes.count
+  }
+
+  static func install() {
+    for sig in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE] {
+      signal(sig) { s in
+        CrashNote.buffer.withUnsafeBufferPointer { p in _ = write(2, p.baseAddress, CrashNote.length) }
+        signal(s, SIG_DFL)
+        raise(s)
+      }
+    }
+  }
+}
