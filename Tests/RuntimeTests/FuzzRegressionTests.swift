@@ -42,10 +42,6 @@ struct FuzzRegressionTests {
     }
   }
 
-  // Bugs found in code other work owns (CSE, the tape pass, lowering of `grad`, `@bypass`):
-  // recorded as known issues, so each fix shows up here as "known issue was not recorded" —
-  // then turn the case into an ordinary expectation.
-
   /// The program's lines under every setting, expected to equal `lines`.
   static func expectEverywhere(_ program: String, _ lines: [String]) {
     for (name, out) in outputs(program) {
@@ -53,65 +49,56 @@ struct FuzzRegressionTests {
     }
   }
 
-  @Test("CSE reuses a value computed before a grad block inside it")
+  @Test("CSE does not reuse a value computed before a grad block inside it")
   func cseAcrossGradRegions() {
-    withKnownIssue {
-      Self.expectEverywhere("""
-        let x = tensor([1.0, 2.0])
-        let t = x * x
-        print(grad(x) { sum(x * x) })
-        """, ["[2.0, 4.0]"])
-    }
+    Self.expectEverywhere("""
+      let x = tensor([1.0, 2.0])
+      let t = x * x
+      print(grad(x) { sum(x * x) })
+      """, ["[2.0, 4.0]"])
   }
 
-  @Test("CSE merges two bindings, so a gradient with respect to one sees the other")
+  @Test("CSE does not merge a grad input with an equal binding")
   func cseMergesAGradInput() {
-    withKnownIssue {
-      Self.expectEverywhere("""
-        let x = tensor([1.0, 2.0])
-        let a = x * 2.0
-        let b = x * 2.0
-        print(grad(a) { sum(a * b) })
-        """, ["[2.0, 4.0]"])
-    }
+    Self.expectEverywhere("""
+      let x = tensor([1.0, 2.0])
+      let a = x * 2.0
+      let b = x * 2.0
+      print(grad(a) { sum(a * b) })
+      """, ["[2.0, 4.0]"])
   }
 
-  @Test("`let y = x` makes y the watched value too")
+  @Test("`let y = x`: y is a copy, a constant inside grad(x)")
   func aliasOfAGradInput() {
-    withKnownIssue {
-      Self.expectEverywhere("""
-        let x = tensor([1.0, 2.0])
-        let y = x
-        print(grad(x) { sum(x * y) })
-        """, ["[1.0, 2.0]"])
-    }
+    Self.expectEverywhere("""
+      let x = tensor([1.0, 2.0])
+      let y = x
+      print(grad(x) { sum(x * y) })
+      """, ["[1.0, 2.0]"])
   }
 
-  @Test("@bypass(ste) f(a, w): w's ordinary gradient through f is lost")
+  @Test("@bypass(ste) f(a, w): w keeps its ordinary gradient through f")
   func bypassOtherArgument() {
-    withKnownIssue {
-      Self.expectEverywhere("""
-        fn hard2(a: Tensor, b: Tensor) -> Tensor { round(a * 1.7) + b * b }
-        let a = tensor([0.3, -1.2])
-        let w = tensor([0.5, 2.0])
-        print(grad(a, w) { sum(@bypass(ste) hard2(a, w)) })
-        """, ["([1.0, 1.0], [1.0, 4.0])"])
-    }
+    Self.expectEverywhere("""
+      fn hard2(a: Tensor, b: Tensor) -> Tensor { round(a * 1.7) + b * b }
+      let a = tensor([0.3, -1.2])
+      let w = tensor([0.5, 2.0])
+      print(grad(a, w) { sum(@bypass(ste) hard2(a, w)) })
+      """, ["([1.0, 1.0], [1.0, 4.0])"])
   }
 
-  @Test("@bypass(net) over a 1-D input stops in the surrogate's fit")
+  @Test("@bypass(net) over a 1-D input fits the surrogate on [samples, n]")
   func diffBypassOfAVector() {
-    withKnownIssue {
-      let out = runProgram(source: """
-        model Lin(n: Int) {
-          let l = dense(n, n)
-          fn forward(x: Tensor) -> Tensor { l(x) }
-        }
-        let net = Lin(3)
-        let x = tensor([0.3, -1.2, 0.8])
-        print(grad(x) { sum(@bypass(net, samples: 2, fit_steps: 1, seed: 1) round(x * 1.7)) }.shape)
-        """)
-      #expect(out.error == nil, "\(out.error ?? "")")
-    }
+    let out = runProgram(source: """
+      model Lin(n: Int) {
+        let l = dense(n, n)
+        fn forward(x: Tensor) -> Tensor { l(x) }
+      }
+      let net = Lin(3)
+      let x = tensor([0.3, -1.2, 0.8])
+      print(grad(x) { sum(@bypass(net, samples: 2, fit_steps: 1, seed: 1) round(x * 1.7)) }.shape)
+      """)
+    #expect(out.error == nil, "\(out.error ?? "")")
+    #expect(out.lines == ["[3]"])
   }
 }

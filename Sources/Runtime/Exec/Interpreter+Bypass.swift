@@ -147,10 +147,13 @@ extension Interpreter {
     let s = opts.samples
     let noisy = try xs.map { try rng.normal([s] + $0.shape).zip(scalar: opts.sigma, .mul).zip($0, .add) }
     let targets = try f(noisy)
-    // The samples join each input's axis 0 (its batch axis).
-    let inputs = try zip(xs, noisy).map { x, n in try n.reshaped(x.rank > 0 ? [s * x.shape[0]] + Array(x.shape.dropFirst()) : [s]) }
-    let x = xs[0]
-    let flatTargets = try targets.reshaped(x.rank > 0 ? [s * x.shape[0]] + Array(targets.shape.dropFirst(2)) : [s] + Array(targets.shape.dropFirst()))
+    // Batched inputs ([B, …], rank ≥ 2, the output keeping axis B): the samples join axis 0,
+    // so the surrogate sees s·B items of the shape it sees at x. A vector or a scalar is one
+    // item: the samples become a new axis 0 of the inputs and the targets.
+    let b = xs[0].rank >= 2 ? xs[0].shape[0] : 0
+    let joins = b > 0 && xs.allSatisfy { $0.rank >= 2 && $0.shape[0] == b } && targets.rank >= 2 && targets.shape[1] == b
+    let inputs = try noisy.map { n in joins ? try n.reshaped([s * b] + Array(n.shape.dropFirst(2))) : n }
+    let flatTargets = joins ? try targets.reshaped([s * b] + Array(targets.shape.dropFirst(2))) : targets
     let opt: Adam
     if let o = net.bypassOptimizer { opt = o } else {
       opt = Adam(net.parameters, lr: opts.fitLR)

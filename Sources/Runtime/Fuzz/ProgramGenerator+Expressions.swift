@@ -135,14 +135,6 @@ extension ProgramGenerator {
     }
   }
 
-  /// An expression that is not a bare variable: `let t = x` would make `t` the same value
-  /// as `x`, and a gradient with respect to one would also see the other (see
-  /// docs/runtime.md, "Differential fuzzing").
-  mutating func binding(_ shape: [Int], _ depth: Int, _ sc: Scope) -> Term {
-    let t = tensor(shape, depth, sc)
-    return t.refs.count == 1 && t.refs.contains(t.text) ? smooth(t) : t
-  }
-
   /// A shape that broadcasts against `shape` to give `shape`.
   mutating func partner(_ shape: [Int]) -> [Int] {
     var options: [[Int]] = [shape, shape, []]
@@ -410,9 +402,7 @@ extension ProgramGenerator {
   mutating func frozen(_ shape: [Int], _ d: Int, _ sc: Scope) -> Term {
     let a = tensor(shape, d, sc)
     let id = nextNode()
-    // `eval { x }` of a bare variable hands back the (tracked) value itself.
-    let bare = a.refs.count == 1 && a.refs.contains(a.text)
-    let text = bare || rng.chance(0.5) ? "stop_gradient(\(a.text))" : "eval { \(a.text) }"
+    let text = rng.chance(0.5) ? "stop_gradient(\(a.text))" : "eval { \(a.text) }"
     return Term(text: text, type: a.type, refs: a.refs, deps: [], eval: { env in env.run.frozen(id) { a.eval(env) } })
   }
 }

@@ -66,7 +66,7 @@ extension ProgramGenerator {
       lines = Self.indent(body) + g.lines.map { "  " + $0 }
     } else if kind == 1 {
       let sa = rng.pick(Self.shapes), sb = rng.pick(Self.shapes)
-      let a = binding(sa, sc.depth, sc), b = binding(sb, sc.depth, sc)
+      let a = tensor(sa, sc.depth, sc), b = tensor(sb, sc.depth, sc)
       value = Term(text: "(\(a.text), \(b.text))", type: .tuple([.tensor(sa), .tensor(sb)]), refs: [], deps: []) { env in
         .tuple([a.eval(env), b.eval(env)])
       }
@@ -78,7 +78,7 @@ extension ProgramGenerator {
       return ["fn \(name)(\(texts.joined(separator: ", "))) -> \(resultText) {"] + lines + ["}"]
     } else {
       let shape = rng.pick(Self.shapes)
-      value = binding(shape, sc.depth, sc)
+      value = tensor(shape, sc.depth, sc)
       // A Float parameter in arithmetic: constants for the fold pass once the call is inlined.
       if !defaults.isEmpty, rng.chance(0.6) { value = scaled(value, sc) }
       resultText = "Tensor"
@@ -86,7 +86,7 @@ extension ProgramGenerator {
       if rng.chance(0.2) {
         // An early `return`: the function is then not inlined.
         let cond = condition(sc.depth, paramScope)
-        let early = binding(shape, sc.depth, paramScope)
+        let early = tensor(shape, sc.depth, paramScope)
         let (rest, final) = (body, value)
         lines = ["  if \(cond.text) {", "    return \(early.text)", "  }"] + lines
         body = []

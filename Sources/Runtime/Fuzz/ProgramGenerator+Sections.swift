@@ -18,7 +18,7 @@ extension ProgramGenerator {
   mutating func repeatedBefore(_ inputs: [GenVar], _ sc: inout Scope) -> (Stmt, Term)? {
     guard rng.chance(0.6) else { return nil }
     let probe = sc.enteringGradient(Set(inputs.map(\.name)), region: sc.region)
-    let e = binding(rng.pick(Self.shapes), 2, probe)
+    let e = tensor(rng.pick(Self.shapes), 2, probe)
     let t = fresh("t")
     sc.add(t, e.type)
     pool.append(e)

@@ -26,7 +26,7 @@ extension ProgramGenerator {
 
   mutating func letStmt(_ sc: inout Scope) -> Stmt {
     let shape = rng.pick(Self.shapes)
-    let e = binding(shape, sc.depth, sc)
+    let e = tensor(shape, sc.depth, sc)
     let name = fresh("t")
     sc.add(name, .tensor(shape), deps: e.deps)
     pool.append(e)
@@ -270,7 +270,7 @@ extension ProgramGenerator {
       }
     }
     let sa = rng.pick(Self.shapes), sb = rng.pick(Self.shapes)
-    let a = binding(sa, sc.depth, sc), b = binding(sb, sc.depth, sc)
+    let a = tensor(sa, sc.depth, sc), b = tensor(sb, sc.depth, sc)
     sc.add(p, .tensor(sa), deps: a.deps)
     sc.add(q, .tensor(sb), deps: b.deps)
     return Stmt(lines: ["let (\(p), \(q)) = (\(a.text), \(b.text))"]) { env in
