@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import Language
 import Runtime
 
-/// `dpl fuzz --programs N [--seed S]`: the differential program fuzzer.
+/// `dpl fuzz --programs N [--seed S]`: the differential program fuzzer; `dpl fuzz --inputs N`:
+/// the front end and the REPL's input path on mutated programs and raw bytes.
 struct FuzzCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fuzz",
@@ -13,10 +15,18 @@ struct FuzzCommand: ParsableCommand {
       values and gradients must agree with the generator's Double reference (gradients by central \
       finite differences) and it must not fail or hang. Exit status 0 when every program passed, \
       70 otherwise. Reproduce a failure with --seed S --only INDEX (add --show for its source).
+
+      With --inputs N, feeds N inputs instead — mutations of the package's .dpl files, generated \
+      programs and raw bytes — to the parser, checker, lowering and passes and to the REPL's input \
+      path (continuation, completion, :type, :ir, :help); nothing runs. Each must end in a value \
+      or diagnostics, within 2 s, with the IR verifier satisfied.
       """)
 
   @Option(help: "How many programs to run.")
   var programs = 1000
+
+  @Option(help: "Fuzz the front end and the REPL's input path with this many inputs instead.")
+  var inputs: Int?
 
   @Option(help: "The run's seed.")
   var seed: UInt64 = 1
@@ -43,6 +53,7 @@ struct FuzzCommand: ParsableCommand {
   var timeLimit = 10.0
 
   func run() throws {
+    if let inputs { return try runInputs(inputs) }
     let (first, count) = only.map { ($0, 1) } ?? (start, programs)
     if show {
       for i in first..<(first + count) { print(ProgramGenerator.program(seed: seed, index: i).source) }
@@ -55,17 +66,25 @@ struct FuzzCommand: ParsableCommand {
     var fuzzer = DifferentialFuzzer()
     fuzzer.timeLimit = timeLimit
     CrashNote.install()
+    // Failures are printed as they are found (within 1,000 programs), so a long run shows
+    // them while it goes on.
+    var printed = 0
+    func printFailures(_ r: DifferentialFuzzer.Report) {
+      for f in r.failures.prefix(maxPrinted).dropFirst(printed) {
+        var text = "FAIL \(f)\n"
+        if let small = fuzzer.reduce(f.source) { text += "--- reduced (the settings still diverge the same way) ---\n\(small)\n" }
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        printed += 1
+      }
+    }
     let report = fuzzer.run(seed: seed, count: count, start: first, seconds: maxSeconds ?? .infinity,
                             willRun: { CrashNote.set("dpl fuzz: crashed in program \($0) of seed \(seed); reproduce: dpl fuzz --seed \(seed) --only \($0)\n") }) { r in
+      printFailures(r)
       guard count < 100_000 || r.programs % 10_000 == 0 else { return }
       let rate = Double(r.programs) / max(r.seconds, 1e-9)
       FileHandle.standardError.write(Data("fuzz: \(r.programs) programs, \(r.failures.count) failures, \(String(format: "%.1f", rate))/s\n".utf8))
     }
-    for f in report.failures.prefix(maxPrinted) {
-      print("FAIL \(f)")
-      if let small = fuzzer.reduce(f.source) { print("--- reduced (the settings still diverge the same way) ---\n\(small)") }
-      print("")
-    }
+    printFailures(report)
     // Failures grouped by kind (the settings at fault), with the first programs of each.
     var kinds: [String: [Int]] = [:]
     for f in report.failures { kinds[f.kind, default: []].append(f.index) }
@@ -78,6 +97,28 @@ struct FuzzCommand: ParsableCommand {
     let phases = report.phases.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }
     FileHandle.standardError.write(Data("time: \(phases.joined(separator: ", "))\n".utf8))
     if !report.failures.isEmpty { throw ExitCode(70) }
+  }
+}
+
+extension FuzzCommand {
+  func runInputs(_ count: Int) throws {
+    guard count >= 1 else { throw ValidationError("--inputs must be at least 1, got \(count)") }
+    let stdlib = CompileOptions.stdlibPaths(nearExecutable: CommandLine.arguments[0])
+    guard let root = stdlib.first.map({ URL(fileURLWithPath: $0).deletingLastPathComponent() }) else {
+      throw ValidationError("the package's stdlib/ and programs/ folders, the seed inputs, are not next to this executable")
+    }
+    var fuzzer = InputFuzzer(seed: seed, corpus: InputFuzzer.corpus(root: root))
+    CrashNote.set("dpl fuzz: crashed on an input of seed \(seed); reproduce: dpl fuzz --inputs \(count) --seed \(seed)\n")
+    CrashNote.install()
+    let r = fuzzer.run(count: count) { r in
+      guard r.inputs > 0 else { return }
+      let rate = Double(r.inputs) / max(r.seconds, 1e-9)
+      FileHandle.standardError.write(Data("fuzz: \(r.inputs) inputs, \(r.failures.count) failures, \(String(format: "%.0f", rate))/s\n".utf8))
+    }
+    for f in r.failures.prefix(maxPrinted) { print("FAIL \(f)\n") }
+    print("fuzz: \(r.inputs) inputs (seed \(seed)) in \(String(format: "%.1f", r.seconds)) s; \(r.checked) checked cleanly; "
+          + "\(r.failures.count) failed; slowest \(String(format: "%.3f", r.slowest)) s")
+    if !r.failures.isEmpty { throw ExitCode(70) }
   }
 }
 

@@ -22,8 +22,30 @@ public struct InputFuzzer {
 
   public init(seed: UInt64, corpus: [String]) { source = Fuzzer(seed: seed, corpus: corpus) }
 
-  /// Runs `count` inputs; `progress` sees the report every 50,000.
+  /// The seed programs: every `.dpl` file in the package's programs, standard library,
+  /// error fixtures and test programs under `root`.
+  public static func corpus(root: URL) -> [String] {
+    var texts: [String] = []
+    for d in ["programs", "stdlib", "Tests/LanguageTests/Fixtures/errors", "Tests/RuntimeTests/Programs"] {
+      let dir = root.appendingPathComponent(d)
+      let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted()
+      for name in names where name.hasSuffix(".dpl") {
+        if let t = try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) { texts.append(t) }
+      }
+    }
+    return texts
+  }
+
+  /// Runs `count` inputs on a large-stack thread (deeply nested inputs recurse in the
+  /// parser); `progress` sees the report every 50,000.
   public mutating func run(count: Int, progress: ((Report) -> Void)? = nil) -> Report {
+    var copy = self
+    let report = (try? LargeStack.run { copy.runHere(count: count, progress: progress) }) ?? Report()
+    self = copy
+    return report
+  }
+
+  mutating func runHere(count: Int, progress: ((Report) -> Void)?) -> Report {
     var report = Report()
     let start = Date()
     let engine = ReplEngine(session: Session(options: CompileOptions(searchPaths: [], readFile: { _ in nil })))
@@ -41,7 +63,10 @@ public struct InputFuzzer {
       report.inputs += 1
       report.slowest = max(report.slowest, dt)
       if dt > slowSeconds { report.failures.append("slow input #\(i) (\(dt) s):\n\(input)") }
-      if let progress, i % 50_000 == 0 { progress(report) }
+      if let progress, report.inputs % 50_000 == 0 {
+        report.seconds = Date().timeIntervalSince(start)
+        progress(report)
+      }
     }
     report.seconds = Date().timeIntervalSince(start)
     return report
