@@ -361,7 +361,9 @@ extension ProgramGenerator {
       switch cond.eval(env) {
       case .some(true): return a.eval(env)
       case .some(false): return b.eval(env)
-      case .none: return .unknown
+      case .none:
+        Self.undecided(env, [{ _ = a.eval($0) }, { _ = b.eval($0) }])
+        return .unknown
       }
     }
     return t

@@ -49,10 +49,13 @@ enum RefValue {
 }
 
 /// One line the program is expected to print: checked against the reference (`known`,
-/// with the magnitude the tolerance scales with) or only compared across pass settings.
+/// with the magnitude the tolerance scales with) or only compared across pass settings;
+/// `lost` ends what the reference can tell (a branch it cannot decide prints more lines one
+/// way than the other), so nothing from there on is compared with it.
 enum ExpectedLine: Equatable {
   case known(String, scale: Double)
   case opaque
+  case lost
 }
 
 /// Bookkeeping of one reference evaluation (a whole program, or one run of a gradient
