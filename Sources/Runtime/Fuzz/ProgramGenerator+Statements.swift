@@ -105,12 +105,14 @@ extension ProgramGenerator {
   /// The lines of code the reference cannot tell will run (a branch on an unknown
   /// condition, the rest of a function after an undecided early `return`): each way runs
   /// aside, and when all print as many lines those lines are opaque; otherwise the count
-  /// is unknown and the expected output ends.
+  /// is unknown and the expected output ends. What either way rejects, the statement does.
   static func undecided(_ env: RefEnv, _ ways: [(RefEnv) -> Void]) {
     guard env.run.output != nil else { return }
     let printed = ways.map { way -> [ExpectedLine] in
       let aside = RefRun()
       way(RefEnv(vars: env.vars, run: aside))
+      // A way that could go wrong (a division by a small value) may be the one taken.
+      if let why = aside.rejected { env.run.reject(why) }
       return aside.output ?? []
     }
     let counts = Set(printed.map(\.count))
@@ -189,9 +191,11 @@ extension ProgramGenerator {
     if i.hasPrefix("r"), let src = rows.isEmpty ? nil : rng.pick(rows) {
       let name = src.name
       header = "for \(i) in \(name) {"
-      if case .tensor(let s) = src.type { inner.add(i, .tensor(Array(s.dropFirst())), deps: src.deps) }
+      guard case .tensor(let s) = src.type else { return [decl] }
+      inner.add(i, .tensor(Array(s.dropFirst())), deps: src.deps)
       sequence = { env in
-        guard let t = env[name].tensor else { return [] }
+        // An unknown tensor still has its rows (the body may print in each).
+        guard let t = env[name].tensor else { return Array(repeating: .unknown, count: s[0]) }
         return (0..<t.shape[0]).map { .tensor(t.index([.at($0)])) }
       }
     } else {
