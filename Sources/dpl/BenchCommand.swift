@@ -20,6 +20,7 @@ struct BenchCommand: ParsableCommand {
   func run() throws {
     let chosen = allBenchmarks.filter { $0.name.hasPrefix(name) }
     if list { chosen.forEach { print($0.name) }; return }
+    try requireBLAS()
     guard !chosen.isEmpty else {
       throw ValidationError("no benchmark name starts with '\(name)'; try `dpl bench --list`")
     }

@@ -48,6 +48,7 @@ struct RunCommand: ParsableCommand {
       if let file { try printConfig(file) }
       return
     }
+    try requireBLAS()
     let folder: URL
     do { folder = try RunFolder.prepare(out: out, program: file, force: force) } catch let p as RunFolder.Problem {
       FileHandle.standardError.write(Data("error: \(p.message)\n".utf8))

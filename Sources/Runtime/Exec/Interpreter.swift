@@ -185,7 +185,7 @@ public final class Interpreter {
     case .format(let pieces):
       var s = "", k = 0
       for piece in pieces {
-        if let text = piece { s += text } else { s += Printer.text(x(k)); k += 1 }
+        if let text = piece { s += text } else { s += ValueText.text(x(k)); k += 1 }
       }
       return .string(s)
     case .ifElse:

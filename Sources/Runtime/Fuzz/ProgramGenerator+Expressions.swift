@@ -9,7 +9,7 @@ extension ProgramGenerator {
   /// Scalars multiplied or added in: dyadic, so dpl's Float32 and the reference agree.
   static let constants: [Double] = [0.5, 0.25, 1.5, 2.0, 0.75, 3.0, -0.5, 1.25, -1.5, 0.125]
 
-  static func fmt(_ c: Double) -> String { Printer.float(c) }
+  static func fmt(_ c: Double) -> String { ValueText.float(c) }
 
   /// A literal tensor of `shape` with dyadic entries in [-2, 2].
   mutating func literal(_ shape: [Int]) -> Term {
@@ -17,7 +17,7 @@ extension ProgramGenerator {
     let data = (0..<n).map { _ in Double(rng.below(33) - 16) / 8 }
     let t = RefTensor(shape: shape, data: data)
     if shape.isEmpty { return Term(text: "sum(tensor([\(Self.fmt(data[0]))]))", type: .tensor([]), refs: [], deps: [], eval: { _ in .tensor(t) }) }
-    let text = "tensor(" + Printer.tensor(shape, data.map(Self.fmt)) + ")"
+    let text = "tensor(" + ValueText.tensor(shape, data.map(Self.fmt)) + ")"
     return Term(text: text, type: .tensor(shape), refs: [], deps: [], eval: { _ in .tensor(t) })
   }
 

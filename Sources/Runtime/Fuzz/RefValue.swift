@@ -38,9 +38,9 @@ enum RefValue {
   /// The value as dpl's `print` shows it (numbers in full Double precision).
   var printed: String {
     switch self {
-    case .tensor(let t): return Printer.tensor(t.shape, t.data.map { Printer.float($0) })
+    case .tensor(let t): return ValueText.tensor(t.shape, t.data.map { ValueText.float($0) })
     case .int(let n): return String(n)
-    case .float(let f): return Printer.float(f)
+    case .float(let f): return ValueText.float(f)
     case .tuple(let xs): return "(" + xs.map(\.printed).joined(separator: ", ") + ")"
     case .text(let s): return s
     case .unknown: return "?"

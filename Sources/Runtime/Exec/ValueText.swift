@@ -1,7 +1,7 @@
 import Tensor
 
 /// The printed form of values (`print`, string interpolation, `str`).
-enum Printer {
+enum ValueText {
   static func text(_ v: Value) -> String {
     switch v {
     case .int(let n): return String(n)
