@@ -39,5 +39,5 @@ let package = Package(
     .testTarget(name: "IRTests", dependencies: ["IR"], exclude: ["Fixtures"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], exclude: ["Fixtures", "Programs"]),
   ],
-  swiftLanguageModes: [.v5]
+  swiftLanguageModes: [.v6]
 )

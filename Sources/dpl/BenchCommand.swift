@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
       if !json {
         let figs = r.figures.map { "\($0.0)=\(format($0.1))" }.joined(separator: "  ")
         print(pad(b.name, 34) + pad(format(r.medianMs), 12) + figs)
-        fflush(stdout)
+        fflush(nil)
       }
     }
     if json {

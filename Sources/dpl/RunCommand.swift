@@ -96,7 +96,8 @@ struct RunCommand: ParsableCommand {
     interpreter.outputDirectory = folder
     // SIGINT/SIGTERM stop the run before its next op, with the span and the step reached;
     // a second signal ends the process at once.
-    let stop = RunSignals.watch { interpreter.cancelled = true }
+    let flag = interpreter.cancelFlag
+    let stop = RunSignals.watch { flag.isSet = true }
     defer { stop() }
     do {
       try interpreter.run()
