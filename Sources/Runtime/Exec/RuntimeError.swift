@@ -46,8 +46,9 @@ public struct RuntimeError: Error {
   static func location(_ span: Span, _ files: [SourceFile]) -> String { files.location(of: span) }
 }
 
-/// Unwinds control flow out of nested regions.
-enum Unwind: Error {
+/// Unwinds control flow out of nested regions. It never leaves the interpreter's thread
+/// (it is caught by the loop or call it unwinds to), so the value it carries is not shared.
+enum Unwind: Error, @unchecked Sendable {
   case breakLoop, continueLoop
   case returned(Value)
 }
