@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fuzz
 import Language
 import Runtime
 

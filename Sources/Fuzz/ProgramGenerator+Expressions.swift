@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// Tensor expressions: each production writes its dpl text and its Double meaning side by
 /// side, with the shape rule that makes the result well-typed.

@@ -1,4 +1,5 @@
 import Foundation
+import IR
 import Language
 
 /// A seeded fuzzer for the front end: mutates seed programs and generates random ones,

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// The static type of a generated value.
 indirect enum GenType: Equatable {
