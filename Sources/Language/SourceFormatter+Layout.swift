@@ -190,9 +190,8 @@ struct Layout {
       l.width = parts.last?.count ?? 0
       l.multiline = true
     } else {
-      let t = inputColumn == nil ? text : String(Substring(text).trimmingTrailingSpaces())
-      l.text += t
-      l.width += t.count
+      l.text += text
+      l.width += text.count
     }
     line = l
   }

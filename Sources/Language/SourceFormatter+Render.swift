@@ -21,7 +21,7 @@ extension Layout {
       } else if at(i, "/"), at(i + 1, "/") {
         let start = i
         while i < to, b[i] != UInt8(ascii: "\n") { i += 1 }
-        items.append(.lineComment(text(start, i), column: column(of: start)))
+        items.append(.lineComment(String(Substring(text(start, i)).trimmingTrailingSpaces()), column: column(of: start)))
       } else if at(i, "/"), at(i + 1, "*") {
         let start = i
         var depth = 0
@@ -30,7 +30,8 @@ extension Layout {
           else if at(i, "*"), at(i + 1, "/") { depth -= 1; i += 2 }
           else { i += 1 }
         } while depth > 0 && i < to
-        items.append(.blockComment(text(start, i), column: column(of: start)))
+        let bytes = b[start..<i].filter { $0 != UInt8(ascii: "\r") }
+        items.append(.blockComment(String(decoding: bytes, as: UTF8.self), column: column(of: start)))
       } else {
         i += 1
       }
