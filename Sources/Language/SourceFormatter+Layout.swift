@@ -163,13 +163,13 @@ struct Layout {
     line = OutputLine(indent: indent, width: indent)
   }
 
-  /// Indentation of a new line that does not start with a closing bracket.
+  /// Indentation of a new line that does not start with a closing bracket: lined up with
+  /// the code after an open `(` or `[`, else one level in from the bracket's line, and one
+  /// more for a line that continues an expression.
   func baseIndent() -> Int {
-    var indent = 0
-    if let top = stack.last {
-      indent = top.punct == .lbrace ? top.lineIndent + 2 : top.align ?? top.lineIndent + 2
-    }
-    return continues ? indent + 2 : indent
+    guard let top = stack.last else { return continues ? 2 : 0 }
+    if top.punct != .lbrace, let align = top.align { return align }
+    return top.lineIndent + (continues ? 4 : 2)
   }
 
   /// Appends text; a multi-line comment's later lines move by as much as its first did.
