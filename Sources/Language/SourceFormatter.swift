@@ -72,7 +72,8 @@ public enum SourceFormatter {
 public struct FormatError: Error, CustomStringConvertible {
   /// The diagnostics as `dpl check` prints them (`FILE:LINE:COL: error: …`, line, caret).
   public var rendered: String
-  /// The parse errors; their spans are byte offsets into the formatted text.
+  /// The parse errors; their spans are byte offsets into the text given (or, for Markdown,
+  /// into its block).
   public var diagnostics: [Diagnostic]
   public var description: String { rendered }
 }
