@@ -10,7 +10,7 @@ swift build --build-tests
 swift test --skip-build --parallel --num-workers 2
 formatted=(programs stdlib docs/*.md README.md)
 if ! .build/release/dpl fmt --check "${formatted[@]}"; then
-  echo "fmt: the files above are not laid out by dpl fmt; run: dpl fmt ${formatted[*]}" >&2
+  echo "fmt: the files above are not laid out by dpl fmt; run: dpl fmt programs stdlib docs/*.md README.md" >&2
   exit 1
 fi
 echo "fmt: programs, stdlib and the docs' dpl blocks are formatted" >&2
