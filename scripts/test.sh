@@ -8,8 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build --parallel --num-workers 2
-formatted=(programs stdlib docs/*.md README.md)
-if ! .build/release/dpl fmt --check "${formatted[@]}"; then
+if ! .build/release/dpl fmt --check programs stdlib docs/*.md README.md; then
   echo "fmt: the files above are not laid out by dpl fmt; run: dpl fmt programs stdlib docs/*.md README.md" >&2
   exit 1
 fi
