@@ -17,6 +17,7 @@ struct DPL: ParsableCommand {
       SweepCommand.self,
       ReplCommand.self,
       FuzzCommand.self,
+      FmtCommand.self,
     ]
   )
 }
