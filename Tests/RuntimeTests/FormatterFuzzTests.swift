@@ -2,6 +2,7 @@ import Foundation
 import IR
 import Language
 import Testing
+@testable import Fuzz
 @testable import Runtime
 
 /// `dpl fmt` over random programs: the differential fuzzer's generated programs, and the
