@@ -19,14 +19,17 @@ struct RunCommand: ParsableCommand {
           help: ArgumentHelp("Override config fields.", valueName: "name=value"))
   var settings: [String] = []
 
-  @Option(parsing: .unconditional, help: "Seed of the program's random generator (0 … 2⁶⁴−1).")
-  var seed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Seed of the program's random generator (0 … 2⁶⁴−1; default 0).")
+  var seed: UInt64?
 
   @Option(help: "Folder for the run's outputs (default runs/<program>-<time>/); must be new or empty (see --force).")
   var out: String?
 
   @Flag(help: "Replace what an existing --out folder holds (moved aside, then deleted) instead of refusing it.")
   var force = false
+
+  @Option(help: ArgumentHelp("Continue the run in DIR from its last checkpoint, with its seed and --set values.", valueName: "DIR"))
+  var resume: String?
 
   @Option(help: ArgumentHelp("Leave out IR passes, comma-separated (\(Pipeline.skippable.joined(separator: ", "))), to check that a result does not depend on them.", valueName: "passes"))
   var skip: String?
@@ -49,10 +52,21 @@ struct RunCommand: ParsableCommand {
       return
     }
     let folder: URL
-    do { folder = try RunFolder.prepare(out: out, program: file, force: force) } catch let p as RunFolder.Problem {
+    var resumed: (state: RunCheckpoint.State, directory: URL)?
+    do {
+      if let resume {
+        guard out == nil, !force, settings.isEmpty, seed == nil else {
+          throw RunFolder.Problem(message: "--resume continues a run with its own folder, seed and settings; leave out --out, --force, --set and --seed", exitCode: 64)
+        }
+        (folder, resumed) = try RunFolder.resumable(resume)
+      } else {
+        folder = try RunFolder.prepare(out: out, program: file, force: force)
+      }
+    } catch let p as RunFolder.Problem {
       FileHandle.standardError.write(Data("error: \(p.message)\n".utf8))
       throw ExitCode(p.exitCode)
     }
+    let settings = resumed.map { r in r.state.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } } ?? self.settings
     let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options(),
                                                  skipping: try FrontEnd.skippedPasses(skip))
     guard let module else { try FrontEnd.finish(compilation); throw ExitCode(compilation.unreadableMain?.exitCode ?? 65) }
@@ -83,7 +97,17 @@ struct RunCommand: ParsableCommand {
         throw ExitCode(64)
       }
     }
-    let interpreter = Interpreter(module: module, seed: seed, configOverrides: overrides)
+    if let r = resumed {
+      if r.state.sourceHash != RunCheckpoint.hash(module.files.first?.bytes ?? []) {
+        FileHandle.standardError.write(Data("warning: \(file) has changed since the run in \(folder.path) started; the continuation will not match an uninterrupted run\n".utf8))
+      }
+      // Rows past the checkpoint were written after it by the stopped run: the resumed run writes them again.
+      try RunLog(folder: folder).dropRows(after: r.state.step)
+    }
+    let interpreter = Interpreter(module: module, seed: resumed?.state.seed ?? seed ?? 0, configOverrides: overrides)
+    interpreter.programPath = file
+    interpreter.resumeCheckpoint = resumed
+    interpreter.stopsAtCheckpoint = true
     interpreter.detectAnomaly = detectAnomaly
     if let maxCallDepth {
       guard (1...Interpreter.maxCallDepthLimit).contains(maxCallDepth) else {
@@ -93,15 +117,16 @@ struct RunCommand: ParsableCommand {
       interpreter.maxCallDepth = maxCallDepth
     }
     interpreter.outputDirectory = folder
-    // SIGINT/SIGTERM stop the run before its next op, with the span and the step reached;
-    // a second signal ends the process at once.
+    // SIGINT/SIGTERM stop the run before its next op, with the span and the step reached
+    // (a program that called resume(…): at its next checkpoint(…), which writes first); a
+    // second signal ends the process at once.
     let stop = RunSignals.watch { interpreter.cancelled = true }
     defer { stop() }
     do {
       try interpreter.run()
     } catch let e as RuntimeError {
       FileHandle.standardError.write(Data(e.render(files: module.files).utf8))
-      if e.exitCode == 130 {
+      if e.exitCode == 130 && !e.message.contains("--resume") {
         let by = RunSignals.received.map { " by \($0)" } ?? ""
         FileHandle.standardError.write(Data("dpl: stopped\(by); what the run wrote so far is in \(folder.path)\n".utf8))
       }

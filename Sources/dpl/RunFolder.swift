@@ -42,6 +42,24 @@ enum RunFolder {
     return url
   }
 
+  /// The folder of `--resume DIR` and its latest checkpoint.
+  static func resumable(_ path: String) throws -> (URL, (state: RunCheckpoint.State, directory: URL)) {
+    let url = URL(fileURLWithPath: path)
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue else {
+      throw Problem(message: "--resume '\(path)': no such run folder", exitCode: 66)
+    }
+    let found: (state: RunCheckpoint.State, directory: URL)?
+    do { found = try RunCheckpoint(folder: url).read() } catch let e as IOError {
+      throw Problem(message: "--resume '\(path)': \(e.description)", exitCode: 65)
+    }
+    guard let found else {
+      throw Problem(message: "--resume '\(path)' holds no checkpoint (the run stopped before its first, or its program does not call checkpoint(…)); start it again with --out \(path) --force", exitCode: 66)
+    }
+    try probeWritable(url, shown: path)
+    return (url, found)
+  }
+
   /// `runs/<program>-<yyyymmdd-hhmmss>/`, with `-2`, `-3`, … when that name is taken; its
   /// nearest existing parent must be writable.
   static func freshDefault(for file: String) throws -> URL {
