@@ -327,7 +327,7 @@ let dataBuiltins: [Builtin] = [
                              p("maps", .any, ConstValue.none), p("rows", .int, .int(8))], .none, kind: effect,
           "PNG grid in the run folder: image, ground truth, predicted contour, CNN map per row (thesis Fig. 5.6)") { _ in .void },
   Builtin("resume", [p("state", .any)], .none, kind: effect,
-          "under `dpl run --resume DIR`: restores the optimizers and models of `state` (one, or a tuple) and the random stream from DIR's checkpoint and returns its step; else 0") { info in
+          "under `dpl run --resume DIR`: restores the optimizers and models of `state` (one, or a tuple) and the random stream from DIR's checkpoint, drops metrics logged after it, and returns its step; else 0. Once, right before the training loop") { info in
     checkpointState(&info, 0)
     return .int
   },
@@ -340,7 +340,7 @@ let dataBuiltins: [Builtin] = [
     return info.type(1)
   },
   Builtin("checkpoint", [p("step", .int), p("state", .any), p("values", .any, .list([])), p("every", .int, .int(1))], .none, kind: effect,
-          "at every `every`-th step, or when SIGINT/SIGTERM asked the run to stop (then it stops, exit 130), writes `state`, [(name, value)], the random stream, step and config to the run folder's checkpoint/, atomically") { info in
+          "at every `every`-th step, and when SIGINT/SIGTERM asked the run to stop (which then ends, exit 130), writes `state`, the [(name, value)] pairs, the random stream, the step and how the run was started to the run folder's checkpoint/, atomically") { info in
     checkpointState(&info, 1)
     return .void
   },

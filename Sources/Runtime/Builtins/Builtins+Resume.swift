@@ -3,43 +3,46 @@ import IR
 import Tensor
 
 /// `resume`, `resumed` and `checkpoint`: a training program that a stop (SIGINT, SIGTERM,
-/// SIGKILL) does not cost more than the steps since its last checkpoint, and whose resumed
-/// run is bit-identical to one never stopped (docs/runtime.md, "Resuming a run").
+/// SIGKILL) costs no more than the steps since its last checkpoint, and whose resumed run
+/// is bit-identical to one never stopped (docs/runtime.md, "Resuming a run").
 extension BuiltinTable {
   static let resume: [String: BuiltinImpl] = [
     "resume": { i, a, op in
       guard !i.resumeCalled else { throw RuntimeError("resume(…) is called a second time; call it once, before the training loop", at: op.span) }
       i.resumeCalled = true
       let objects = try i.checkpointObjects(a[0], op)
-      guard let (state, dir) = i.resumeCheckpoint else { return .int(0) }
-      let names = objects.map(\.typeName)
+      guard let found = i.resumeCheckpoint else { return .int(0) }
+      let state = found.state, names = objects.map(\.typeName)
       guard state.objects == names else {
-        throw RuntimeError("resume: the checkpoint in \(dir.path) holds (\(state.objects.joined(separator: ", "))); this call restores (\(names.joined(separator: ", ")))",
+        throw RuntimeError("resume: the checkpoint in \(found.directory.path) holds (\(state.objects.joined(separator: ", "))); this call restores (\(names.joined(separator: ", ")))",
                            at: op.span, exitCode: 65)
       }
-      for (k, o) in objects.enumerated() { try i.load(into: o, from: RunCheckpoint.objectFile(k, in: dir), op) }
-      if let text = state.rng {
-        guard let r = RNG(stateText: text) else { throw RuntimeError("resume: the checkpoint's random stream '\(text)' is damaged", at: op.span, exitCode: 65) }
-        i.rng = r
+      do {
+        for (k, o) in objects.enumerated() { try i.load(into: o, from: RunCheckpoint.objectFile(k, in: found.directory), op) }
+      } catch let e as IOError {
+        throw RuntimeError("resume: \(e.description)", at: op.span, exitCode: 65)
       }
-      i.resumedValues = state.values
+      guard let rng = RNG(stateText: state.rng) else {
+        throw RuntimeError("resume: the random stream '\(state.rng)' in \(found.directory.path)/state.json is damaged", at: op.span, exitCode: 65)
+      }
+      i.rng = rng
+      // The stopped run may have logged steps after its checkpoint; they are logged again.
+      try RunLog(folder: i.runFolder).dropRows(after: state.step)
       return .int(state.step)
     },
     "resumed": { i, a, op in
       let name = try i.string(a[0], op)
       guard i.resumeCalled else { throw RuntimeError("resumed(\"\(name)\", …) comes before resume(…); call resume first", at: op.span) }
-      guard let (state, _) = i.resumeCheckpoint else { return a[1] }
+      guard let state = i.resumeCheckpoint?.state else { return a[1] }
       guard let saved = state.values[name] else {
         let kept = state.values.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
         throw RuntimeError("resumed: the checkpoint has no value '\(name)' (it has \(kept.isEmpty ? "none" : kept))", at: op.span, exitCode: 65)
       }
-      switch (saved, a[1]) {
-      case (.int(let n), .int): return .int(n)
-      case (.float(let d), .float): return .float(d)
-      case (.bool(let b), .bool): return .bool(b)
-      case (.string(let t), .string): return .string(t)
-      default: throw RuntimeError("resumed: '\(name)' was saved as \(saved), the default is \(a[1].typeName)", at: op.span, exitCode: 65)
+      let value = saved.value
+      guard value.typeName == a[1].typeName else {
+        throw RuntimeError("resumed: '\(name)' was saved as \(value.typeName), the default is \(a[1].typeName)", at: op.span, exitCode: 65)
       }
+      return value
     },
     "checkpoint": { i, a, op in
       let step = try i.int(a[0], op, "step")
@@ -47,24 +50,38 @@ extension BuiltinTable {
       guard i.resumeCalled else {
         throw RuntimeError("checkpoint(…) without resume(…): call resume with the same state before the training loop, so that `dpl run --resume` can continue from what this writes", at: op.span)
       }
-      let stopping = i.cancelled
+      let stopping = i.cancelled && i.stopsAtCheckpoint
       guard step % every == 0 || stopping else { return .void }
       let objects = try i.checkpointObjects(a[1], op)
-      let program = i.programPath ?? i.module.files.first?.path ?? "program.dpl"
-      let state = RunCheckpoint.State(step: step, program: program, sourceHash: RunCheckpoint.hash(i.module.files.first?.bytes ?? []),
-                                      seed: i.seed, settings: i.configOverrides, objects: objects.map(\.typeName),
-                                      values: try i.savedValues(a[2], op), rng: i.rng.stateText)
-      let run = RunCheckpoint(folder: i.runFolder)
-      try run.write(state) { dir in
+      guard let rng = i.rng.stateText else { throw RuntimeError("checkpoint: the random generator's state cannot be read", at: op.span) }
+      let state = RunCheckpoint.State(step: step, program: i.module.files.first?.path ?? "", sources: RunCheckpoint.sources(i.module.files),
+                                      seed: i.seed, settings: i.configOverrides, skippedPasses: i.skippedPasses,
+                                      objects: objects.map(\.typeName), values: try i.savedValues(a[2], op), rng: rng)
+      try RunCheckpoint(folder: i.runFolder).write(state) { dir in
         for (k, o) in objects.enumerated() { try i.save(o, to: RunCheckpoint.objectFile(k, in: dir), op) }
       }
-      if stopping {
-        throw RuntimeError("interrupted at step \(step), checkpoint written; resume with: dpl run \(program) --resume \(i.runFolder.path)",
-                           at: op.span, exitCode: 130)
-      }
+      if stopping { throw RunStopped(step: step, folder: i.runFolder) }
       return .void
     },
   ]
+}
+
+/// A stop request (SIGINT, SIGTERM) ended the run at `checkpoint(…)`, which wrote the
+/// checkpoint of `step` in `folder` first.
+public struct RunStopped: Error {
+  public let step: Int
+  public let folder: URL
+}
+
+extension RunCheckpoint.Saved {
+  var value: Value {
+    switch self {
+    case .int(let n): return .int(n)
+    case .float(let d): return .float(d)
+    case .bool(let b): return .bool(b)
+    case .string(let t): return .string(t)
+    }
+  }
 }
 
 extension Interpreter {

@@ -1,13 +1,15 @@
 import Foundation
+import Language
 
 /// A run's checkpoint: the folder `checkpoint/` in the run folder, holding one safetensors
 /// file per object of the program's `state` (`0.safetensors`, `1.safetensors`, …) and
-/// `state.json` (step, named values, random stream, program, seed and `--set` overrides).
+/// `state.json` (the step, named values, the random stream, and what the run was started
+/// with: program, source hashes, seed, `--set` values, skipped passes).
 ///
 /// Written as a whole or not at all: the new checkpoint is built in `.checkpoint.tmp`, the
-/// old one renamed to `.checkpoint.old`, the new one renamed into place, the old one
-/// deleted. A crash between the renames leaves `.checkpoint.old`, which `read` falls back
-/// to; a crash before them leaves only a temporary folder, removed at the next write.
+/// current one renamed to `.checkpoint.old`, the new one renamed into place, the old one
+/// deleted. A stop between the two renames leaves only `.checkpoint.old`, which `read`
+/// falls back to; a stop before them leaves a temporary folder, removed at the next write.
 public struct RunCheckpoint {
   static let format = "dpl-run-checkpoint-1"
 
@@ -15,24 +17,38 @@ public struct RunCheckpoint {
   public struct State: Equatable {
     /// Training steps completed.
     public var step: Int
-    /// The program as given to `dpl run` (shown in the resume hint).
+    /// The program's main file as the run named it.
     public var program: String
-    /// FNV-1a hash of the program's main file, to warn when it changed before a resume.
-    public var sourceHash: String
+    /// Every source file of the program, the main file first, then its imports.
+    public var sources: [Source]
     public var seed: UInt64
-    /// `--set` overrides the run was started with.
+    /// `--set` values the run was started with.
     public var settings: [String: String]
-    /// The type of each object (`optimizer`, or a model's name), in `state` order.
+    /// IR passes left out (`--skip`).
+    public var skippedPasses: [String]
+    /// The type of each object (`Optimizer`, or a model's name), in `state` order.
     public var objects: [String]
     /// `values:` of `checkpoint`, by name.
     public var values: [String: Saved]
     /// The program's random stream (`RNG.stateText`).
-    public var rng: String?
+    public var rng: String
+  }
+
+  /// A source file and the 64-bit FNV-1a hash of its bytes.
+  public struct Source: Equatable {
+    public var path: String
+    public var hash: String
   }
 
   /// A named value kept across a resume; a Float by its bits, so it comes back exactly.
   public enum Saved: Equatable {
     case int(Int), float(Double), bool(Bool), string(String)
+  }
+
+  /// A complete checkpoint and the folder its files are in.
+  public struct Found {
+    public let state: State
+    public let directory: URL
   }
 
   public let folder: URL
@@ -42,15 +58,17 @@ public struct RunCheckpoint {
 
   public init(folder: URL) { self.folder = folder }
 
-  /// The 64-bit FNV-1a hash of `bytes`, in hexadecimal.
-  public static func hash(_ bytes: [UInt8]) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    return String(h, radix: 16)
-  }
-
   /// The file of object `k` inside a checkpoint folder.
   public static func objectFile(_ k: Int, in dir: URL) -> URL { dir.appendingPathComponent("\(k).safetensors") }
+
+  /// The path and hash of each of a program's source files.
+  public static func sources(_ files: [SourceFile]) -> [Source] {
+    files.map { f in
+      var h: UInt64 = 0xcbf2_9ce4_8422_2325
+      for b in f.bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+      return Source(path: f.path, hash: String(h, radix: 16))
+    }
+  }
 
   /// Writes a checkpoint: `writeObjects` fills the folder it is given with the objects'
   /// files, then `state.json` is added and the folder swapped into place.
@@ -62,26 +80,32 @@ public struct RunCheckpoint {
     }
     try writeObjects(temporary)
     try AtomicWrite.write(try Self.encode(state), to: temporary.appendingPathComponent("state.json"))
-    try? fm.removeItem(at: previous)
-    if fm.fileExists(atPath: directory.path), rename(directory.path, previous.path) != 0 {
-      throw IOError(directory, "cannot move the previous checkpoint aside: \(String(cString: strerror(errno)))")
+    // Without `checkpoint/` (a stop between the renames), `.checkpoint.old` is the latest
+    // complete checkpoint and stays until the new one is in place.
+    if fm.fileExists(atPath: directory.path) {
+      try? fm.removeItem(at: previous)
+      guard rename(directory.path, previous.path) == 0 else {
+        throw IOError(directory, "cannot move the previous checkpoint aside: \(String(cString: strerror(errno)))")
+      }
     }
     guard rename(temporary.path, directory.path) == 0 else {
       throw IOError(directory, "cannot move the new checkpoint into place: \(String(cString: strerror(errno)))")
     }
+    let fd = open(folder.path, O_RDONLY)  // makes the renames durable
+    if fd >= 0 { fsync(fd); close(fd) }
     try? fm.removeItem(at: previous)
   }
 
-  /// The latest complete checkpoint and its folder, or nil when the run folder has none.
-  public func read() throws -> (state: State, directory: URL)? {
-    for dir in [directory, previous] {
-      let file = dir.appendingPathComponent("state.json")
-      guard FileManager.default.fileExists(atPath: file.path) else { continue }
-      let data: Data
-      do { data = try Data(contentsOf: file) } catch { throw IOError(file, "cannot read: \(IOError.systemReason(error))") }
-      return (try Self.decode(data, file), dir)
-    }
-    return nil
+  /// The latest complete checkpoint, or nil when the run folder has none.
+  /// - Throws: `IOError` naming the file when `state.json` or an object's file is missing
+  ///   or damaged.
+  public func read() throws -> Found? {
+    let fm = FileManager.default
+    guard let dir = [directory, previous].first(where: { fm.fileExists(atPath: $0.path) }) else { return nil }
+    let file = dir.appendingPathComponent("state.json")
+    let state = try Self.decode(try readFile(file), file)
+    for k in state.objects.indices { _ = try Safetensors.read(Self.objectFile(k, in: dir)) }
+    return Found(state: state, directory: dir)
   }
 
   static func encode(_ s: State) throws -> Data {
@@ -94,15 +118,17 @@ public struct RunCheckpoint {
       case .string(let t): values[k] = ["type": "string", "text": t]
       }
     }
-    var obj: [String: Any] = ["format": format, "step": s.step, "program": s.program, "source_hash": s.sourceHash,
-                              "seed": String(s.seed), "settings": s.settings, "objects": s.objects, "values": values]
-    if let r = s.rng { obj["rng"] = r }
+    let obj: [String: Any] = [
+      "format": format, "step": s.step, "program": s.program, "seed": String(s.seed), "settings": s.settings,
+      "skipped_passes": s.skippedPasses, "objects": s.objects, "values": values, "rng": s.rng,
+      "sources": s.sources.map { ["path": $0.path, "hash": $0.hash] },
+    ]
     return try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
   }
 
   static func decode(_ data: Data, _ file: URL) throws -> State {
     guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-      throw IOError(file, "not a JSON object (a damaged checkpoint)")
+      throw IOError(file, "not a JSON object")
     }
     guard obj["format"] as? String == format else {
       throw IOError(file, "format is '\(obj["format"] ?? "missing")', expected '\(format)'")
@@ -123,10 +149,26 @@ public struct RunCheckpoint {
       }
       guard values[k] != nil else { throw IOError(file, "value '\(k)' is damaged: \(raw)") }
     }
+    let sources = try field("sources", [[String: String]].self).map { s in
+      guard let path = s["path"], let hash = s["hash"] else { throw IOError(file, "an entry of 'sources' lacks its path or hash") }
+      return Source(path: path, hash: hash)
+    }
     guard let seed = UInt64(try field("seed", String.self)) else { throw IOError(file, "field 'seed' is not a UInt64") }
-    return State(step: try field("step", Int.self), program: try field("program", String.self),
-                 sourceHash: try field("source_hash", String.self), seed: seed,
-                 settings: try field("settings", [String: String].self), objects: try field("objects", [String].self),
-                 values: values, rng: obj["rng"] as? String)
+    return State(step: try field("step", Int.self), program: try field("program", String.self), sources: sources,
+                 seed: seed, settings: try field("settings", [String: String].self),
+                 skippedPasses: try field("skipped_passes", [String].self), objects: try field("objects", [String].self),
+                 values: values, rng: try field("rng", String.self))
+  }
+}
+
+extension RunCheckpoint.State {
+  /// Why `files` are not the sources this checkpoint was written with (nil when they are).
+  public func sourceChange(_ files: [SourceFile]) -> String? {
+    let now = RunCheckpoint.sources(files)
+    for (k, (old, new)) in zip(sources, now).enumerated() where old.hash != new.hash {
+      return k == 0 ? "\(new.path) has changed" : "\(new.path), imported by the program, has changed"
+    }
+    guard now.count == sources.count else { return "the program imports other files (was \(sources.map(\.path)))" }
+    return nil
   }
 }

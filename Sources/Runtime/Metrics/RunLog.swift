@@ -36,11 +36,14 @@ public struct RunLog {
     try updateSummary(columns: columns, rows: rows, last: values)
   }
 
-  /// Removes the rows of `metrics.csv` logged after `step` (a resumed run logs them again).
+  /// Removes the rows of `metrics.csv` logged after `step` (a resumed run logs them again)
+  /// and recomputes the summary's steps and best `val_dice` from the rows kept.
   public func dropRows(after step: Int) throws {
     guard FileManager.default.fileExists(atPath: csv.path) else { return }
     let (columns, rows) = table()
-    try write(Data(render(columns: columns, rows: rows.filter { ($0.first ?? nil).map { $0 <= Double(step) } ?? true }).utf8), to: csv)
+    let kept = rows.filter { r in (r.first ?? nil).map { $0 <= Double(step) } ?? true }
+    try write(Data(render(columns: columns, rows: kept).utf8), to: csv)
+    try updateSummary(columns: columns, rows: kept, last: [])
   }
 
   func render(columns: [String], rows: [[Double?]]) -> String {
