@@ -32,7 +32,6 @@ extension BuiltinTable {
     },
     "resumed": { i, a, op in
       let name = try i.string(a[0], op)
-      guard i.resumeCalled else { throw RuntimeError("resumed(\"\(name)\", …) comes before resume(…); call resume first", at: op.span) }
       guard let state = i.resumeCheckpoint?.state else { return a[1] }
       guard let saved = state.values[name] else {
         let kept = state.values.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
@@ -47,7 +46,7 @@ extension BuiltinTable {
     "checkpoint": { i, a, op in
       let step = try i.int(a[0], op, "step")
       let every = try i.positive(a[3], op, "every")
-      guard i.resumeCalled else {
+      guard i.resumeCalled || !i.stopsAtCheckpoint else {
         throw RuntimeError("checkpoint(…) without resume(…): call resume with the same state before the training loop, so that `dpl run --resume` can continue from what this writes", at: op.span)
       }
       let stopping = i.cancelled && i.stopsAtCheckpoint

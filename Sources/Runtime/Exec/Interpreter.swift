@@ -47,9 +47,10 @@ public final class Interpreter {
   public var cancelled = false
   /// The step count of the optimizer that took the latest step (for "interrupted after …").
   var lastStep: Int?
-  /// `dpl run`: once the program has called `resume(…)`, a stop request waits for its next
-  /// `checkpoint(…)`, which writes the state and then ends the run with `RunStopped`.
-  /// Off elsewhere (the REPL, tests): a stop request stops at the next op.
+  /// `dpl run`, whose checkpoints can be resumed: once the program has called `resume(…)`,
+  /// a stop request waits for its next `checkpoint(…)`, which writes the state and then
+  /// ends the run with `RunStopped`; a `checkpoint(…)` without `resume(…)` is an error.
+  /// Off elsewhere (the REPL, the Swift API): a stop request stops at the next op.
   public var stopsAtCheckpoint = false
   /// `dpl run --resume DIR`: the checkpoint `resume(…)` restores.
   public var resumeCheckpoint: RunCheckpoint.Found?
