@@ -327,12 +327,12 @@ let dataBuiltins: [Builtin] = [
                              p("maps", .any, ConstValue.none), p("rows", .int, .int(8))], .none, kind: effect,
           "PNG grid in the run folder: image, ground truth, predicted contour, CNN map per row (thesis Fig. 5.6)") { _ in .void },
   Builtin("resume", [p("state", .any)], .none, kind: effect,
-          "under `dpl run --resume DIR`: restores the optimizers and models of `state` (one, or a tuple) and the random stream from DIR's checkpoint, drops metrics logged after it, and returns its step; else 0. Once, right before the training loop") { info in
+          "under `dpl run FILE --resume DIR`: restores `state` (an optimizer or model, or a tuple of them) and the random stream from DIR's checkpoint, drops the metrics rows logged after it, and returns its step; else 0. Once, right before the training loop") { info in
     checkpointState(&info, 0)
     return .int
   },
   Builtin("resumed", [p("name", .string), p("default", .any)], .none, kind: effect,
-          "the value `checkpoint` saved under `name` when the run was resumed, else `default` (an Int, Float, Bool or String)") { info in
+          "the value `checkpoint` saved under `name` when the run is resumed, else `default` (an Int, Float, Bool or String; a Float comes back bit for bit)") { info in
     switch info.type(1) {
     case .int, .float, .bool, .string, .any, .error: break
     default: info.fail("resumed keeps an Int, Float, Bool or String, got \(info.type(1))", at: 1)
@@ -340,7 +340,7 @@ let dataBuiltins: [Builtin] = [
     return info.type(1)
   },
   Builtin("checkpoint", [p("step", .int), p("state", .any), p("values", .any, .list([])), p("every", .int, .int(1))], .none, kind: effect,
-          "at every `every`-th step, and when SIGINT/SIGTERM asked the run to stop (which then ends, exit 130), writes `state`, the [(name, value)] pairs, the random stream, the step and how the run was started to the run folder's checkpoint/, atomically") { info in
+          "when `step` is a multiple of `every`, and at the step a SIGINT/SIGTERM asked the run to stop (which then ends, exit 130), writes `state`, the [(name, value)] pairs, the random stream, the step and how the run was started to the run folder's checkpoint/, atomically; under `dpl run` it needs an earlier `resume`") { info in
     checkpointState(&info, 1)
     return .void
   },
