@@ -144,7 +144,7 @@ struct RunCommand: ParsableCommand {
     do {
       try interpreter.run()
     } catch let s as RunStopped {
-      let hint = "dpl run \(RunFolder.shellWord(file)) --resume \(RunFolder.shellWord(RunFolder.shown(s.folder)))"
+      let hint = "dpl run \(RunFolder.shellWord(file)) --resume \(RunFolder.shellWord(RunFolder.shown(folder)))"
       FileHandle.standardError.write(Data("\(newline)dpl: interrupted at step \(s.step); resume with: \(hint)\n".utf8))
       throw ExitCode(130)
     } catch let e as RuntimeError {

@@ -59,17 +59,16 @@ extension BuiltinTable {
       try RunCheckpoint(folder: i.runFolder).write(state) { dir in
         for (k, o) in objects.enumerated() { try i.save(o, to: RunCheckpoint.objectFile(k, in: dir), op) }
       }
-      if stopping { throw RunStopped(step: step, folder: i.runFolder) }
+      if stopping { throw RunStopped(step: step) }
       return .void
     },
   ]
 }
 
 /// A stop request (SIGINT, SIGTERM) ended the run at `checkpoint(…)`, which wrote the
-/// checkpoint of `step` in `folder` first.
+/// checkpoint of `step` first.
 public struct RunStopped: Error {
   public let step: Int
-  public let folder: URL
 }
 
 extension RunCheckpoint.Saved {

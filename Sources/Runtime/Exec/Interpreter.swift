@@ -61,7 +61,7 @@ public final class Interpreter {
   /// The IR passes the program was compiled without (kept in run checkpoints).
   public var skippedPasses: [String] = []
   /// Set by `resume(…)`.
-  public internal(set) var resumeCalled = false
+  var resumeCalled = false
   /// Whether a stop request now waits for the program's next `checkpoint(…)`.
   public var defersStop: Bool { stopsAtCheckpoint && resumeCalled }
   /// Nested calls allowed before a run stops with an error (`--max-call-depth`,
