@@ -69,18 +69,8 @@ struct ExecResumeTests {
     guard case .value(.float(let best), _) = session.run("resumed(\"best\", 2.5)"), best == 2.5 else {
       Issue.record("resumed in the REPL is not its default"); return
     }
-    let result = ThreadResult<Session.Outcome>(.nothing)
-    let done = DispatchSemaphore(value: 0)
-    // The session runs on another thread while this one cancels it (what Ctrl-C does).
-    nonisolated(unsafe) let running = session
-    Thread.detachNewThread {
-      result.value = running.run("var n = 0\nwhile true { n += 1 }")
-      done.signal()
-    }
-    Thread.sleep(forTimeInterval: 0.2)
-    session.cancel()
-    #expect(done.wait(timeout: .now() + 10) == .success)
-    guard case .failure(let text) = result.value else { Issue.record("expected an interruption, got \(result.value)"); return }
+    let outcome = interruptEndlessLoop(session)
+    guard case .failure(let text) = outcome else { Issue.record("expected an interruption, got \(outcome)"); return }
     #expect(text.contains("error: interrupted"))
   }
 
