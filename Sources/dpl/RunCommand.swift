@@ -131,12 +131,9 @@ struct RunCommand: ParsableCommand {
     // first; a second signal ends the process at once.
     let newline = ProgressBar.isTerminal ? "\n" : ""  // after a progress bar drawn in place
     let flag = interpreter.cancelFlag
-    // The watcher thread only reads `defersStop`, a flag the run sets once when it calls
-    // resume(…); the stop itself goes through the locked flag.
-    nonisolated(unsafe) let running = interpreter
     let stop = RunSignals.watch {
       flag.isSet = true
-      if running.defersStop {
+      if flag.waitsForCheckpoint {
         FileHandle.standardError.write(Data("\(newline)dpl: stopping after this step, once its checkpoint is written (a second signal stops at once)\n".utf8))
       }
     }

@@ -61,9 +61,11 @@ public final class Interpreter {
   /// The IR passes the program was compiled without (kept in run checkpoints).
   public var skippedPasses: [String] = []
   /// Set by `resume(…)`.
-  var resumeCalled = false
+  var resumeCalled = false {
+    didSet { cancelFlag.waitsForCheckpoint = stopsAtCheckpoint && resumeCalled }
+  }
   /// Whether a stop request now waits for the program's next `checkpoint(…)`.
-  public var defersStop: Bool { stopsAtCheckpoint && resumeCalled }
+  public var defersStop: Bool { cancelFlag.waitsForCheckpoint }
   /// Nested calls allowed before a run stops with an error (`--max-call-depth`,
   /// `DPL_MAX_CALL_DEPTH`); the interpreter's thread has the stack for them.
   public var maxCallDepth = Interpreter.defaultMaxCallDepth
