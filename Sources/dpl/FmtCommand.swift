@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Language
+import Runtime
 
 /// `dpl fmt [--check] [PATH…]`: lays programs out in the canonical layout (docs/fmt.md).
 struct FmtCommand: ParsableCommand {
@@ -58,7 +59,7 @@ struct FmtCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data(formatted.utf8))
       } else if formatted != source {
         do { try replace(path, with: formatted) } catch {
-          report("error: cannot write '\(path)': \(error.localizedDescription)\n")
+          report("error: \(error)\n")
           fail(74)
         }
       }
@@ -82,20 +83,10 @@ struct FmtCommand: ParsableCommand {
     return files
   }
 
-  /// Writes a temporary file beside `path` with its permissions, then renames it over `path`.
+  /// Rewrites `path` atomically, keeping its permissions.
   func replace(_ path: String, with text: String) throws {
-    let fm = FileManager.default
-    let url = URL(fileURLWithPath: path)
-    let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).fmt-\(getpid())").path
-    let permissions = (try? fm.attributesOfItem(atPath: path)[.posixPermissions]) ?? nil
-    guard fm.createFile(atPath: temp, contents: Data(text.utf8), attributes: permissions.map { [.posixPermissions: $0] }) else {
-      throw CocoaError(.fileWriteUnknown)
-    }
-    if rename(temp, path) != 0 {
-      let why = String(cString: strerror(errno))
-      try? fm.removeItem(atPath: temp)
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: why])
-    }
+    let permissions = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber) ?? nil
+    try AtomicWrite.write(Data(text.utf8), to: URL(fileURLWithPath: path), permissions: permissions.map { mode_t($0.uint16Value) } ?? 0o644)
   }
 
   func report(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
