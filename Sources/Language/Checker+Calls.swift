@@ -396,8 +396,8 @@ extension Checker {
     }
   }
 
-  static let strategies = ["es", "ste", "blackbox", "perturbed"]
-  static let bypassOptions = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt", "seed", "batched"]
+  static let strategies = BypassInfo.named
+  static let bypassOptions = BypassInfo.options.map(\.name)
   /// Strategies whose rule routes the gradient to one input only.
   static let singleInputStrategies: [String: String] = [
     "ste": "straight-through passes the output's gradient to one input unchanged",
