@@ -29,14 +29,16 @@ let package = Package(
     .target(name: "Autodiff", dependencies: ["Tensor"], exclude: ["README.md"], swiftSettings: fast),
     .target(name: "Language", exclude: ["README.md"]),
     .target(name: "IR", dependencies: ["Language"], exclude: ["README.md"]),
+    .target(name: "LSP", dependencies: ["Language"], exclude: ["README.md"]),
     .target(name: "Runtime", dependencies: ["IR", "Autodiff", "Tensor", "CZlib"], swiftSettings: fast),
     .executableTarget(name: "dpl", dependencies: [
-      "Runtime", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      "Runtime", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language"], exclude: ["Fixtures"]),
     .testTarget(name: "IRTests", dependencies: ["IR"], exclude: ["Fixtures"]),
+    .testTarget(name: "LSPTests", dependencies: ["LSP"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], exclude: ["Fixtures", "Programs"]),
   ],
   swiftLanguageModes: [.v5]

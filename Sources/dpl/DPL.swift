@@ -15,6 +15,7 @@ struct DPL: ParsableCommand {
       SweepCommand.self,
       ReplCommand.self,
       FuzzCommand.self,
+      LspCommand.self,
     ]
   )
 }
