@@ -11,6 +11,7 @@ extension Analysis {
     let off = max(0, min(offset, bytes.count))
     var start = off
     while start > 0, Self.isIdent(bytes[start - 1]) { start -= 1 }
+    if Self.inNumber(bytes, start) { return [] }
     if start > 0, bytes[start - 1] == UInt8(ascii: ".") {
       return memberItems(nameStart: start, offset: off, recheck: recheck)
     }
@@ -52,11 +53,9 @@ extension Analysis {
     var analysis = self
     var type = baseType(self)
     if type == nil {
-      // `x.` alone does not parse: check the text with a name typed after the dot.
-      let bytes = source.bytes
-      let text = String(decoding: bytes[..<nameStart], as: UTF8.self) + Self.placeholder
-        + String(decoding: bytes[offset...], as: UTF8.self)
-      analysis = recheck(text)
+      // `x.` alone does not parse: check the text with a name after the dot and the line's
+      // open brackets closed in place of the rest of the line.
+      analysis = recheck(Self.completable(source.bytes, nameStart: nameStart, offset: offset))
       type = baseType(analysis)
     }
     guard let type else { return [] }
@@ -113,6 +112,38 @@ extension Analysis {
   }
 
   static let placeholder = "dpl_completion_placeholder"
+
+  /// The text with `placeholder` typed at `nameStart` and the rest of the line replaced by
+  /// closers for the brackets the line opened before it: `f(net.` → `f(net.placeholder)`.
+  static func completable(_ bytes: [UInt8], nameStart: Int, offset: Int) -> String {
+    var lineStart = nameStart
+    while lineStart > 0, bytes[lineStart - 1] != 10 { lineStart -= 1 }
+    var open: [UInt8] = []
+    for b in bytes[lineStart..<nameStart] {
+      switch b {
+      case UInt8(ascii: "("): open.append(UInt8(ascii: ")"))
+      case UInt8(ascii: "["): open.append(UInt8(ascii: "]"))
+      case UInt8(ascii: "{"): open.append(UInt8(ascii: "}"))
+      case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"): if !open.isEmpty { open.removeLast() }
+      default: break
+      }
+    }
+    var lineEnd = offset
+    while lineEnd < bytes.count, bytes[lineEnd] != 10 { lineEnd += 1 }
+    return String(decoding: bytes[..<nameStart], as: UTF8.self) + placeholder
+      + String(decoding: open.reversed(), as: UTF8.self) + String(decoding: bytes[lineEnd...], as: UTF8.self)
+  }
+
+  /// Whether the word starting at `start` is part of a number (`1.5`, `2e3`): nothing to complete.
+  static func inNumber(_ bytes: [UInt8], _ start: Int) -> Bool {
+    func digit(_ i: Int) -> Bool { i >= 0 && i < bytes.count && bytes[i] >= 48 && bytes[i] <= 57 }
+    if digit(start) { return true }
+    // After `1.`: the word before the dot starts with a digit.
+    guard start >= 2, bytes[start - 1] == UInt8(ascii: "."), digit(start - 2) else { return false }
+    var i = start - 2
+    while i > 0, isIdent(bytes[i - 1]) { i -= 1 }
+    return digit(i)
+  }
 
   static func isIdent(_ b: UInt8) -> Bool {
     (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95

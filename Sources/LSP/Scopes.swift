@@ -14,9 +14,12 @@ extension Analysis {
       default: hoisted = false
       }
       guard hoisted || s.span.start < offset else { continue }
-      // The innermost scope the declaration is in must hold the offset too.
-      let home = scopes.filter { $0.start <= s.span.start && s.span.start < $0.end }.min { $0.end - $0.start < $1.end - $1.start }
-      if let home, !(home.start <= offset && offset <= home.end) { continue }
+      // Top-level names are seen everywhere; others only inside the innermost scope
+      // their declaration is in.
+      if !s.topLevel {
+        let home = scopes.filter { $0.start <= s.span.start && s.span.start < $0.end }.min(by: { $0.end - $0.start < $1.end - $1.start })
+        if let home, !(home.start <= offset && offset <= home.end) { continue }
+      }
       if let old = byName[s.name], old.span.start > s.span.start { continue }
       byName[s.name] = s
     }
