@@ -38,7 +38,7 @@ let package = Package(
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language"], exclude: ["Fixtures"]),
     .testTarget(name: "IRTests", dependencies: ["IR"], exclude: ["Fixtures"]),
-    .testTarget(name: "LSPTests", dependencies: ["LSP", "Language"]),
+    .testTarget(name: "LSPTests", dependencies: ["LSP", "Language", "IR"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], exclude: ["Fixtures", "Programs"]),
   ],
   swiftLanguageModes: [.v5]
