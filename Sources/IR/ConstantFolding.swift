@@ -60,65 +60,9 @@ public enum ConstantFolding {
     return Region(params: r.params, ops: out)
   }
 
-  /// The value of `a op b` for constants, or nil when it cannot (or should not) be folded.
+  /// The value of `a op b` for constants, or nil when it has none (an overflow, a division
+  /// by zero: left for the run, which reports it at the operator).
   public static func evaluate(_ op: BinaryOp, _ a: ConstValue, _ b: ConstValue) -> ConstValue? {
-    switch (a, b) {
-    case (.int(let x), .int(let y)):
-      switch op {
-      case .add: let (r, o) = x.addingReportingOverflow(y); return o ? nil : .int(r)
-      case .sub: let (r, o) = x.subtractingReportingOverflow(y); return o ? nil : .int(r)
-      case .mul: let (r, o) = x.multipliedReportingOverflow(by: y); return o ? nil : .int(r)
-      case .div: return y == 0 || (x == Int.min && y == -1) ? nil : .int(x / y)
-      case .mod: return y == 0 || (x == Int.min && y == -1) ? nil : .int(x % y)
-      case .eq: return .bool(x == y)
-      case .ne: return .bool(x != y)
-      case .lt: return .bool(x < y)
-      case .le: return .bool(x <= y)
-      case .gt: return .bool(x > y)
-      case .ge: return .bool(x >= y)
-      default: return nil
-      }
-    case (.int, .float), (.float, .int), (.float, .float):
-      let x = a.doubleValue, y = b.doubleValue
-      switch op {
-      case .add: return .float(x + y)
-      case .sub: return .float(x - y)
-      case .mul: return .float(x * y)
-      case .div: return .float(x / y)
-      case .lt: return .bool(x < y)
-      case .le: return .bool(x <= y)
-      case .gt: return .bool(x > y)
-      case .ge: return .bool(x >= y)
-      case .eq: return .bool(x == y)
-      case .ne: return .bool(x != y)
-      default: return nil
-      }
-    case (.bool(let x), .bool(let y)):
-      switch op {
-      case .and: return .bool(x && y)
-      case .or: return .bool(x || y)
-      case .eq: return .bool(x == y)
-      case .ne: return .bool(x != y)
-      default: return nil
-      }
-    case (.string(let x), .string(let y)):
-      switch op {
-      case .add: return .string(x + y)
-      case .eq: return .bool(x == y)
-      case .ne: return .bool(x != y)
-      default: return nil
-      }
-    default: return nil
-    }
-  }
-}
-
-extension ConstValue {
-  var doubleValue: Double {
-    switch self {
-    case .int(let v): return Double(v)
-    case .float(let v): return v
-    default: return 0
-    }
+    try? ScalarArithmetic.apply(op, a, b).get()
   }
 }

@@ -197,9 +197,11 @@ extension Lowering {
   mutating func bypass(_ e: Expr, _ strategy: Expr, _ options: [CallArgument], _ call: Expr, _ t: ValueType) -> ValueID {
     guard case .call(_, let args, _) = call.kind, let info = program.bypasses[e.id], !info.inputs.isEmpty else { return expr(call) }
     // The bypassed inputs (checker: `wrt:`, else the first tensor argument) become the
-    // region's parameters; the other arguments are captured.
+    // region's parameters; the other arguments are computed once, in order, before it and
+    // captured (an estimator that runs the call again must not run them again).
+    let values = args.map { expr($0.value) }
     let inputs = info.inputs.map { args[$0].value }
-    var operands = inputs.map { expr($0) }
+    var operands = info.inputs.map { values[$0] }
     if info.strategyIsValue { operands.append(expr(strategy)) }
     var labels: [String] = []
     for o in options where o.label != "wrt" {
@@ -207,12 +209,13 @@ extension Lowering {
       operands.append(expr(o.value))
     }
     let params = inputs.map { _ in fresh() }
+    for (a, v) in zip(args, values) { overrides[a.value.id] = v }
     for (x, p) in zip(inputs, params) { overrides[x.id] = p }
     let r = region(params: params) { l in
       let v = l.expr(call)
       l.emitVoid(.yield, [v], call.span)
     }
-    for x in inputs { overrides[x.id] = nil }
+    for a in args { overrides[a.value.id] = nil }
     return emit(.bypass(strategy: info.strategy, options: labels, inputs: inputs.count), operands, t, e.span, regions: [r])
   }
 

@@ -21,14 +21,19 @@ public struct Pass: Sendable {
 
 /// The pass pipeline as data: the order below is the order they run.
 public enum Pipeline {
-  public static let passes: [Pass] = [
+  public static let passes: [Pass] = {
+    let list = [
     Pass(name: "inline", summary: "inline calls to small, non-recursive user functions", run: { Inliner.run(&$0) }),
     Pass(name: "fold", summary: "fold constant arithmetic and branches on constants", run: { ConstantFolding.run(&$0) }),
     Pass(name: "cse", summary: "merge identical pure ops", requires: ["fold"], run: { CommonSubexpressions.run(&$0) }),
     Pass(name: "dce", summary: "remove pure ops whose values are unused", requires: ["cse"], run: { DeadCode.run(&$0) }),
     Pass(name: "fuse", summary: "fuse relu(layer(x)) into one op when the layer's output has no other use", requires: ["dce"], run: { Fusion.run(&$0) }),
     Pass(name: "tape", summary: "mark ops that must be recorded on the tape", requires: ["dce"], run: { TapeMarking.run(&$0) }),
-  ]
+    ]
+    // As in Go's SSA pass list, an order that breaks a requirement stops at start-up.
+    if let problem = orderProblem(list) { preconditionFailure(problem) }
+    return list
+  }()
 
   /// Names of the passes, in order.
   public static var names: [String] { passes.map(\.name) }

@@ -47,7 +47,7 @@ extension Analysis {
     case .name(let n):
       if let id = program.references[e.id] { return Hit(span: e.span, target: .symbol(id), type: type) }
       if case .builtin(let b)? = type { return Hit(span: e.span, target: .builtin(b), type: type) }
-      if BypassInfo.named.contains(n) { return Hit(span: e.span, target: .strategy(n), type: nil) }
+      if BypassStrategy(rawValue: n) != nil { return Hit(span: e.span, target: .strategy(n), type: nil) }
       return Hit(span: e.span, target: nil, type: type)
     case .member(let base, let name, let nameSpan) where contains(nameSpan):
       return Hit(span: nameSpan, target: memberTarget(base, name, e), type: type)

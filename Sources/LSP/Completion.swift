@@ -22,9 +22,9 @@ extension Analysis {
     switch Self.enclosingCall(bytes, before: start) {
     case .bypass(let argument, let given)?:
       if argument == 0 {
-        items += BypassInfo.named.map { item($0, Item.enumMember, detail: "strategy", doc: BypassInfo.summaries[$0]) }
+        items += BypassStrategy.allCases.map { item($0.rawValue, Item.enumMember, detail: "strategy", doc: $0.summary) }
       } else {
-        items += BypassInfo.options.filter { !given.contains($0.name) }.map {
+        items += BypassStrategy.options.filter { !given.contains($0.name) }.map {
           item($0.name, Item.property, detail: "option", doc: $0.summary, insert: $0.name + ": ")
         }
       }

@@ -18,9 +18,9 @@ extension Analysis {
         parts = [code(b.signature), b.summary, "gradient: \(b.gradient.rawValue) · \(b.kind.rawValue)"]
       }
     case .strategy(let s)?:
-      parts = [code("@bypass(\(s))"), BypassInfo.summaries[s] ?? "a gradient strategy"]
+      parts = [code("@bypass(\(s))"), BypassStrategy(rawValue: s)?.summary ?? "a gradient strategy"]
     case .option(let o)?:
-      parts = [code("@bypass(…, \(o): …)"), BypassInfo.options.first { $0.name == o }?.summary ?? ""]
+      parts = [code("@bypass(…, \(o): …)"), BypassStrategy.options.first { $0.name == o }?.summary ?? ""]
     case nil:
       guard let t = hit.type, t != .error else { return nil }
       parts = [code(t.description)] + shapeLine(t)

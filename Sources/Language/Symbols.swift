@@ -50,26 +50,6 @@ public struct BypassInfo: Hashable, Sendable {
 
   /// The strategy of a `@bypass` whose strategy is a String value.
   public static let dynamic = "dynamic"
-  /// The strategies a name or a String can give.
-  public static let named = ["es", "ste", "blackbox", "perturbed"]
-  /// What each named strategy's backward rule is (DESIGN.md's table, in one line each).
-  public static let summaries: [String: String] = [
-    "es": "evolution strategies: antithetic Gaussian perturbations of the input",
-    "ste": "straight-through: the output's gradient passed to the input unchanged",
-    "blackbox": "blackbox differentiation (Vlastelica et al. 2020), for solvers that minimise a linear cost",
-    "perturbed": "perturbed optimiser (Berthet et al. 2020): the Monte-Carlo estimate E[f(x + σε) εᵀ] / σ",
-  ]
-  /// The options `@bypass(…)` takes after its strategy, in the order error notes list them.
-  public static let options: [(name: String, summary: String)] = [
-    ("sigma", "the noise scale σ of the perturbations"),
-    ("samples", "the number of noisy samples per gradient"),
-    ("fit_steps", "DiffBypass: steps fitting the surrogate per gradient"),
-    ("fit_lr", "DiffBypass: the learning rate of the surrogate's fit"),
-    ("lambda", "blackbox: the step λ of the perturbed cost x + λv"),
-    ("wrt", "the bypassed inputs: a parameter name or a list of names"),
-    ("seed", "noise from its own generator instead of the program's stream"),
-    ("batched", "true: the function maps each item of axis 0 on its own, so all noisy copies run as one call"),
-  ]
 
   /// Whether the strategy expression is an operand of the op (a model or a String).
   public var strategyIsValue: Bool { strategy == "model" || strategy == Self.dynamic }

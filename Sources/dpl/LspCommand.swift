@@ -1,4 +1,5 @@
 import ArgumentParser
+import Language
 import LSP
 
 /// `dpl lsp`: the language server, speaking LSP over stdin and stdout (docs/lsp.md).
@@ -8,8 +9,7 @@ struct LspCommand: ParsableCommand {
     abstract: "Run the language server over stdin and stdout (for editors; see docs/lsp.md).")
 
   func run() throws {
-    // The formatter plugs in here: `format: Formatter.format` once `dpl fmt` exists.
-    let server = LanguageServer(searchPaths: FrontEnd.options().searchPaths, format: nil)
+    let server = LanguageServer(searchPaths: FrontEnd.options().searchPaths, format: SourceFormatter.format)
     let status = StdioTransport.run(server)
     if status != 0 { throw ExitCode(status) }
   }

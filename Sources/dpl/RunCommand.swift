@@ -48,6 +48,7 @@ struct RunCommand: ParsableCommand {
       if let file { try printConfig(file) }
       return
     }
+    try requireBLAS()
     let folder: URL
     do { folder = try RunFolder.prepare(out: out, program: file, force: force) } catch let p as RunFolder.Problem {
       FileHandle.standardError.write(Data("error: \(p.message)\n".utf8))
@@ -95,7 +96,8 @@ struct RunCommand: ParsableCommand {
     interpreter.outputDirectory = folder
     // SIGINT/SIGTERM stop the run before its next op, with the span and the step reached;
     // a second signal ends the process at once.
-    let stop = RunSignals.watch { interpreter.cancelled = true }
+    let flag = interpreter.cancelFlag
+    let stop = RunSignals.watch { flag.isSet = true }
     defer { stop() }
     do {
       try interpreter.run()

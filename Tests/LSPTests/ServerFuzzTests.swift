@@ -1,5 +1,5 @@
 import Foundation
-import IR
+import Fuzz
 import Testing
 @testable import LSP
 

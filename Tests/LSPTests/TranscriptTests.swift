@@ -1,4 +1,5 @@
 import Foundation
+import Language
 import Testing
 @testable import LSP
 
@@ -170,6 +171,12 @@ struct TranscriptTests {
     let edit = try #require(actions.array?.first?["edit"]["changes"][uri].array?.first)
     #expect(edit["newText"].string?.hasPrefix("@bypass(") == true)
     #expect(edit.start == position(of: "round(x)", in: Self.main))
+
+    // Formatting → `dpl fmt`'s layout, as one edit of the whole text (none when it is formatted).
+    #expect(caps["capabilities"]["documentFormattingProvider"] == true)
+    let edits = lsp.request("textDocument/formatting", ["textDocument": ["uri": JSON(uri)], "options": ["tabSize": 2, "insertSpaces": true]])
+    let formatted = try SourceFormatter.format(Self.main, path: mainPath)
+    #expect(edits.array?.first?["newText"].string ?? Self.main == formatted)
 
     // A malformed message is skipped; the next one is answered.
     lsp.write(Array("Content-Length: many\r\n\r\n{}".utf8))

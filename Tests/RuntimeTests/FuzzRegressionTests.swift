@@ -1,4 +1,5 @@
 import Testing
+@testable import Fuzz
 @testable import Runtime
 
 /// Minimal programs for bugs the differential fuzzer found (`dpl fuzz`), each run with
@@ -100,5 +101,20 @@ struct FuzzRegressionTests {
       """)
     #expect(out.error == nil, "\(out.error ?? "")")
     #expect(out.lines == ["[3]"])
+  }
+
+  @Test("an estimator that reruns a bypassed call does not rerun its other arguments (seed 1, program 699331)")
+  func bypassArgumentsRunOnce() {
+    Self.expectEverywhere("""
+      fn hard2(a: Tensor, b: Tensor) -> Tensor { round(a * 1.7) + b * b }
+      fn w(a: Tensor) -> Tensor {
+        print("w")
+        a * 2.0
+      }
+      let x = tensor([0.5, 1.0])
+      let y = tensor([1.0, 2.0])
+      print(grad(y) { sum(@bypass(es, sigma: 0.5, samples: 3, seed: 1) hard2(x, w(y))) })
+      print(grad(y) { sum(@bypass(perturbed, sigma: 0.5, samples: 2, seed: 1) hard2(x, w(y))) })
+      """, ["w", "[8.0, 16.0]", "w", "[8.0, 16.0]"])
   }
 }

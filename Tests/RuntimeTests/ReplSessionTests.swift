@@ -86,8 +86,10 @@ import Testing
     _ = session.run("let keep = 41")
     let result = ThreadResult<Session.Outcome>(.nothing)
     let done = DispatchSemaphore(value: 0)
+    // The session runs on another thread while this one cancels it (what Ctrl-C does).
+    nonisolated(unsafe) let running = session
     Thread.detachNewThread {
-      result.value = session.run("var n = 0\nwhile true { n += 1 }")
+      result.value = running.run("var n = 0\nwhile true { n += 1 }")
       done.signal()
     }
     Thread.sleep(forTimeInterval: 0.2)

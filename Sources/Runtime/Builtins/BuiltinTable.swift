@@ -2,7 +2,7 @@ import IR
 
 /// A builtin's implementation: the interpreter, the arguments in parameter order (defaults
 /// filled in by lowering), and the op (for its span, type and `record` flag).
-typealias BuiltinImpl = (Interpreter, [Value], IR.Op) throws -> Value
+typealias BuiltinImpl = @Sendable (Interpreter, [Value], IR.Op) throws -> Value
 
 /// The implementations of the builtins declared in `Language.Builtins`, by name.
 enum BuiltinTable {

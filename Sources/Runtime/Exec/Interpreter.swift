@@ -44,7 +44,11 @@ public final class Interpreter {
   /// The optimizer step being computed (for messages), inside `minimize`.
   var currentStep: Int?
   /// Set to stop a run from another thread (Ctrl-C in the REPL, SIGINT/SIGTERM in `dpl run`).
-  public var cancelled = false
+  public let cancelFlag = CancelFlag()
+  public var cancelled: Bool {
+    get { cancelFlag.isSet }
+    set { cancelFlag.isSet = newValue }
+  }
   /// The step count of the optimizer that took the latest step (for "interrupted after …").
   var lastStep: Int?
   /// Nested calls allowed before a run stops with an error (`--max-call-depth`,
@@ -185,7 +189,7 @@ public final class Interpreter {
     case .format(let pieces):
       var s = "", k = 0
       for piece in pieces {
-        if let text = piece { s += text } else { s += Printer.text(x(k)); k += 1 }
+        if let text = piece { s += text } else { s += ValueText.text(x(k)); k += 1 }
       }
       return .string(s)
     case .ifElse:

@@ -140,6 +140,12 @@ public final class Session {
     var inputFile: Int
   }
 
+  /// Whether `text` compiles as an input of this session (nothing runs).
+  public func compiles(_ text: String) -> Bool {
+    if case .success = compile(text) { return true }
+    return false
+  }
+
   /// Compiles `text` after the session's definitions (and `extra` definitions), with the
   /// session's bindings (and `extraBindings`) as the environment.
   /// - Parameter replacing: definitions left out because the input defines them anew.

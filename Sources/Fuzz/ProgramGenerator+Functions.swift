@@ -96,7 +96,9 @@ extension ProgramGenerator {
           case .some(false):
             Self.run(rest, env)
             return final.eval(env)
-          case .none: return .unknown
+          case .none:
+            Self.undecided(env, [{ _ = early.eval($0) }, { Self.run(rest, $0); _ = final.eval($0) }])
+            return .unknown
           }
         }
       }

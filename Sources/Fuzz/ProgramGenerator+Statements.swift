@@ -102,6 +102,27 @@ extension ProgramGenerator {
     }
   }
 
+  /// The lines of code the reference cannot tell will run (a branch on an unknown
+  /// condition, the rest of a function after an undecided early `return`): each way runs
+  /// aside, and when all print as many lines those lines are opaque; otherwise the count
+  /// is unknown and the expected output ends. What either way rejects, the statement does.
+  static func undecided(_ env: RefEnv, _ ways: [(RefEnv) -> Void]) {
+    guard env.run.output != nil else { return }
+    let printed = ways.map { way -> [ExpectedLine] in
+      let aside = RefRun()
+      way(RefEnv(vars: env.vars, run: aside))
+      // A way that could go wrong (a division by a small value) may be the one taken.
+      if let why = aside.rejected { env.run.reject(why) }
+      return aside.output ?? []
+    }
+    let counts = Set(printed.map(\.count))
+    if counts.count == 1, !printed.contains(where: { $0.contains(.lost) }) {
+      env.run.output?.append(contentsOf: Array(repeating: .opaque, count: counts.first ?? 0))
+    } else {
+      env.run.output?.append(.lost)
+    }
+  }
+
   /// An update of a tensor variable that keeps a differentiable path from its old value.
   mutating func update(_ v: GenVar, _ sc: Scope) -> (text: String, deps: Set<String>, eval: (RefEnv) -> RefValue) {
     let shape: [Int]
@@ -170,9 +191,11 @@ extension ProgramGenerator {
     if i.hasPrefix("r"), let src = rows.isEmpty ? nil : rng.pick(rows) {
       let name = src.name
       header = "for \(i) in \(name) {"
-      if case .tensor(let s) = src.type { inner.add(i, .tensor(Array(s.dropFirst())), deps: src.deps) }
+      guard case .tensor(let s) = src.type else { return [decl] }
+      inner.add(i, .tensor(Array(s.dropFirst())), deps: src.deps)
       sequence = { env in
-        guard let t = env[name].tensor else { return [] }
+        // An unknown tensor still has its rows (the body may print in each).
+        guard let t = env[name].tensor else { return Array(repeating: .unknown, count: s[0]) }
         return (0..<t.shape[0]).map { .tensor(t.index([.at($0)])) }
       }
     } else {
@@ -239,7 +262,9 @@ extension ProgramGenerator {
         switch cond.eval(env) {
         case .some(true): env[name] = a.eval(env)
         case .some(false): env[name] = b.eval(env)
-        case .none: env[name] = .unknown
+        case .none:
+          Self.undecided(env, [{ _ = a.eval($0) }, { _ = b.eval($0) }])
+          env[name] = .unknown
         }
       }
     }
@@ -248,7 +273,7 @@ extension ProgramGenerator {
       switch cond.eval(env) {
       case .some(true): p.exec(env)
       case .some(false): q.exec(env)
-      case .none: env.run.output?.append(.opaque)
+      case .none: Self.undecided(env, [p.exec, q.exec])
       }
     }
   }

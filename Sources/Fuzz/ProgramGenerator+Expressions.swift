@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// Tensor expressions: each production writes its dpl text and its Double meaning side by
 /// side, with the shape rule that makes the result well-typed.
@@ -9,7 +10,7 @@ extension ProgramGenerator {
   /// Scalars multiplied or added in: dyadic, so dpl's Float32 and the reference agree.
   static let constants: [Double] = [0.5, 0.25, 1.5, 2.0, 0.75, 3.0, -0.5, 1.25, -1.5, 0.125]
 
-  static func fmt(_ c: Double) -> String { Printer.float(c) }
+  static func fmt(_ c: Double) -> String { ValueText.float(c) }
 
   /// A literal tensor of `shape` with dyadic entries in [-2, 2].
   mutating func literal(_ shape: [Int]) -> Term {
@@ -17,7 +18,7 @@ extension ProgramGenerator {
     let data = (0..<n).map { _ in Double(rng.below(33) - 16) / 8 }
     let t = RefTensor(shape: shape, data: data)
     if shape.isEmpty { return Term(text: "sum(tensor([\(Self.fmt(data[0]))]))", type: .tensor([]), refs: [], deps: [], eval: { _ in .tensor(t) }) }
-    let text = "tensor(" + Printer.tensor(shape, data.map(Self.fmt)) + ")"
+    let text = "tensor(" + ValueText.tensor(shape, data.map(Self.fmt)) + ")"
     return Term(text: text, type: .tensor(shape), refs: [], deps: [], eval: { _ in .tensor(t) })
   }
 
@@ -109,7 +110,12 @@ extension ProgramGenerator {
     case 0: return .map("log((square(\(a.text)) + 0.5))", a) { x, _ in x.map { Foundation.log($0 * $0 + 0.5) } }
     case 1: return .map("sqrt((square(\(a.text)) + 0.25))", a) { x, _ in x.map { ($0 * $0 + 0.25).squareRoot() } }
     case 2: return .map("pow((square(\(a.text)) + 0.5), 1.5)", a) { x, _ in x.map { Foundation.pow($0 * $0 + 0.5, 1.5) } }
-    case 3: return .map("log(sigmoid(\(a.text)))", a) { x, _ in x.map { -Foundation.log(1 + Foundation.exp(-$0)) } }
+    case 3:
+      return .map("log(sigmoid(\(a.text)))", a) { x, r in
+        // Float32's sigmoid underflows to 0 far below zero (its log is then -Inf).
+        if (x.data.min() ?? 0) < -20 { r.reject("log of a sigmoid that underflows") }
+        return x.map { -Foundation.log(1 + Foundation.exp(-$0)) }
+      }
     case 4:
       let b = tensor(partner(shape), d, sc)
       return .zip("(\(a.text) / (square(\(b.text)) + 1.0))", a, b, shape: shape) { x, y, _ in RefTensor.zip(x, y) { $0 / ($1 * $1 + 1) } }
@@ -173,8 +179,9 @@ extension ProgramGenerator {
     t.eval = { env in
       let va = a.eval(env)
       guard let x = va.tensor, let v = k.eval(env) else { return .unknown }
-      if swapped { return .tensor(x.map { v - $0 }) }
-      return .tensor(x.map { op == "*" ? $0 * v : op == "+" ? $0 + v : $0 - v })
+      let y = swapped ? x.map { v - $0 } : x.map { op == "*" ? $0 * v : op == "+" ? $0 + v : $0 - v }
+      env.run.check(y)
+      return .tensor(y)
     }
     return t
   }
@@ -361,7 +368,9 @@ extension ProgramGenerator {
       switch cond.eval(env) {
       case .some(true): return a.eval(env)
       case .some(false): return b.eval(env)
-      case .none: return .unknown
+      case .none:
+        Self.undecided(env, [{ _ = a.eval($0) }, { _ = b.eval($0) }])
+        return .unknown
       }
     }
     return t
@@ -381,7 +390,11 @@ extension ProgramGenerator {
       let floats = sc.vars.filter { $0.type == .float }
       let c = Double(rng.below(9) - 4) / 4 + 0.125
       if let s = floats.isEmpty ? nil : rng.pick(floats).name {
-        return ("\(s) > \(Self.fmt(c))", [s], { env in if case .float(let v) = env[s] { return v > c }; return nil })
+        return ("\(s) > \(Self.fmt(c))", [s], { env in
+          guard case .float(let v) = env[s] else { return nil }
+          env.run.boundary(Swift.abs(v - c))
+          return v > c
+        })
       }
       let (p, q) = (rng.below(4), rng.below(4))
       let op = rng.pick(["<", ">=", "==", "!="])

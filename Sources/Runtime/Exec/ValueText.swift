@@ -1,8 +1,8 @@
 import Tensor
 
 /// The printed form of values (`print`, string interpolation, `str`).
-enum Printer {
-  static func text(_ v: Value) -> String {
+public enum ValueText {
+  public static func text(_ v: Value) -> String {
     switch v {
     case .int(let n): return String(n)
     case .float(let f): return float(f)
@@ -26,14 +26,14 @@ enum Printer {
   }
 
   /// Shortest round-trip decimal, with `.0` on whole numbers.
-  static func float(_ f: Double) -> String {
+  public static func float(_ f: Double) -> String {
     if f.isNaN { return "nan" }
     if f.isInfinite { return f > 0 ? "inf" : "-inf" }
     return f.description
   }
 
   /// Nested brackets for small tensors; a summary for large ones.
-  static func tensor(_ shape: [Int], _ items: [String]) -> String {
+  public static func tensor(_ shape: [Int], _ items: [String]) -> String {
     if shape.isEmpty { return items.first ?? "" }
     guard items.count <= 64 else { return "Tensor\(shapeString(shape))" }
     func nest(_ d: Int, _ offset: Int) -> String {

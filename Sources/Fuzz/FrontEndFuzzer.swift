@@ -1,4 +1,5 @@
 import Foundation
+import IR
 import Language
 
 /// A seeded fuzzer for the front end: mutates seed programs and generates random ones,
@@ -16,7 +17,7 @@ public struct Fuzzer {
     public var seconds: Double = 0
   }
 
-  var rng: SplitMix
+  var rng: FuzzRandom
   let corpus: [String]
   public var slowSeconds = 2.0
 
@@ -24,7 +25,7 @@ public struct Fuzzer {
   ///   - seed: the RNG seed (runs are reproducible).
   ///   - corpus: seed programs to mutate.
   public init(seed: UInt64, corpus: [String]) {
-    self.rng = SplitMix(seed: seed)
+    self.rng = FuzzRandom(seed: seed)
     self.corpus = corpus.isEmpty ? ["let x = 1\nprint(x)\n"] : corpus
   }
 
@@ -208,18 +209,5 @@ public struct Fuzzer {
     case 14: return "\(pick(["stop_gradient", "surrogate", "helpers.twice", "helpers.hard", "mse"]))(\(expr(d - 1)))"
     default: return "reshape(\(expr(d - 1)), [\(below(5)), -1])"
     }
-  }
-}
-
-/// SplitMix64: a small, fast, seedable generator.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -138,7 +138,9 @@ extension ProgramGenerator {
       let square = y.map { $0 * $0 }
       guard s == "ste" else {
         env.run.opaqueGradient = true
-        return .tensor(RefTensor.zip(Self.hardStep("round", x.map { $0 * 1.7 }, env.run), square, +))
+        let out = RefTensor.zip(Self.hardStep("round", x.map { $0 * 1.7 }, env.run), square, +)
+        env.run.check(out)
+        return .tensor(out)
       }
       let pair = env.run.frozen(id) { .tuple([.tensor(x), .tensor(Self.hardStep("round", x.map { $0 * 1.7 }, env.run))]) }
       guard case .tuple(let xs) = pair, let x0 = xs[0].tensor, let r0 = xs[1].tensor else { return .unknown }

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import IR
 import Language
 
@@ -134,7 +135,7 @@ public struct DifferentialFuzzer {
     for (name, o) in outcomes {
       if let e = o.error {
         note(name, e)
-      } else if plain.error == nil, let k = OutputComparison.sameOutput(plain.lines, o.lines) {
+      } else if plain.error == nil, let k = OutputComparison.sameOutput(plain.lines, o.lines, expected: p.expected) {
         note(name, "line \(k + 1): \(Self.line(o.lines, k))\n  without passes: \(Self.line(plain.lines, k))")
       } else if let k = OutputComparison.firstMismatch(o.lines, p.expected) {
         let want: String
@@ -167,7 +168,12 @@ public struct DifferentialFuzzer {
     var rows: [String] = []
     for k in 0..<max(o.lines.count, p.expected.count) {
       let want: String
-      if k < p.expected.count, case .known(let text, _) = p.expected[k] { want = text } else { want = k < p.expected.count ? "?" : "(none)" }
+      switch k < p.expected.count ? p.expected[k] : nil {
+      case .known(let text, _): want = text
+      case .opaque: want = "?"
+      case .lost: want = "(unknown from here on)"
+      case nil: want = "(none)"
+      }
       rows.append("\(k + 1)\treference: \(want)\n\tprinted:   \(Self.line(o.lines, k))")
     }
     return rows.joined(separator: "\n") + (o.error.map { "\n" + $0 } ?? "")

@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// The static type of a generated value.
 indirect enum GenType: Equatable {
@@ -38,9 +39,9 @@ enum RefValue {
   /// The value as dpl's `print` shows it (numbers in full Double precision).
   var printed: String {
     switch self {
-    case .tensor(let t): return Printer.tensor(t.shape, t.data.map { Printer.float($0) })
+    case .tensor(let t): return ValueText.tensor(t.shape, t.data.map { ValueText.float($0) })
     case .int(let n): return String(n)
-    case .float(let f): return Printer.float(f)
+    case .float(let f): return ValueText.float(f)
     case .tuple(let xs): return "(" + xs.map(\.printed).joined(separator: ", ") + ")"
     case .text(let s): return s
     case .unknown: return "?"
@@ -49,10 +50,13 @@ enum RefValue {
 }
 
 /// One line the program is expected to print: checked against the reference (`known`,
-/// with the magnitude the tolerance scales with) or only compared across pass settings.
+/// with the magnitude the tolerance scales with) or only compared across pass settings;
+/// `lost` ends what the reference can tell (a branch it cannot decide prints more lines one
+/// way than the other), so nothing from there on is compared with it.
 enum ExpectedLine: Equatable {
   case known(String, scale: Double)
   case opaque
+  case lost
 }
 
 /// Bookkeeping of one reference evaluation (a whole program, or one run of a gradient
