@@ -300,8 +300,9 @@ extension Session {
 }
 
 extension Session {
-  /// The members of `base` for completion: a model binding's fields and methods, a
-  /// module's functions and models, a tuple's `.0`, `.1`, …, a tensor's `shape` and `rank`.
+  /// The members of `base` for completion, as the language server lists them
+  /// (`CheckedProgram.members(of:)`): a model binding's fields and methods, a module's
+  /// functions and models, a tuple's `.0`, `.1`, …, a tensor's `shape` and `rank`, …
   public func members(of base: String) -> [String] {
     let type: ValueType
     if let b = bindings[base] {
