@@ -20,4 +20,19 @@ import Language
     #expect(kinds(f) == ["const 0", "const 0", "apply.relu", "apply", "builtin.relu", "builtin.print", "builtin.print"])
     #expect(f.body.ops[2].result == r1 && f.body.ops[3].operands == [layer, r1])
   }
+
+  @Test func fuseReluOfAOneArgumentDynamicCall() throws {
+    var b = Builder()
+    let x = b.op(.const(.int(0)), [], .tensor(nil))
+    let list = b.op(.const(.int(0)), [], .any)
+    let f1 = b.op(.callDynamic, [list, x], .any)
+    let r1 = b.op(.builtin("relu"), [f1], .any)
+    let f2 = b.op(.callDynamic, [list, r1, x], .any)  // two arguments: not a layer call
+    let r2 = b.op(.builtin("relu"), [f2], .any)
+    b.void(.builtin("print"), [r2])
+    var f = b.function()
+    Fusion.run(&f)
+    try Verifier.verify(f)
+    #expect(kinds(f) == ["const 0", "const 0", "apply.relu", "call.dynamic", "builtin.relu", "builtin.print"])
+  }
 }
