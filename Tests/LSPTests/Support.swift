@@ -4,6 +4,13 @@ import Foundation
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let stdlib = repositoryRoot.appendingPathComponent("stdlib").path
 
+/// The 0-based line of the first line of `stdlib/FILE` that starts with `prefix`, so tests
+/// follow edits of the standard library.
+func stdlibLine(_ file: String, startingWith prefix: String) -> Int {
+  let text = (try? String(contentsOfFile: stdlib + "/" + file, encoding: .utf8)) ?? ""
+  return text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix(prefix) } ?? -1
+}
+
 /// A client that talks to an in-process server: sends messages, keeps the notifications
 /// it gets, and answers with each request's result.
 final class TestClient {
