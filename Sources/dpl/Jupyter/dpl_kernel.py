@@ -249,6 +249,8 @@ def main():
         k = args.index("--dpl")
         DplKernel.dpl = args[k + 1]
         del args[k:k + 2]
+    # A parent may have blocked SIGINT (the mask survives exec); the interrupt must reach us.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from ipykernel.kernelapp import IPKernelApp
 
     IPKernelApp.launch_instance(argv=args, kernel_class=DplKernel)
