@@ -62,3 +62,39 @@ enum Jupyter {
     return (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
   }
 }
+
+/// `dpl kernel install` without Jupyter: where the kernelspec goes, what it holds, and the
+/// sysexits statuses of its failures.
+@Suite(.enabled(if: ReplTerminalTests.executable != nil && (try? Jupyter.run("/usr/bin/env", ["python3", "-c", "1"]).0) == 0,
+                "needs a built dpl and python3"))
+struct KernelInstallTests {
+  let dpl = ReplTerminalTests.executable ?? ""
+  let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-kernelspec-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+
+  @Test func writesTheSpecAndTheKernel() throws {
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    for (args, folder) in [(["--prefix", scratch.path], "share/jupyter/kernels/dpl"), (["--user"], "data/kernels/dpl")] {
+      let (status, out) = try Jupyter.run("/usr/bin/env", ["JUPYTER_DATA_DIR=\(scratch.path)/data", dpl, "kernel", "install"] + args)
+      #expect(status == 0, "\(out)")
+      let dir = scratch.appendingPathComponent(folder)
+      let kernel = try String(contentsOf: dir.appendingPathComponent("dpl_kernel.py"), encoding: .utf8)
+      let source = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/dpl/Jupyter/dpl_kernel.py"), encoding: .utf8)
+      #expect(kernel == source, "the embedded kernel is the repository's")
+      let spec = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("kernel.json"))) as? [String: Any]
+      let argv = spec?["argv"] as? [String] ?? []
+      #expect(argv.count == 6 && argv[0].hasPrefix("/") && argv[3] == URL(fileURLWithPath: dpl).resolvingSymlinksInPath().path, "\(argv)")
+      #expect(spec?["interrupt_mode"] as? String == "signal")
+    }
+  }
+
+  @Test func failuresHaveSysexitsStatuses() throws {
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    #expect(try Jupyter.run(dpl, ["kernel", "install", "--user", "--prefix", scratch.path]).0 == 64)
+    #expect(try Jupyter.run(dpl, ["kernel", "install", "--prefix", scratch.path, "--dpl", "/nonexistent/dpl"]).0 == 66)
+    #expect(try Jupyter.run(dpl, ["kernel", "install", "--prefix", scratch.path, "--python", "/nonexistent/python"]).0 == 69)
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    let file = scratch.appendingPathComponent("file")
+    _ = FileManager.default.createFile(atPath: file.path, contents: Data())
+    #expect(try Jupyter.run(dpl, ["kernel", "install", "--prefix", file.path]).0 == 73, "a file where the folder should be")
+  }
+}

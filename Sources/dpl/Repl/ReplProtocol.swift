@@ -31,7 +31,6 @@ final class ReplProtocol {
     events = dup(STDOUT_FILENO)
     dup2(STDERR_FILENO, STDOUT_FILENO)
     engine.textHeatmaps = false
-    engine.showTimings = true
     engine.session.output = { [unowned self] text in send(["event": "stream", "name": "stdout", "text": text]) }
     engine.session.log = { [unowned self] text in send(["event": "stream", "name": "stderr", "text": text]) }
     engine.session.wroteImage = { [unowned self] url in
