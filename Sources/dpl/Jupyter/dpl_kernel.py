@@ -147,9 +147,9 @@ class DplKernel(Kernel):
                                    ["run `dpl kernel install` again to point the kernel at a dpl"], silent)
             # SIGINT (Jupyter's interrupt) goes on to the child while the cell runs.
             try:
-                previous = signal.signal(signal.SIGINT, lambda *_: process.interrupt())
+                previous, forwarding = signal.signal(signal.SIGINT, lambda *_: process.interrupt()), True
             except ValueError:  # not the main thread: the process group's signal reaches the child
-                previous = None
+                previous, forwarding = None, False
             try:
                 return self._run_cell(process, code, silent)
             except Ended:
@@ -159,8 +159,8 @@ class DplKernel(Kernel):
                 lines.append("the next cell starts a new dpl session: earlier definitions and bindings are gone")
                 return self._error(f"the dpl process ended (exit status {status})", lines, silent)
             finally:
-                if previous is not None:
-                    signal.signal(signal.SIGINT, previous)
+                if forwarding:
+                    signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
     def _run_cell(self, process, code, silent):
         failure = None
