@@ -58,7 +58,12 @@ public struct Fuzzer {
       path.hasSuffix("helpers.dpl") ? "fn hard(x: Tensor) -> IntTensor { argmax(x, axis: 1) }\nfn twice(x: Tensor) -> Tensor { x * 2.0 }\n" : nil
     }))
     c.parse(source: source, path: "fuzz.dpl")
-    if c.hasSyntaxErrors { _ = c.renderDiagnostics(); return 0 }
+    if c.hasSyntaxErrors {
+      // The language server checks what parsed of a file with syntax errors.
+      _ = c.analyze()
+      _ = c.renderDiagnostics()
+      return 0
+    }
     guard let checked = c.check() else { _ = c.renderDiagnostics(); return 1 }
     let m = Lowering.lower(checked)
     do {

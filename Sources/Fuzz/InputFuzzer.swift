@@ -53,13 +53,9 @@ public struct InputFuzzer {
     for i in 0..<count {
       let input = source.nextInput()
       let t0 = Date()
-      if Fuzzer.feed(input) < 0 { report.failures.append("verifier failure on input #\(i):\n\(input)") }
-      // The REPL's path: continuation, completion, and the commands that compile only.
-      _ = ReplEngine.needsMoreInput(input)
-      let word = String(input.split(whereSeparator: { $0 == " " || $0 == "\n" }).last ?? "")
-      _ = engine.completions(prefix: word, line: input)
-      if engine.session.compiles(input) { report.checked += 1 }
-      for command in [":type ", ":ir ", ":help "] { _ = engine.handle(command + input.prefix(2000)) }
+      let (verified, checked) = Self.feed(input, engine)
+      if !verified { report.failures.append("verifier failure on input #\(i):\n\(input)") }
+      if checked { report.checked += 1 }
       let dt = Date().timeIntervalSince(t0)
       report.inputs += 1
       report.slowest = max(report.slowest, dt)
@@ -71,5 +67,18 @@ public struct InputFuzzer {
     }
     report.seconds = Date().timeIntervalSince(start)
     return report
+  }
+
+  /// One input through the front end and the REPL's path (continuation, completion, and
+  /// the commands that compile only): whether the IR verifier was satisfied, and whether
+  /// the input checked cleanly.
+  static func feed(_ input: String, _ engine: ReplEngine) -> (verified: Bool, checked: Bool) {
+    let verified = Fuzzer.feed(input) >= 0
+    _ = ReplEngine.needsMoreInput(input)
+    let word = String(input.split(whereSeparator: { $0 == " " || $0 == "\n" }).last ?? "")
+    _ = engine.completions(prefix: word, line: input)
+    let checked = engine.session.compiles(input)
+    for command in [":type ", ":ir ", ":help "] { _ = engine.handle(command + input.prefix(2000)) }
+    return (verified, checked)
   }
 }

@@ -100,9 +100,12 @@ final class RefRun {
 
   func kink(_ distance: Double) { kinkMargin = min(kinkMargin, distance) }
 
-  /// The frozen value of node `id` (replaying), or `compute()` recorded as it.
+  /// The frozen value of node `id` (replaying), or `compute()` recorded as it. A replay
+  /// still runs `compute()`: the frozen nodes inside it (a `stop_gradient` in a function
+  /// that `eval { … }` calls) must take their recorded values in the base run's order.
   func frozen(_ id: Int, _ compute: () -> RefValue) -> RefValue {
     if replaying {
+      _ = compute()
       let k = cursor[id, default: 0]
       cursor[id] = k + 1
       if let list = frozen[id], k < list.count { return list[k] }

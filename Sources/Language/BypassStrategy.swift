@@ -15,6 +15,29 @@ public enum BypassStrategy: String, CaseIterable, Sendable {
     }
   }
 
+  /// The backward rule in one line (DESIGN.md's table), for hover and completion.
+  public var summary: String {
+    switch self {
+    case .es: return "evolution strategies: antithetic Gaussian perturbations of the input"
+    case .ste: return "straight-through: the output's gradient passed to the input unchanged"
+    case .blackbox: return "blackbox differentiation (Vlastelica et al. 2020), for solvers that minimise a linear cost"
+    case .perturbed: return "perturbed optimiser (Berthet et al. 2020): the Monte-Carlo estimate E[f(x + σε) εᵀ] / σ"
+    }
+  }
+
+  /// The options `@bypass(…)` takes after its strategy, with what each sets, in the order
+  /// error notes list them.
+  public static let options: [(name: String, summary: String)] = [
+    ("sigma", "the noise scale σ of the perturbations"),
+    ("samples", "the number of noisy samples per gradient"),
+    ("fit_steps", "DiffBypass: steps fitting the surrogate per gradient"),
+    ("fit_lr", "DiffBypass: the learning rate of the surrogate's fit"),
+    ("lambda", "blackbox: the step λ of the perturbed cost x + λv"),
+    ("wrt", "the bypassed inputs: a parameter name or a list of names"),
+    ("seed", "noise from its own generator instead of the program's stream"),
+    ("batched", "true: the function maps each item of axis 0 on its own, so all noisy copies run as one call"),
+  ]
+
   /// "es, ste, blackbox, perturbed, or a model value (DiffBypass)": what a strategy may be.
   public static var choices: String { names.joined(separator: ", ") + ", or a model value (DiffBypass)" }
 }

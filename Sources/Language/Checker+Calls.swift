@@ -396,7 +396,7 @@ extension Checker {
     }
   }
 
-  static let bypassOptions = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt", "seed", "batched"]
+  static let bypassOptions = BypassStrategy.options.map(\.name)
 
   func checkBypass(_ strategy: Expr, _ options: [CallArgument], _ call: Expr, _ e: Expr) -> ValueType {
     // Strategy: a builtin estimator name, or a model value (DiffBypass).

@@ -18,6 +18,7 @@ struct DPL: ParsableCommand {
       ReplCommand.self,
       FuzzCommand.self,
       FmtCommand.self,
+      LspCommand.self,
       KernelCommand.self,
     ]
   )

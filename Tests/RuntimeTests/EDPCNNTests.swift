@@ -51,6 +51,7 @@ struct EDPCNNTests {
     let src = """
     import contour
     import nets
+    import nn
     config {
       data: String = ""
       size: Int = 32
@@ -69,7 +70,7 @@ struct EDPCNNTests {
     let mask = lv_mask(y)
     let c = center_of_mass(mask)
     seed_all(seed)
-    let net = nets.UNet(1, 1, base)
+    let net = nn.UNet(1, 1, depth: 3, base: base)
     let sur = nets.Surrogate(4)
     let opt = adam(net, lr: 0.01)
     let t = contour.targets(mask, c, lines, points, radius)

@@ -118,3 +118,33 @@ struct FuzzRegressionTests {
       """, ["w", "[8.0, 16.0]", "w", "[8.0, 16.0]"])
   }
 }
+
+/// `relu(f(x))` with `f` taken from a list fuses into `apply.relu`; a layer then applies the
+/// ReLU in its kernel and any other value after the call — values and gradients as unfused.
+@Suite struct FusedDynamicCallTests {
+  static let source = """
+    fn twice(x: Tensor) -> Tensor { x * 2.0 - 1.0 }
+    model M() {
+      let layers = [dense(2, 2), batchnorm2d(1)]
+      fn forward(x: Tensor) -> Tensor { relu(layers[0](x)) }
+    }
+    let m = M()
+    let fs = [twice]
+    let x = tensor([[0.25, -1.5], [1.0, 0.5]])
+    print(relu(fs[0](x)))
+    print(grad(x) { sum(relu(fs[0](x)) * x) })
+    print(eval { m(x) })
+    let opt = sgd(m, lr: 0.1)
+    print(opt.minimize { sum(m(x)) })
+    print(eval { m(x) })
+    """
+
+  @Test func sameWithAndWithoutFusion() {
+    let fused = runProgram(source: Self.source)
+    let plain = runProgram(source: Self.source, skipping: ["fuse"])
+    #expect(fused.error == nil, "\(fused.error ?? "")")
+    #expect(fused.lines.count == 5)
+    #expect(fused.lines == plain.lines)
+    #expect(fused.lines[0] == "[[0.0, 0.0], [1.0, 0.0]]")
+  }
+}

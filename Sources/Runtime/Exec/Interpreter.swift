@@ -194,7 +194,10 @@ public final class Interpreter {
       }
       return try call(f, args: op.operands.map { frame[$0] }, site: op.span)
     case .apply: return try applyLayer(x(0), x(1), op)
-    case .applyReLU: return try applyLayer(x(0), x(1), op, relu: true)
+    case .applyReLU:
+      // A fused `relu(f(x))`: in the layer's kernel, or after the call of another value.
+      if case .layer = x(0) { return try applyLayer(x(0), x(1), op, relu: true) }
+      return try callBuiltin("relu", [try callValue(x(0), [x(1)], op)], op)
     case .callDynamic: return try callValue(x(0), Array(op.operands.dropFirst()).map { frame[$0] }, op)
     case .list: return .list(op.operands.map { frame[$0] })
     case .tuple: return .tuple(op.operands.map { frame[$0] })

@@ -3,7 +3,10 @@ import Language
 /// Fuses `relu(layer(x))` into one `apply.relu` op when the layer's output has no other use,
 /// so layers with a fused kernel (conv2d, batch norm) apply the ReLU in the same pass over
 /// memory and the tape keeps one output instead of two. Other layers apply the ReLU after
-/// themselves (`Layer.callAsFunction(_:on:relu:)`): the result is the same either way.
+/// themselves (`Layer.callAsFunction(_:on:relu:)`): the result is the same either way. A
+/// call of a value with one argument (`norms[0](h)`, a layer taken from a list) fuses too:
+/// the executor applies the ReLU in the layer's kernel when the value is a layer, and
+/// after the call otherwise.
 public enum Fusion {
   public static func run(_ m: inout IRModule) {
     for i in m.functions.indices { run(&m.functions[i]) }
@@ -28,7 +31,9 @@ public enum Fusion {
         applyAt[op.operands[0]] = nil
         continue
       }
-      if op.kind == .apply, let res = op.result { applyAt[res] = out.count }
+      if op.kind == .apply || (op.kind == .callDynamic && op.operands.count == 2), let res = op.result {
+        applyAt[res] = out.count
+      }
       out.append(op)
     }
     return Region(params: r.params, ops: out)

@@ -1,6 +1,10 @@
+import Autodiff
 import Tensor
 
-/// The U-Net of Ronneberger et al. with padded convolutions, as the thesis uses it:
+/// The U-Net of `dpl bench unet_step`, written against the Autodiff API so the benchmark
+/// times the tensor runtime alone (programs use `stdlib/nn.dpl`'s `UNet`; this one
+/// concatenates [skip, up-sampled], as the PyTorch `unet_step.py` does). The U-Net of
+/// Ronneberger et al. with padded convolutions:
 /// `depth` levels of [conv3×3 → (BN) → ReLU] ×2 then 2×2 max-pool; a bottleneck; `depth`
 /// levels of 2×2 stride-2 transposed conv, concatenation [skip, up-sampled], [conv3×3 → (BN) → ReLU] ×2;
 /// a final 1×1 conv. Channels double per level from `base`.
