@@ -33,9 +33,10 @@ let package = Package(
     .target(name: "Runtime", dependencies: ["IR", "Autodiff", "Tensor", "CZlib"], swiftSettings: fast),
     // The program and input fuzzers: used by `dpl fuzz` and the test suite, not by the language.
     .target(name: "Fuzz", dependencies: ["Runtime", "IR", "Language", "Autodiff", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
+    // The Jupyter kernel's Python file is embedded, so `dpl kernel install` writes it anywhere.
     .executableTarget(name: "dpl", dependencies: [
       "Runtime", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ]),
+    ], resources: [.embedInCode("Jupyter/dpl_kernel.py")]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language"], exclude: ["Fixtures"]),

@@ -1,8 +1,30 @@
 #!/usr/bin/env bash
 # Installs the system libraries dpl links against, only when they are missing, then
 # builds dpl in release mode. Safe to run again.
+#
+#   scripts/setup.sh [--no-build] [--jupyter]
+#
+# --jupyter (or DPL_JUPYTER=1): also the Jupyter kernel (docs/jupyter.md): ipykernel and
+# jupyter_client from PyPI in a virtual environment, .build/jupyter (skipped when it
+# already imports them), and after the build the kernelspec 'dpl' for the user, run by
+# that environment's Python. DPL_JUPYTER=packages installs the packages only (CI: the
+# kernel test installs its kernelspec in a scratch folder, not in the user's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+build=1
+jupyter="${DPL_JUPYTER:-0}"
+case "$jupyter" in
+  0 | 1 | packages) ;;
+  *) echo "setup: DPL_JUPYTER is 0, 1 or packages, not '$jupyter'" >&2; exit 64 ;;
+esac
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=0 ;;
+    --jupyter) jupyter=1 ;;
+    *) echo "setup: unknown option $arg (--no-build, --jupyter)" >&2; exit 64 ;;
+  esac
+done
 
 need=()
 for pkg in libopenblas-dev libreadline-dev zlib1g-dev; do
@@ -16,6 +38,18 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if [ "${1:-}" != "--no-build" ]; then
+venv=.build/jupyter
+if [ "$jupyter" != 0 ] && ! "$venv/bin/python" -c "import ipykernel, jupyter_client" 2>/dev/null; then
+  echo "setup: installing ipykernel and jupyter_client in $venv" >&2
+  start=$(date +%s)
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check ipykernel jupyter_client
+  echo "setup: Jupyter packages installed in $(( $(date +%s) - start )) s" >&2
+fi
+
+if [ "$build" = 1 ]; then
   swift build -c release --product dpl >&2
+  if [ "$jupyter" = 1 ]; then
+    .build/release/dpl kernel install --user --python "$venv/bin/python" >&2
+  fi
 fi

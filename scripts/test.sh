@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sets up (system libraries, release build) and runs every test: the Swift test suite,
-# the layout check (`dpl fmt --check`), the editor grammar's test when
-# vscode-tmgrammar-test is installed, and the shared conformance programs when ../shared
-# is present.
+# Sets up (system libraries, release build) and runs every test: the Swift test suite
+# (the Jupyter kernel's test among them when a Python has jupyter_client and ipykernel:
+# `DPL_JUPYTER=packages scripts/setup.sh` installs them in .build/jupyter), the layout
+# check (`dpl fmt --check`), the editor grammar's test when vscode-tmgrammar-test is
+# installed, and the shared conformance programs when ../shared is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -19,6 +19,7 @@ struct DPL: ParsableCommand {
       FuzzCommand.self,
       FmtCommand.self,
       LspCommand.self,
+      KernelCommand.self,
     ]
   )
 }

@@ -59,7 +59,8 @@ extension BuiltinTable {
       return .void
     },
     "plot_metrics": { i, a, op in
-      try RunLog(folder: i.runFolder).plot(to: i.runFolder.appendingPathComponent(try i.string(a[0], op)))
+      let url = i.runFolder.appendingPathComponent(try i.string(a[0], op))
+      if try RunLog(folder: i.runFolder).plot(to: url) { i.wroteImage(url) }
       return .void
     },
     "write_overlays": { i, a, op in
@@ -67,7 +68,9 @@ extension BuiltinTable {
       let img = try OverlayGrid.render(images: try i.tensor(a[1], op).value, truth: try i.tensor(a[2], op).value,
                                        prediction: try i.tensor(a[3], op).value, maps: maps,
                                        rows: try i.positive(a[5], op, "rows"))
-      try PNG.write(img, to: i.runFolder.appendingPathComponent(try i.string(a[0], op)))
+      let url = i.runFolder.appendingPathComponent(try i.string(a[0], op))
+      try PNG.write(img, to: url)
+      i.wroteImage(url)
       return .void
     },
     "progress": { i, a, op in

@@ -28,6 +28,9 @@ public final class Interpreter {
   public var workingDirectory: URL
   /// The run's output folder (metrics, plots, checkpoints); created on first use.
   public var outputDirectory: URL?
+  /// Told of each PNG the run writes (`plot_metrics`, `write_overlays`): the Jupyter kernel
+  /// shows them.
+  public var wroteImage: (URL) -> Void = { _ in }
 
   /// The tape of the innermost gradient block; a non-recording tape elsewhere.
   var tape = Tape(recording: false)

@@ -2,8 +2,10 @@ import Foundation
 
 extension RunLog {
   /// A PNG of the logged curves: losses (columns whose name contains "loss") on top,
-  /// Dice scores (names containing "dice") below, against the step.
-  public func plot(to url: URL) throws {
+  /// Dice scores (names containing "dice") below, against the step. Returns whether it
+  /// wrote one (not when no column has a logged number).
+  @discardableResult
+  public func plot(to url: URL) throws -> Bool {
     let (columns, rows) = table()
     func series(_ k: Int) -> (x: [Double], y: [Double]) {
       var xs: [Double] = [], ys: [Double] = []
@@ -22,7 +24,8 @@ extension RunLog {
       }
       if !plot.series.isEmpty { panels.append(plot.render()) }
     }
-    guard !panels.isEmpty else { return }
+    guard !panels.isEmpty else { return false }
     try PNG.write(PNGImage.grid(panels, columns: 1), to: url)
+    return true
   }
 }

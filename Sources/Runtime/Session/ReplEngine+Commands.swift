@@ -30,13 +30,13 @@ extension ReplEngine {
         let (e, names) = try splitWrtList(arg, cmd.name)
         if names.count == 1, case .tensor? = session.bindings[names[0]]?.value {
           let (v, g) = try session.grad(e, wrt: names[0])
-          return "value \(ValueDisplay.number(v))\ngradient with respect to '\(names[0])':\n" + ValueDisplay.show(.tensor(g))
+          return "value \(ValueDisplay.number(v))\ngradient with respect to '\(names[0])':\n" + display(.tensor(g))
         }
         let (v, gs) = try session.grad(e, wrt: names)
         var out = "value \(ValueDisplay.number(v))\n"
         for (n, g) in gs {
           switch g {
-          case .tensor(let t): out += "gradient with respect to '\(n)':\n" + ValueDisplay.show(.tensor(t))
+          case .tensor(let t): out += "gradient with respect to '\(n)':\n" + display(.tensor(t))
           case .parameters(let ps):
             out += "gradient with respect to the parameters of '\(n)':\n"
             let w = ps.map(\.name.count).max() ?? 0
@@ -184,7 +184,7 @@ extension ReplEngine {
     }
     switch session.run(text, path: path) {
     case .failure(let t): throw SessionError(t)
-    case .value(let v, _): return ValueDisplay.show(v)
+    case .value(let v, _): return display(v)
     case .defined(let names): return "loaded \(path): " + (names.isEmpty ? "nothing new" : names.joined(separator: ", ")) + "\n"
     case .nothing: return "loaded \(path): nothing new\n"
     }

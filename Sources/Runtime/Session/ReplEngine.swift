@@ -15,6 +15,11 @@ public final class ReplEngine {
   public var showTimings = true
   /// Whether the last `handle` reported an error.
   public private(set) var lastWasError = false
+  /// The values the last `handle` showed (an input's value, `:grad`'s gradients), for front
+  /// ends that draw tensors (`ValueDisplay.image`).
+  public private(set) var shown: [Value] = []
+  /// Whether tensors' text includes shade heatmaps (off where `shown` is drawn instead).
+  public var textHeatmaps = true
 
   public init(session: Session, colour: Bool = false) {
     self.session = session
@@ -72,6 +77,7 @@ public final class ReplEngine {
   /// Runs one complete input and returns the text to show.
   public func handle(_ input: String) -> String {
     lastWasError = false
+    shown = []
     session.clearCancel()
     let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.isEmpty { return "" }
@@ -81,10 +87,16 @@ public final class ReplEngine {
 
   func show(_ outcome: Session.Outcome) -> String {
     switch outcome {
-    case .value(let v, _): return ValueDisplay.show(v)
+    case .value(let v, _): return display(v)
     case .defined, .nothing: return ""
     case .failure(let text): return error(text)
     }
+  }
+
+  /// The text of a value, which joins `shown`.
+  func display(_ v: Value) -> String {
+    shown.append(v)
+    return ValueDisplay.show(v, heatmaps: textHeatmaps)
   }
 
   /// Colours `error:` red on terminals.

@@ -59,6 +59,8 @@ public final class Session {
   public var output: (String) -> Void = { s in FileHandle.standardOutput.write(Data(s.utf8)) }
   /// Where progress and logs go.
   public var log: (String) -> Void = { s in FileHandle.standardError.write(Data(s.utf8)) }
+  /// Told of each PNG an input writes (plots, overlays).
+  public var wroteImage: (URL) -> Void = { _ in }
   /// The interpreter of the input being run (for `cancel()`).
   var current: Interpreter?
   private let lock = NSLock()
@@ -176,6 +178,7 @@ public final class Session {
     i.rng = rng
     i.output = output
     i.log = log
+    i.wroteImage = wroteImage
     var values: [String: Value] = extraGlobals
     for (n, b) in bindings { values[n] = b.value }
     i.installGlobals(values)

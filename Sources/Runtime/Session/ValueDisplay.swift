@@ -12,14 +12,15 @@ public enum ValueDisplay {
   /// The heatmap's largest size; bigger tensors are averaged over blocks.
   static let maxHeatmap = (rows: 16, cols: 48)
 
-  /// The text for a value (ends with a newline unless empty).
-  public static func show(_ v: Value, type: ValueType? = nil) -> String {
+  /// The text for a value (ends with a newline unless empty); `heatmaps: false` leaves out
+  /// the shade heatmaps of 2-D and 3-D tensors (for front ends that draw `image(_:)`).
+  public static func show(_ v: Value, type: ValueType? = nil, heatmaps: Bool = true) -> String {
     switch v {
     case .void: return ""
     case .float(let f): return ValueText.float(f) + "\n"
     case .string(let s): return String(reflecting: s) + "\n"
-    case .tensor(let t, _): return tensor(t.value.shape, t.value.scalars.map(Double.init), dtype: "float32")
-    case .intTensor(let t, _): return tensor(t.shape, t.scalars.map(Double.init), dtype: "int32", integer: true)
+    case .tensor(let t, _): return tensor(t.value.shape, t.value.scalars.map(Double.init), dtype: "float32", heatmaps: heatmaps)
+    case .intTensor(let t, _): return tensor(t.shape, t.scalars.map(Double.init), dtype: "int32", integer: true, heatmaps: heatmaps)
     case .model(let m):
       let n = m.parameters.reduce(0) { $0 + $1.value.count }
       return "\(m.typeName) (model with \(m.parameters.count) parameter tensors, \(n) numbers)\n"
@@ -40,7 +41,7 @@ public enum ValueDisplay {
     return String(format: "%.4g", x)
   }
 
-  static func tensor(_ shape: [Int], _ xs: [Double], dtype: String, integer: Bool = false) -> String {
+  static func tensor(_ shape: [Int], _ xs: [Double], dtype: String, integer: Bool = false, heatmaps: Bool = true) -> String {
     let kind = integer ? "IntTensor" : "Tensor"
     if xs.isEmpty { return "\(kind)\(shapeString(shape)) \(dtype) (empty)\n" }
     if shape.isEmpty { return "\(kind)[] \(dtype) = \(number(xs[0], integer: integer))\n" }
@@ -56,6 +57,7 @@ public enum ValueDisplay {
       let head = xs.prefix(8).map { number($0, integer: integer) }.joined(separator: ", ")
       out += "  [\(head), … \(xs.count - 8) more]\n"
     }
+    guard heatmaps else { return out }
     if shape.count == 2, shape[0] > 1 || shape[1] > 1 {
       out += heatmap(shape[0], shape[1], xs)
     } else if shape.count == 3, shape[1] > 1 || shape[2] > 1 {

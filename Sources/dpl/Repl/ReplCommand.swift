@@ -8,6 +8,7 @@ import Runtime
 /// `$DPL_HISTORY`; tab completion); otherwise it reads stdin line by line without prompts
 /// or colour, so a session can be piped in and its output kept as a golden file. A piped
 /// session exits with status 1 if any of its inputs failed (as a script would), else 0.
+/// With `--json` it speaks JSON lines to another program (`ReplProtocol`).
 struct ReplCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repl",
@@ -16,17 +17,28 @@ struct ReplCommand: ParsableCommand {
   @Option(help: "Seed of the session's random generator.")
   var seed: UInt64 = 0
 
+  @Flag(help: "Read requests and write events as JSON lines, one input per request (for programs such as the Jupyter kernel; docs/jupyter.md).")
+  var json = false
+
   @Argument(help: "Files to :load before the first prompt.")
   var files: [String] = []
 
+  func validate() throws {
+    if json, !files.isEmpty { throw ValidationError("--json takes no files: send \":load FILE\" as a request") }
+  }
+
   func run() throws {
     try requireBLAS()
-    let interactive = isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
+    let interactive = !json && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
     let colour = interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     let session = Session(options: FrontEnd.options(), seed: seed)
     let engine = ReplEngine(session: session, colour: colour)
     let interrupts = Interrupts(session: session)
     interrupts.install()
+    if json {
+      ReplProtocol(engine: engine, interrupts: interrupts).run()
+      return
+    }
     var failed = false
     for f in files { failed = emit(engine, engine.handle(":load " + f), interactive: interactive) || failed }
     if interactive {
