@@ -223,6 +223,11 @@ extension Checker {
   func checkIndex(_ base: Expr, _ items: [IndexItem], _ e: Expr) -> ValueType {
     let bt = checkExpr(base)
     for item in items { checkIndexItem(item) }
+    return indexResult(bt, items, e)
+  }
+
+  /// The type of `base[items]` for a base of type `bt` (the items are checked already).
+  func indexResult(_ bt: ValueType, _ items: [IndexItem], _ e: Expr) -> ValueType {
     if bt.isLenient { return bt }
     switch bt {
     case .list(let elem, let n):

@@ -92,7 +92,8 @@ enum BuiltinGradSpecs {
 
   static let table: [String: [GradSpec]] = {
     var t: [String: [GradSpec]] = [:]
-    func add(_ name: String, _ specs: GradSpec...) {
+    func add(_ name: String, _ specs: GradSpec...) { add(name, specs) }
+    func add(_ name: String, _ specs: [GradSpec]) {
       t[name, default: []] += specs.map { s in
         var s = s
         s.builtin = name
@@ -199,6 +200,7 @@ enum BuiltinGradSpecs {
       }
       let net = Net()
       """, call: "surrogate(@bypass(net, fit_steps: 0, samples: 1) round(x0))", inputs: [.any([2, 3])]))
+    for (name, specs) in library { add(name, specs) }
     return t
   }()
 

@@ -71,10 +71,13 @@ extension Interpreter {
       let newShape = out.shape.enumerated().filter { $0.offset >= keep.count || keep[$0.offset] }.map(\.element)
       out = try prim(.reshape(newShape), [out], op)
     }
-    // Gather along the kept axes, counting only axes that remain.
+    // Gather along the kept axes, counting only axes that remain; an earlier index of
+    // rank r has put r axes in place of one.
+    var shift = 0
     for (d, idx) in gathers {
-      let axis = keep[..<d].filter { $0 }.count
+      let axis = keep[..<d].filter { $0 }.count + shift
       out = try prim(.gather(idx, axis: axis), [out], op)
+      shift += idx.rank - 1
     }
     return out
   }
@@ -86,22 +89,22 @@ extension Interpreter {
       xs[try position(try int(args[0], op, "index"), count: xs.count, op)] = value
       return .list(xs)
     case .tensor(let v, _):
-      // Non-differentiable in-place update on a copy: t[i, j] = value.
-      var t = v.value
-      var idx: [Int] = []
-      for (d, item) in items.enumerated() {
-        guard case .at = item else { throw RuntimeError("tensor element assignment takes Int indices", at: op.span) }
-        idx.append(try position(try int(args[d], op, "index"), count: t.shape[d], op))
+      return .tensor(try assignRegion(v, items, args, value, op))
+    case .intTensor(let t, nil):
+      guard let part = Self.integerValue(value) else {
+        throw RuntimeError("cannot assign \(value.typeName) into an IntTensor", at: op.span, notes: ["convert with int(…)"])
       }
-      let sub = try tensor(value, op).value
-      let s = Tensor.strides(t.shape)
-      let base = zip(idx, s).map(*).reduce(0, +)
-      let block = t.shape[idx.count...].reduce(1, *)
-      let src = try sub.broadcast(to: Array(t.shape[idx.count...]))
-      t.withUnsafeMutableBufferPointer { p in for i in 0..<block { p[base + i] = src[flat: i] } }
-      return .tensor(t)
+      let (ranges, region) = try assignmentRegion(t.shape, items, args, op)
+      return .intTensor(try t.assigningSlice(try fitted(part, to: region, op), ranges: ranges), nil)
     default: throw RuntimeError("\(base.typeName) does not support element assignment", at: op.span)
     }
+  }
+
+  /// A field as a program reads it: a free parameter is its tensor, watched on the tape
+  /// when the op records (so the optimizer's gradient reaches it).
+  func fieldValue(_ v: Value, _ op: IR.Op) -> Value {
+    guard case .parameter(let p) = v else { return v }
+    return .tensor(op.record && tape.isRecording ? tape.watch(p) : Var(constant: p.value))
   }
 
   func member(_ base: Value, _ name: String, _ op: IR.Op) throws -> Value {
@@ -113,7 +116,7 @@ extension Interpreter {
     case (.tuple(let xs), _):
       if let i = Int(name), i >= 0, i < xs.count { return xs[i] }
     case (.model(let m), _):
-      if let v = m.field(name) { return v }
+      if let v = m.field(name) { return fieldValue(v, op) }
     default: break
     }
     throw RuntimeError("\(base.typeName) has no member '\(name)'", at: op.span)

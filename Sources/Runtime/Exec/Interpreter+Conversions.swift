@@ -40,6 +40,7 @@ extension Interpreter {
   func tensor(_ v: Value, _ op: IR.Op, _ what: String = "argument") throws -> Var {
     switch v {
     case .tensor(let t, _): return t
+    case .parameter(let p): return Var(constant: p.value)
     case .intTensor(let t, let link): return link?.shadow ?? Var(constant: t.map { Float($0) })
     case .int(let i): return Var(constant: Tensor(scalar: Float(i)))
     case .float(let f): return Var(constant: Tensor(scalar: Float(f)))

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import Runtime
+
+/// The library builtins as programs use them: loading `.npy`, CSV and one tensor of a
+/// safetensors file, run-time errors of slice assignment, activity analysis around
+/// conditions and index outputs, and `@bypass` batching through `sort`.
+@Suite("library: loading, assignment errors, activity")
+struct LibraryTests {
+  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/load")
+
+  func run(_ source: String) -> RunOutcome {
+    runProgram(source: source) { $0.workingDirectory = Self.folder }
+  }
+
+  @Test("npy files written by numpy.save: f4, f8, i4, i8, 0-d, version 2")
+  func npy() {
+    let out = run("""
+      print(load("f4.npy"), load("f8.npy"), load("i4.npy"), load("i8.npy"), load("scalar.npy"), load("v2.npy").shape)
+      """)
+    #expect(out.error == nil, "\(out.error ?? "")")
+    #expect(out.lines == ["[[0.0, 0.25, 0.5], [0.75, 1.0, 1.25]] [[1.5, -2.0], [3.25, 0.0010000000474974513]] [3, -1, 7] [[0, 2147483647]] 2.5 [2, 2]"])
+  }
+
+  @Test("npy files dpl cannot read are refused with the reason", arguments: [
+    ("fortran.npy", "Fortran order"), ("big_endian.npy", "big-endian"), ("u1.npy", "unsupported dtype |u1"),
+    ("i8_overflow.npy", "does not fit in Int32"), ("table.csv\", name: \"x", "'name:' picks a tensor of a safetensors file"),
+  ])
+  func npyErrors(_ file: String, _ reason: String) {
+    let out = run("let t = load(\"\(file)\")")
+    #expect(out.error?.contains(reason) == true, "\(out.error ?? "no error")")
+    #expect(out.error?.hasPrefix("test.dpl:1:9: error: ") == true, "\(out.error ?? "")")
+  }
+
+  @Test("a truncated or foreign .npy names the problem")
+  func npyCorrupt() throws {
+    let bytes = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("f4.npy")))
+    #expect(throws: IOError(path: "t.npy", message: "truncated: <f4[2, 3] needs 24 bytes of data, the file has 20")) {
+      try NPY.decode(Array(bytes.dropLast(4)), path: "t.npy")
+    }
+    #expect(throws: IOError.self) { try NPY.decode(Array(bytes.prefix(40)), path: "t.npy") }
+    #expect(throws: IOError(path: "t.npy", message: "not an .npy file (it does not start with \\x93NUMPY)")) {
+      try NPY.decode(Array("hello world".utf8), path: "t.npy")
+    }
+  }
+
+  @Test("CSV: a header row is skipped, blank lines ignored; ragged rows and words are errors with the line")
+  func csv() {
+    let out = run("print(load(\"table.csv\"))")
+    #expect(out.lines == ["[[1.5, 2.0, 0.0], [-3.0, 0.4000000059604645, 1.0], [7.0, 8.0, 2.0]]"], "\(out.error ?? "")")
+    #expect(run("let t = load(\"ragged.csv\")").error?.contains("line 2 has 2 fields, the rows above have 3") == true)
+    #expect(run("let t = load(\"word.csv\")").error?.contains("line 2, column 2: 'abc' is not a number") == true)
+    #expect(throws: IOError.self) { try CSV.decode("a,b\n", path: "h.csv") }
+  }
+
+  @Test("load(path, name:) picks one tensor of a multi-tensor safetensors file")
+  func safetensorsByName() throws {
+    let dir = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let url = dir.appendingPathComponent("data.safetensors")
+    try Safetensors.write(["x_train": Tensor(shape: [2], repeating: 1.5), "c_train": Tensor(shape: [1], repeating: 2)],
+                          ints: ["w_train": IntTensor(shape: [2], repeating: 3)], to: url)
+    let ok = run("print(load(\"\(url.path)\", name: \"x_train\"), load(\"\(url.path)\", name: \"w_train\"))")
+    #expect(ok.lines == ["[1.5, 1.5] [3, 3]"], "\(ok.error ?? "")")
+    let missing = run("let t = load(\"\(url.path)\", name: \"x_trian\")")
+    #expect(missing.error?.contains("has no tensor named 'x_trian'") == true)
+    #expect(missing.error?.contains("did you mean 'x_train'?") == true)
+    #expect(missing.error?.contains("it holds: c_train, w_train, x_train") == true, "\(missing.error ?? "")")
+    #expect(run("let t = load(\"\(url.path)\")").error?.contains("pick one with load(path, name: …)") == true)
+  }
+
+  @Test("a slice assignment that does not fit is a run-time error at the assignment")
+  func assignmentErrors() {
+    let out = run("var d = zeros([2, 3])\nd[:, 1] = tensor([1.0, 2.0, 3.0])")
+    #expect(out.error?.hasPrefix("test.dpl:2:1: error: a value of shape [3] does not fit the region of shape [2] it is assigned to") == true,
+            "\(out.error ?? "")")
+    #expect(run("var d = zeros([2, 3])\nd[2] = 1.0").error?.contains("index 2 is out of range for 2 elements") == true)
+    #expect(run("var n = tensor([1, 2])\nlet v = zeros([2])\nn[0] = v[0]").error?.contains("cannot assign Tensor[] into an IntTensor") == true)
+  }
+
+  @Test("a comparison as the condition of where is not a path; topk's indices carry no gradient")
+  func activity() {
+    let ok = run("""
+      let x = tensor([1.0, -2.0, 3.0])
+      print(grad(x) { sum(where(x > 0.0, x * x, -x)) })
+      print(grad(x) { let (v, i) = topk(x, 2); sum(v) })
+      """)
+    #expect(ok.lines == ["[2.0, -1.0, 6.0]", "[1.0, 0.0, 1.0]"], "\(ok.error ?? "")")
+    let bad = run("""
+      let x = tensor([1.0, -2.0, 3.0])
+      let g = grad(x) { let (v, i) = topk(x, 2); sum(float(i)) }
+      """)
+    #expect(bad.error?.contains("no gradient reaches 'x'") == true, "\(bad.error ?? "no error")")
+    let member = run("let x = tensor([1.0, 2.0])\nlet g = grad(x) { sum(float(topk(x, 1).1)) }")
+    #expect(member.error?.contains("no gradient reaches 'x'") == true, "\(member.error ?? "no error")")
+  }
+
+  @Test("@bypass through sort batches its noisy calls along axis 0 and agrees with one call per sample")
+  func bypassSort() {
+    let source = """
+      let x = tensor([[0.3, -1.2, 0.8, 0.1], [1.5, 0.2, -0.4, 0.9]])
+      let w = tensor([1.0, 2.0, 3.0, 4.0])
+      print(grad(x) { sum(@bypass(es, sigma: 0.5, samples: 8, seed: 3\\(BATCHED)) argsort(x) * w) })
+      """
+    let batched = run(source.replacingOccurrences(of: "\\(BATCHED)", with: ""))
+    let looped = run(source.replacingOccurrences(of: "\\(BATCHED)", with: ", batched: false"))
+    #expect(batched.error == nil && looped.error == nil, "\(batched.error ?? "") \(looped.error ?? "")")
+    #expect(!batched.lines.isEmpty && batched.lines == looped.lines)
+  }
+}
