@@ -29,15 +29,19 @@ let package = Package(
     .target(name: "Autodiff", dependencies: ["Tensor"], exclude: ["README.md"], swiftSettings: fast),
     .target(name: "Language", exclude: ["README.md"]),
     .target(name: "IR", dependencies: ["Language"], exclude: ["README.md"]),
+    .target(name: "LSP", dependencies: ["Language"], exclude: ["README.md"]),
     .target(name: "Runtime", dependencies: ["IR", "Autodiff", "Tensor", "CZlib"], swiftSettings: fast),
+    // The program and input fuzzers: used by `dpl fuzz` and the test suite, not by the language.
+    .target(name: "Fuzz", dependencies: ["Runtime", "IR", "Language", "Autodiff", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
     .executableTarget(name: "dpl", dependencies: [
-      "Runtime", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      "Runtime", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language"], exclude: ["Fixtures"]),
-    .testTarget(name: "IRTests", dependencies: ["IR"], exclude: ["Fixtures"]),
-    .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], exclude: ["Fixtures", "Programs"]),
+    .testTarget(name: "IRTests", dependencies: ["IR", "Fuzz"], exclude: ["Fixtures"]),
+    .testTarget(name: "LSPTests", dependencies: ["LSP", "Language", "Fuzz"]),
+    .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Fuzz"], exclude: ["Fixtures", "Programs"]),
   ],
-  swiftLanguageModes: [.v5]
+  swiftLanguageModes: [.v6]
 )

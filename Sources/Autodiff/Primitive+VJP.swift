@@ -17,10 +17,10 @@ extension Primitive {
     switch self {
     case .leaf: return []
     case .stopGradient: return [nil]
-    case .binary(.add): return [g, g]
-    case .binary(.sub): return [g, g.map(.neg)]
     case .binary(let op):
-      let a = x[0], b = x[1]
+      // Read only by the rules that keep their inputs (not add or sub: `vjpNeedsInputs`).
+      var a: Tensor { x[0] }
+      var b: Tensor { x[1] }
       switch op {
       case .add: return [g, g]
       case .sub: return [g, g.map(.neg)]
@@ -162,9 +162,9 @@ func matmulVJP(_ a: Tensor, _ b: Tensor, _ g: Tensor) throws -> [Tensor?] {
 func batchNormEvalVJP(_ g: Tensor, x: Tensor, gamma: Tensor, stats: BatchNormStats, eps: Float) throws -> [Tensor?] {
   let c = gamma.count
   let perChannel = [1, c] + Array(repeating: 1, count: max(0, x.rank - 2))
-  let invstd = try stats.variance.zip(scalar: eps, .add).map(.sqrt).reshaped(perChannel)
-  let xhat = try (x - stats.mean.reshaped(perChannel)) / invstd
+  let std = try stats.variance.zip(scalar: eps, .add).map(.sqrt).reshaped(perChannel)
+  let xhat = try (x - stats.mean.reshaped(perChannel)) / std
   func channelSum(_ t: Tensor) throws -> Tensor { try t.sum(toShape: perChannel).reshaped([c]) }
-  let dx = try g * (gamma.reshaped(perChannel) / invstd)
+  let dx = try g * (gamma.reshaped(perChannel) / std)
   return [dx, try channelSum(g * xhat), try channelSum(g)]
 }

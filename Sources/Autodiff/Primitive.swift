@@ -65,7 +65,7 @@ public enum Primitive: CustomStringConvertible {
   /// A gradient-free identity: forward passes the value, backward passes nothing.
   case stopGradient
   /// An op whose backward is a closure made by its caller (bypass estimators, surrogates).
-  case custom(name: String, vjp: @Sendable (Tensor) throws -> [Tensor?])
+  case custom(name: String, vjp: (Tensor) throws -> [Tensor?])
 
   public var description: String {
     switch self {

@@ -83,7 +83,7 @@ public final class Tape {
   /// Records an op whose forward value was computed by the caller and whose backward is
   /// `vjp` (gradient of the output → gradient of each input, nil for none).
   public func custom(_ name: String, _ inputs: [Var], output: Tensor,
-                     vjp: @escaping @Sendable (Tensor) throws -> [Tensor?]) -> Var {
+                     vjp: @escaping (Tensor) throws -> [Tensor?]) -> Var {
     record(.custom(name: name, vjp: vjp), inputs, output: output, saved: Saved())
   }
 

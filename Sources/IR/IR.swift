@@ -218,11 +218,7 @@ public struct IRModule: Hashable, Sendable {
   public func function(named name: String) -> Function? { functions.first { $0.name == name } }
 
   /// `file:line:col` of a span, for run-time error messages.
-  public func location(of span: Span) -> String {
-    guard span.file >= 0, span.file < files.count else { return "<unknown>" }
-    let (l, c) = files[span.file].location(of: span.start)
-    return "\(files[span.file].path):\(l):\(c)"
-  }
+  public func location(of span: Span) -> String { files.location(of: span) }
 }
 
 extension SourceFile: Hashable {

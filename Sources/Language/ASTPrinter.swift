@@ -2,24 +2,31 @@
 /// of `dpl parse` and the format of the golden AST files.
 public struct ASTPrinter {
   let file: SourceFile
+  /// Whether lines end with the node's `@line:col` (without, two programs that differ
+  /// only in layout print the same tree: what `dpl fmt` must preserve).
+  var locations = true
   var out = ""
 
   public init(file: SourceFile) { self.file = file }
 
   /// The tree of a whole module.
-  public static func print(_ module: SourceModule, file: SourceFile) -> String {
+  public static func print(_ module: SourceModule, file: SourceFile, locations: Bool = true) -> String {
     var p = ASTPrinter(file: file)
+    p.locations = locations
     for s in module.stmts { p.stmt(s, 0) }
     return p.out
   }
 
   func loc(_ span: Span) -> String {
+    guard locations else { return "" }
     let (l, c) = file.location(of: span.start)
     return "@\(l):\(c)"
   }
 
   mutating func line(_ depth: Int, _ text: String) {
-    out += String(repeating: "  ", count: depth) + text + "\n"
+    var t = Substring(text)
+    if !locations { while t.last == " " { t.removeLast() } }
+    out += String(repeating: "  ", count: depth) + t + "\n"
   }
 
   mutating func stmt(_ s: Stmt, _ d: Int) {

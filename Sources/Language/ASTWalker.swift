@@ -1,7 +1,7 @@
 /// Visits every expression of a statement list (pre-order), including nested blocks,
 /// function bodies and model bodies.
-enum ASTWalker {
-  static func forEachExpr(in stmts: [Stmt], _ visit: (Expr) -> Void) {
+public enum ASTWalker {
+  public static func forEachExpr(in stmts: [Stmt], _ visit: (Expr) -> Void) {
     for s in stmts { stmt(s, visit) }
   }
 
@@ -28,7 +28,7 @@ enum ASTWalker {
 
   static func block(_ b: Block, _ visit: (Expr) -> Void) { forEachExpr(in: b.stmts, visit) }
 
-  static func expr(_ e: Expr, _ visit: (Expr) -> Void) {
+  public static func expr(_ e: Expr, _ visit: (Expr) -> Void) {
     visit(e)
     switch e.kind {
     case .int, .float, .bool, .name, .error: break

@@ -62,7 +62,7 @@ extension ActivityAnalysis {
         fixIts.append(FixIt(span: Span(file: strategy.span.file, start: strategy.span.end, end: strategy.span.end), replacement: ", wrt: " + list))
       }
       // Straight-through and blackbox route a gradient to one input only.
-      if case .name(let s) = strategy.kind, Checker.singleInputStrategies[s] != nil {
+      if case .name(let s) = strategy.kind, BypassStrategy(rawValue: s)?.singleInputReason != nil {
         fixIts.insert(FixIt(span: strategy.span, replacement: "es"), at: 0)
       }
     }

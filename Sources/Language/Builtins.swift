@@ -275,6 +275,18 @@ let edpcnn: [Builtin] = [
 /// no IR pass drops, merges or reorders them.
 private let effect = BuiltinKind.effect
 
+/// The `state` of `resume`/`checkpoint`: an optimizer or model, or a tuple of them.
+private func checkpointState(_ info: inout CallInfo, _ k: Int) {
+  let parts: [ValueType]
+  if case .tuple(let xs) = info.type(k) { parts = xs } else { parts = [info.type(k)] }
+  for t in parts {
+    switch t {
+    case .optimizer, .model, .any, .error: continue
+    default: info.fail("a checkpoint's state is optimizers and models (one, or a tuple), got \(t)", at: k)
+    }
+  }
+}
+
 let dataBuiltins: [Builtin] = [
   Builtin("load_data", [p("data", .string, .string("")), p("size", .int, .int(64)), p("train_images", .int, .int(10)),
                         p("validation", .int, .int(100)), p("seed", .int, .int(0))], .none,
@@ -312,6 +324,24 @@ let dataBuiltins: [Builtin] = [
   Builtin("write_overlays", [p("name", .string), p("images", .tensor), p("truth", .tensor), p("prediction", .tensor),
                              p("maps", .any, ConstValue.none), p("rows", .int, .int(8))], .none, kind: effect,
           "PNG grid in the run folder: image, ground truth, predicted contour, CNN map per row (thesis Fig. 5.6)") { _ in .void },
+  Builtin("resume", [p("state", .any)], .none, kind: effect,
+          "under `dpl run FILE --resume DIR`: restores `state` (an optimizer or model, or a tuple of them) and the random stream from DIR's checkpoint, drops the metrics rows logged after it, and returns its step; else 0. Once, right before the training loop") { info in
+    checkpointState(&info, 0)
+    return .int
+  },
+  Builtin("resumed", [p("name", .string), p("default", .any)], .none, kind: effect,
+          "the value `checkpoint` saved under `name` when the run is resumed, else `default` (an Int, Float, Bool or String; a Float comes back bit for bit)") { info in
+    switch info.type(1) {
+    case .int, .float, .bool, .string, .any, .error: break
+    default: info.fail("resumed keeps an Int, Float, Bool or String, got \(info.type(1))", at: 1)
+    }
+    return info.type(1)
+  },
+  Builtin("checkpoint", [p("step", .int), p("state", .any), p("values", .any, .list([])), p("every", .int, .int(1))], .none, kind: effect,
+          "when `step` is a multiple of `every`, and at the step a SIGINT/SIGTERM asked the run to stop (which then ends, exit 130), writes `state`, the [(name, value)] pairs, the random stream, the step and how the run was started to the run folder's checkpoint/, atomically; under `dpl run` it needs an earlier `resume`") { info in
+    checkpointState(&info, 1)
+    return .void
+  },
   Builtin("progress", [p("step", .int), p("total", .int), p("values", .any, .list([]))], .none, kind: effect,
           "a progress bar on stderr (redrawn on a terminal) with [(name, number)]; a `seconds` entry gives the time left") { _ in .void },
 ]

@@ -409,23 +409,17 @@ extension Checker {
     }
   }
 
-  static let strategies = ["es", "ste", "blackbox", "perturbed"]
-  static let bypassOptions = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "wrt", "seed", "batched"]
-  /// Strategies whose rule routes the gradient to one input only.
-  static let singleInputStrategies: [String: String] = [
-    "ste": "straight-through passes the output's gradient to one input unchanged",
-    "blackbox": "blackbox differentiation perturbs one linear cost",
-  ]
+  static let bypassOptions = BypassStrategy.options.map(\.name)
 
   func checkBypass(_ strategy: Expr, _ options: [CallArgument], _ call: Expr, _ e: Expr) -> ValueType {
     // Strategy: a builtin estimator name, or a model value (DiffBypass).
     var name: String?
     if case .name(let n) = strategy.kind, lookup(n) == nil {
-      if Checker.strategies.contains(n) {
+      if BypassStrategy(rawValue: n) != nil {
         name = n
       } else {
-        var notes = [Note("a strategy is es, ste, blackbox, perturbed, or a model value (DiffBypass)")]
-        if let best = closest(n, in: Checker.strategies) { notes.insert(Note("did you mean '\(best)'?"), at: 0) }
+        var notes = [Note("a strategy is " + BypassStrategy.choices)]
+        if let best = closest(n, in: BypassStrategy.names) { notes.insert(Note("did you mean '\(best)'?"), at: 0) }
         diags.error("unknown bypass strategy '\(n)'", at: strategy.span, notes: notes)
       }
       types[strategy.id] = .any
@@ -469,7 +463,7 @@ extension Checker {
     }
     if let name {
       bypasses[e.id] = BypassInfo(strategy: name, inputs: inputs)
-      if let why = Checker.singleInputStrategies[name], inputs.count > 1 {
+      if let why = BypassStrategy(rawValue: name)?.singleInputReason, inputs.count > 1 {
         diags.error("'\(name)' cannot route a gradient to \(inputs.count) inputs: \(why)", at: wrt?.value.span ?? e.span,
                     notes: [Note("use es, perturbed or a model surrogate for several inputs, or one '@bypass' per input")])
       }

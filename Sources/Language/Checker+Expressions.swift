@@ -121,7 +121,7 @@ extension Checker {
       return sym.type
     }
     if let b = Builtins.named(n) { return .builtin(b.name) }
-    if ["es", "ste", "blackbox", "perturbed"].contains(n) {
+    if BypassStrategy(rawValue: n) != nil {
       diags.error("'\(n)' is a bypass strategy and can only be used inside '@bypass(…)'", at: e.span)
       return .error
     }
@@ -184,29 +184,11 @@ extension Checker {
     }
   }
 
+  /// The constant value of an arithmetic operator on constants (comparisons stay for the
+  /// IR's folder, which also decides branches).
   func foldConstant(_ op: BinaryOp, _ a: ConstValue, _ b: ConstValue) -> ConstValue? {
-    switch (a, b) {
-    case (.int(let x), .int(let y)):
-      switch op {
-      case .add: let (r, o) = x.addingReportingOverflow(y); return o ? nil : .int(r)
-      case .sub: let (r, o) = x.subtractingReportingOverflow(y); return o ? nil : .int(r)
-      case .mul: let (r, o) = x.multipliedReportingOverflow(by: y); return o ? nil : .int(r)
-      case .div: return y == 0 || (x == Int.min && y == -1) ? nil : .int(x / y)
-      case .mod: return y == 0 || (x == Int.min && y == -1) ? nil : .int(x % y)
-      default: return nil
-      }
-    case (.float, _), (_, .float):
-      guard let x = a.asDouble, let y = b.asDouble else { return nil }
-      switch op {
-      case .add: return .float(x + y)
-      case .sub: return .float(x - y)
-      case .mul: return .float(x * y)
-      case .div: return .float(x / y)
-      default: return nil
-      }
-    case (.string(let x), .string(let y)) where op == .add: return .string(x + y)
-    default: return nil
-    }
+    guard [.add, .sub, .mul, .div, .mod].contains(op) else { return nil }
+    return try? ScalarArithmetic.apply(op, a, b).get()
   }
 
   func checkIndexItem(_ item: IndexItem) {

@@ -269,7 +269,7 @@ final class Checker {
       _ = declare("self", kind: .receiver(model: m), mutable: false, type: .model(m), span: info.decl.nameSpan)
     }
     info.paramSymbols = info.decl.params.enumerated().map { i, p in
-      declare(p.name, kind: .local, mutable: false, type: widen(info.paramTypes[i]), span: p.span)
+      declare(p.name, kind: .local, mutable: false, type: info.paramTypes[i], span: p.span)
     }
     functions[q] = info
     let t = checkBlock(info.decl.body, valueUsed: info.result != .void)
@@ -298,8 +298,6 @@ final class Checker {
   }
 
   /// Parameter and `var` types forget static sizes that may change at run time.
-  func widen(_ t: ValueType) -> ValueType { t }
-
   // MARK: Statements
 
   @discardableResult

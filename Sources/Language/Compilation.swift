@@ -178,16 +178,27 @@ public final class Compilation {
   /// error was reported (read `diagnostics`). Does nothing after syntax errors.
   public func check() -> CheckedProgram? {
     if hasSyntaxErrors { return nil }
+    let program = analyze()
+    return diagnostics.hasErrors ? nil : program
+  }
+
+  /// Checks the parsed modules and returns what the checker learnt even when it reported
+  /// errors — for tools that answer questions about a program being edited (the language
+  /// server's hover and completion). After syntax errors the checker still runs on what
+  /// parsed, but its diagnostics are dropped (they would be cascades), so `diagnostics`
+  /// holds exactly what `check()` reports.
+  public func analyze() -> CheckedProgram {
     let checker = Checker(files: files, diagnostics: diagnostics)
     checker.environment = options.environment
     checker.exportTopLevel = options.exportTopLevel
     for (i, m) in modules.enumerated() {
       checker.checkModule(m, isMain: i == modules.count - 1)
     }
-    var activity = ActivityAnalysis(checker: checker)
-    activity.run(modules)
-    diagnostics = activity.diags
-    if diagnostics.hasErrors { return nil }
+    if !hasSyntaxErrors {
+      var activity = ActivityAnalysis(checker: checker)
+      activity.run(modules)
+      diagnostics = activity.diags
+    }
     return CheckedProgram(modules: modules, files: files, types: checker.types, constants: checker.consts,
                           symbols: checker.symbols, references: checker.references, bindings: checker.bindings,
                           calls: checker.calls, functions: checker.functions, models: checker.models,

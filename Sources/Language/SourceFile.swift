@@ -70,3 +70,12 @@ public struct Span: Hashable, Sendable, CustomStringConvertible {
 
   public var description: String { "\(file):\(start)-\(end)" }
 }
+
+extension Array where Element == SourceFile {
+  /// `file:line:col` of a span among these files (run-time messages, traces).
+  public func location(of span: Span) -> String {
+    guard indices.contains(span.file) else { return "<unknown>" }
+    let (l, c) = self[span.file].location(of: span.start)
+    return "\(self[span.file].path):\(l):\(c)"
+  }
+}

@@ -50,8 +50,6 @@ public struct BypassInfo: Hashable, Sendable {
 
   /// The strategy of a `@bypass` whose strategy is a String value.
   public static let dynamic = "dynamic"
-  /// The strategies a name or a String can give.
-  public static let named = ["es", "ste", "blackbox", "perturbed"]
 
   /// Whether the strategy expression is an operand of the op (a model or a String).
   public var strategyIsValue: Bool { strategy == "model" || strategy == Self.dynamic }

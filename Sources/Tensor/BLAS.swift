@@ -8,24 +8,39 @@ import Foundation
 /// with AVX-512) it falls back to generic SSE3 kernels, 4–10× slower. Loading it
 /// ourselves lets us first name the kernel family from the CPU's feature flags through
 /// `OPENBLAS_CORETYPE` — unless the user already set it, which always wins.
-enum BLAS {
+public enum BLAS {
   typealias SgemmFn = @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, Int32, Int32, Int32,
                                       Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
                                       Float, UnsafeMutablePointer<Float>?, Int32) -> Void
   typealias SetThreadsFn = @convention(c) (Int32) -> Void
 
-  /// The loaded `cblas_sgemm`, with OpenBLAS pinned to one thread (dpl splits work itself).
-  static let sgemm: SgemmFn = {
+  /// The loaded `cblas_sgemm`, with OpenBLAS pinned to one thread (dpl splits work itself);
+  /// nil when no OpenBLAS library loads.
+  static let loaded: SgemmFn? = {
     if getenv("OPENBLAS_CORETYPE") == nil, let core = coreType() {
       setenv("OPENBLAS_CORETYPE", core, 0)
     }
-    for name in ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"] {
+    for name in libraryNames {
       guard let h = dlopen(name, RTLD_NOW | RTLD_GLOBAL), let f = dlsym(h, "cblas_sgemm") else { continue }
       if let t = dlsym(h, "openblas_set_num_threads") { unsafeBitCast(t, to: SetThreadsFn.self)(1) }
       return unsafeBitCast(f, to: SgemmFn.self)
     }
-    fatalError("dpl: cannot load OpenBLAS (libopenblas.so.0); install libopenblas-dev (scripts/setup.sh does)")
+    return nil
   }()
+
+  static let libraryNames = ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"]
+
+  /// Throws, naming the library, when OpenBLAS cannot be loaded; commands call it before
+  /// they compute anything, so `sgemm` below is only reached with the library present.
+  public static func require() throws {
+    guard loaded == nil else { return }
+    throw TensorError("OpenBLAS", "cannot load \(libraryNames.joined(separator: ", ")); install libopenblas-dev (scripts/setup.sh does)")
+  }
+
+  static var sgemm: SgemmFn {
+    guard let f = loaded else { preconditionFailure("OpenBLAS is not loaded; call BLAS.require() first") }
+    return f
+  }
 
   /// The OpenBLAS kernel family this CPU supports.
   static func coreType() -> String? {

@@ -24,11 +24,13 @@ public enum Parallel {
     }
     let chunks = min(w, count)
     withoutActuallyEscaping(body) { body in
+      // The chunks are disjoint ranges; what `body` writes per range the types cannot see.
+      let shared = UncheckedSendable(body)
       DispatchQueue.concurrentPerform(iterations: chunks) { c in
         depthKey.set(true)
         defer { depthKey.set(false) }
         let lo = count * c / chunks, hi = count * (c + 1) / chunks
-        if lo < hi { body(lo..<hi) }
+        if lo < hi { shared.value(lo..<hi) }
       }
     }
   }
@@ -37,6 +39,12 @@ public enum Parallel {
   public static func forEach(_ count: Int, cost: Int = 1, _ body: (Int) -> Void) {
     forEachChunk(count, cost: cost) { r in for i in r { body(i) } }
   }
+}
+
+/// A value handed to concurrent workers that only touch disjoint parts of what it reaches.
+struct UncheckedSendable<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
 }
 
 /// A per-thread boolean (is this thread already inside a parallel region?).

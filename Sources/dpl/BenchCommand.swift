@@ -20,6 +20,7 @@ struct BenchCommand: ParsableCommand {
   func run() throws {
     let chosen = allBenchmarks.filter { $0.name.hasPrefix(name) }
     if list { chosen.forEach { print($0.name) }; return }
+    try requireBLAS()
     guard !chosen.isEmpty else {
       throw ValidationError("no benchmark name starts with '\(name)'; try `dpl bench --list`")
     }
@@ -33,7 +34,7 @@ struct BenchCommand: ParsableCommand {
       if !json {
         let figs = r.figures.map { "\($0.0)=\(format($0.1))" }.joined(separator: "  ")
         print(pad(b.name, 34) + pad(format(r.medianMs), 12) + figs)
-        fflush(stdout)
+        fflush(nil)
       }
     }
     if json {

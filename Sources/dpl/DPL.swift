@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Tensor
 
 /// The `dpl` command line: one subcommand per way of using the language.
 @main
@@ -15,6 +17,19 @@ struct DPL: ParsableCommand {
       SweepCommand.self,
       ReplCommand.self,
       FuzzCommand.self,
+      FmtCommand.self,
+      LspCommand.self,
     ]
   )
+}
+
+/// Stops with EX_UNAVAILABLE (69), naming the library, when OpenBLAS cannot be loaded —
+/// called by each command that computes before it reads or writes anything.
+func requireBLAS() throws {
+  do {
+    try BLAS.require()
+  } catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    throw ExitCode(69)
+  }
 }

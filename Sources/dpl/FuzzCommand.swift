@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fuzz
 import Language
 import Runtime
 
@@ -53,6 +54,7 @@ struct FuzzCommand: ParsableCommand {
   var timeLimit = 10.0
 
   func run() throws {
+    try requireBLAS()
     if let inputs { return try runInputs(inputs) }
     let (first, count) = only.map { ($0, 1) } ?? (start, programs)
     if show {

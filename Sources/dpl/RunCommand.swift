@@ -4,7 +4,8 @@ import IR
 import Language
 import Runtime
 
-/// `dpl run FILE [--set name=value …] [--seed N] [--out DIR]`: compiles and runs a program.
+/// `dpl run FILE [--set name=value …] [--seed N] [--out DIR | --resume DIR]`: compiles and
+/// runs a program.
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
@@ -19,14 +20,21 @@ struct RunCommand: ParsableCommand {
           help: ArgumentHelp("Override config fields.", valueName: "name=value"))
   var settings: [String] = []
 
-  @Option(parsing: .unconditional, help: "Seed of the program's random generator (0 … 2⁶⁴−1).")
-  var seed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Seed of the program's random generator (0 … 2⁶⁴−1; default 0).")
+  var seed: UInt64?
 
   @Option(help: "Folder for the run's outputs (default runs/<program>-<time>/); must be new or empty (see --force).")
   var out: String?
 
   @Flag(help: "Replace what an existing --out folder holds (moved aside, then deleted) instead of refusing it.")
   var force = false
+
+  @Option(help: ArgumentHelp("Continue the run in DIR from its last checkpoint, with its seed, --set values and --skip.", valueName: "DIR"))
+  var resume: String?
+
+  @Flag(name: .customLong("allow-changed-source"),
+        help: "With --resume: continue although the program or a file it imports changed since the checkpoint (the result then differs from an uninterrupted run).")
+  var allowChangedSource = false
 
   @Option(help: ArgumentHelp("Leave out IR passes, comma-separated (\(Pipeline.skippable.joined(separator: ", "))), to check that a result does not depend on them.", valueName: "passes"))
   var skip: String?
@@ -48,13 +56,27 @@ struct RunCommand: ParsableCommand {
       if let file { try printConfig(file) }
       return
     }
+    try requireBLAS()
     let folder: URL
-    do { folder = try RunFolder.prepare(out: out, program: file, force: force) } catch let p as RunFolder.Problem {
+    var resumed: RunCheckpoint.Found?
+    do {
+      if let resume {
+        guard out == nil, !force, settings.isEmpty, seed == nil, skip == nil else {
+          throw RunFolder.Problem(message: "--resume continues a run with its own folder, seed, settings and passes; leave out --out, --force, --set, --seed and --skip", exitCode: 64)
+        }
+        (folder, resumed) = try RunFolder.resumable(resume)
+      } else {
+        guard !allowChangedSource else { throw RunFolder.Problem(message: "--allow-changed-source goes with --resume DIR", exitCode: 64) }
+        folder = try RunFolder.prepare(out: out, program: file, force: force)
+      }
+    } catch let p as RunFolder.Problem {
       FileHandle.standardError.write(Data("error: \(p.message)\n".utf8))
       throw ExitCode(p.exitCode)
     }
-    let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options(),
-                                                 skipping: try FrontEnd.skippedPasses(skip))
+    // A resumed run is started again exactly as the checkpoint says it was started.
+    let settings = resumed.map { r in r.state.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } } ?? self.settings
+    let skipped = try resumed.map { Set($0.state.skippedPasses) } ?? FrontEnd.skippedPasses(skip)
+    let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options(), skipping: skipped)
     guard let module else { try FrontEnd.finish(compilation); throw ExitCode(compilation.unreadableMain?.exitCode ?? 65) }
 
     var overrides: [String: String] = [:]
@@ -83,7 +105,18 @@ struct RunCommand: ParsableCommand {
         throw ExitCode(64)
       }
     }
-    let interpreter = Interpreter(module: module, seed: seed, configOverrides: overrides)
+    if let r = resumed, let change = r.state.sourceChange(module.files) {
+      let what = "\(change) since the checkpoint of step \(r.state.step) in \(RunFolder.shown(folder))"
+      guard allowChangedSource else {
+        FileHandle.standardError.write(Data("error: cannot resume: \(what), so the continuation would not be the run that was stopped; restore it, or add --allow-changed-source to continue anyway\n".utf8))
+        throw ExitCode(65)
+      }
+      FileHandle.standardError.write(Data("warning: \(what); continuing (--allow-changed-source)\n".utf8))
+    }
+    let interpreter = Interpreter(module: module, seed: resumed?.state.seed ?? seed ?? 0, configOverrides: overrides)
+    interpreter.resumeCheckpoint = resumed
+    interpreter.stopsAtCheckpoint = true
+    interpreter.skippedPasses = skipped.sorted()
     interpreter.detectAnomaly = detectAnomaly
     if let maxCallDepth {
       guard (1...Interpreter.maxCallDepthLimit).contains(maxCallDepth) else {
@@ -93,12 +126,24 @@ struct RunCommand: ParsableCommand {
       interpreter.maxCallDepth = maxCallDepth
     }
     interpreter.outputDirectory = folder
-    // SIGINT/SIGTERM stop the run before its next op, with the span and the step reached;
-    // a second signal ends the process at once.
-    let stop = RunSignals.watch { interpreter.cancelled = true }
+    // SIGINT/SIGTERM stop the run before its next op, with the span and the step reached,
+    // or, once the program has called resume(…), at its next checkpoint(…), which writes
+    // first; a second signal ends the process at once.
+    let newline = ProgressBar.isTerminal ? "\n" : ""  // after a progress bar drawn in place
+    let flag = interpreter.cancelFlag
+    let stop = RunSignals.watch {
+      flag.isSet = true
+      if flag.waitsForCheckpoint {
+        FileHandle.standardError.write(Data("\(newline)dpl: stopping after this step, once its checkpoint is written (a second signal stops at once)\n".utf8))
+      }
+    }
     defer { stop() }
     do {
       try interpreter.run()
+    } catch let s as RunStopped {
+      let hint = "dpl run \(RunFolder.shellWord(file)) --resume \(RunFolder.shellWord(RunFolder.shown(folder)))"
+      FileHandle.standardError.write(Data("\(newline)dpl: interrupted at step \(s.step); resume with: \(hint)\n".utf8))
+      throw ExitCode(130)
     } catch let e as RuntimeError {
       FileHandle.standardError.write(Data(e.render(files: module.files).utf8))
       if e.exitCode == 130 {

@@ -42,6 +42,39 @@ enum RunFolder {
     return url
   }
 
+  /// The folder of `--resume DIR` and its latest checkpoint, read and checked now.
+  static func resumable(_ path: String) throws -> (URL, RunCheckpoint.Found) {
+    let url = URL(fileURLWithPath: path)
+    var isDir: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir)
+    guard exists, isDir.boolValue else {
+      throw Problem(message: "--resume '\(path)': \(exists ? "a file, not a run folder" : "no such run folder")", exitCode: 66)
+    }
+    let found: RunCheckpoint.Found?
+    do { found = try RunCheckpoint(folder: url).read() } catch let e as IOError {
+      throw Problem(message: "--resume '\(path)': damaged checkpoint: \(e.description)", exitCode: 65)
+    }
+    guard let found else {
+      throw Problem(message: "--resume '\(path)' holds no checkpoint (the run stopped before its first, or its program does not call checkpoint(…)); start it again with --out \(shellWord(path)) --force", exitCode: 66)
+    }
+    try probeWritable(url, shown: path)
+    return (url, found)
+  }
+
+  /// A folder as the user would type it: relative to the working directory when inside it.
+  static func shown(_ url: URL) -> String {
+    let cwd = FileManager.default.currentDirectoryPath
+    let path = url.standardizedFileURL.path
+    return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+  }
+
+  /// `text` as one word of a shell command (single-quoted when it holds other characters
+  /// than letters, digits and `_./:=+-`).
+  static func shellWord(_ text: String) -> String {
+    let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "_./:=+-".unicodeScalars.contains($0) }
+    return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+
   /// `runs/<program>-<yyyymmdd-hhmmss>/`, with `-2`, `-3`, … when that name is taken; its
   /// nearest existing parent must be writable.
   static func freshDefault(for file: String) throws -> URL {

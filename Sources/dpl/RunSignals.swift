@@ -4,17 +4,19 @@ import Foundation
 nonisolated(unsafe) var runSignal: Int32 = 0
 
 /// SIGINT and SIGTERM during `dpl run`: the first asks the run to stop cleanly (the
-/// interpreter raises `interrupted` before its next op, exit 130); the second, with the
-/// default action restored, ends the process at once.
+/// interpreter raises `interrupted` before its next op, or a program that called
+/// `resume(…)` stops at its next `checkpoint(…)`; exit 130); the second, with the default
+/// action restored, ends the process at once.
 enum RunSignals {
-  /// Installs the handlers and a watcher that calls `cancel` once a signal arrives;
-  /// returns a function that removes both.
+  /// Installs the handlers and a watcher that calls `cancel` once, when the first signal
+  /// arrives; returns a function that removes both.
   static func watch(_ cancel: @escaping @Sendable () -> Void) -> () -> Void {
     runSignal = 0
     for s in [SIGINT, SIGTERM] {
       signal(s) { sig in
         runSignal = sig
-        signal(sig, SIG_DFL)
+        signal(SIGINT, SIG_DFL)  // the second signal, of either kind, ends the process
+        signal(SIGTERM, SIG_DFL)
       }
     }
     var set = sigset_t()
@@ -24,10 +26,15 @@ enum RunSignals {
     sigprocmask(SIG_UNBLOCK, &set, nil)
     let timer = DispatchSource.makeTimerSource(queue: .global())
     timer.schedule(deadline: .now(), repeating: .milliseconds(20))
-    timer.setEventHandler { if runSignal != 0 { cancel() } }
+    timer.setEventHandler { [timer] in
+      guard runSignal != 0 else { return }
+      timer.cancel()
+      cancel()
+    }
     timer.resume()
     return {
       timer.cancel()
+      timer.setEventHandler(handler: nil)  // it holds the timer
       for s in [SIGINT, SIGTERM] { signal(s, SIG_DFL) }
     }
   }

@@ -27,6 +27,7 @@ struct SweepCommand: ParsableCommand {
   var out: String?
 
   func run() throws {
+    try requireBLAS()
     let (field, values) = try parseVary()
     let names = programs.split(separator: ",").map(String.init)
     let seedList = seeds.split(separator: ",").map(String.init)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Fuzz
 import Language
 @testable import IR
 

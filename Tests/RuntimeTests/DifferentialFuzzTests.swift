@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Fuzz
 @testable import Runtime
 
 /// The differential program fuzzer in the suite: 2,000 generated programs (seed 1), each run

@@ -1,4 +1,5 @@
 import Testing
+@testable import Fuzz
 @testable import Runtime
 
 /// Minimal programs for bugs the differential fuzzer found (`dpl fuzz`), each run with

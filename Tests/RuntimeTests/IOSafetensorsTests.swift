@@ -150,13 +150,14 @@ struct IOSafetensorsTests {
     #expect(b3.value == Tensor(shape: [2], repeating: 0))
   }
 
-  @Test("PyTorch reads our files and we read its (only when ~/.peer-venv can import safetensors)")
+  static let peerPython = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".peer-venv/bin/python")
+  static let peerHasSafetensors = FileManager.default.isExecutableFile(atPath: peerPython.path)
+    && run(peerPython, ["-c", "import safetensors.torch"]) == 0
+
+  @Test("PyTorch reads our files and we read its",
+        .enabled(if: peerHasSafetensors, "needs ~/.peer-venv with the safetensors package"))
   func pytorchInterop() throws {
-    let python = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".peer-venv/bin/python")
-    guard FileManager.default.isExecutableFile(atPath: python.path), run(python, ["-c", "import safetensors.torch"]) == 0 else {
-      print("skipped: ~/.peer-venv has no safetensors package")
-      return
-    }
+    let python = Self.peerPython
     let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = dir.appendingPathComponent("t.safetensors")

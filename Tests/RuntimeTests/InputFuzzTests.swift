@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Fuzz
 @testable import Runtime
 
 /// A seeded slice of the front-end and REPL-input fuzzing (`dpl fuzz --inputs N` runs the

@@ -84,16 +84,7 @@ import Testing
     let session = Session()
     session.output = { _ in }
     _ = session.run("let keep = 41")
-    let result = ThreadResult<Session.Outcome>(.nothing)
-    let done = DispatchSemaphore(value: 0)
-    Thread.detachNewThread {
-      result.value = session.run("var n = 0\nwhile true { n += 1 }")
-      done.signal()
-    }
-    Thread.sleep(forTimeInterval: 0.2)
-    session.cancel()
-    #expect(done.wait(timeout: .now() + 10) == .success)
-    let outcome = result.value
+    let outcome = interruptEndlessLoop(session)
     guard case .failure(let text) = outcome else { Issue.record("expected an interruption, got \(outcome)"); return }
     #expect(text.contains("error: interrupted"))
     session.clearCancel()
@@ -119,4 +110,20 @@ import Testing
 final class ThreadResult<T>: @unchecked Sendable {
   var value: T
   init(_ value: T) { self.value = value }
+}
+
+/// Runs an endless loop in `session` on another thread and cancels it from this one, as
+/// Ctrl-C does; the outcome of the interrupted input (`.nothing` if it never ended).
+func interruptEndlessLoop(_ session: Session) -> Session.Outcome {
+  let result = ThreadResult<Session.Outcome>(.nothing)
+  let done = DispatchSemaphore(value: 0)
+  nonisolated(unsafe) let running = session
+  Thread.detachNewThread {
+    result.value = running.run("var n = 0\nwhile true { n += 1 }")
+    done.signal()
+  }
+  Thread.sleep(forTimeInterval: 0.2)
+  session.cancel()
+  #expect(done.wait(timeout: .now() + 10) == .success)
+  return result.value
 }

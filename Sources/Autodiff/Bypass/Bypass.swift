@@ -12,7 +12,7 @@ public enum Bypass {
   /// A batched function of several inputs: one stack `[K, xᵢ…]` per input → `[K, y…]`.
   public typealias BatchedInputs = ([Tensor]) throws -> Tensor
   /// An estimator's rule: the output's gradient → one gradient per bypassed input.
-  public typealias Rule = @Sendable (Tensor) throws -> [Tensor]
+  public typealias Rule = (Tensor) throws -> [Tensor]
 
   /// Records the bypass node: its value is `y`; the bypassed inputs `xs` get the
   /// estimator's `rule`, and `through` — `f` recorded with the bypassed inputs held

@@ -2,13 +2,13 @@ import IR
 
 /// A builtin's implementation: the interpreter, the arguments in parameter order (defaults
 /// filled in by lowering), and the op (for its span, type and `record` flag).
-typealias BuiltinImpl = (Interpreter, [Value], IR.Op) throws -> Value
+typealias BuiltinImpl = @Sendable (Interpreter, [Value], IR.Op) throws -> Value
 
 /// The implementations of the builtins declared in `Language.Builtins`, by name.
 enum BuiltinTable {
   static let all: [String: BuiltinImpl] = {
     var t: [String: BuiltinImpl] = [:]
-    for group in [creation, shaping, math, reductions, layers, losses, contour, data, misc, sorting, indexing, library] {
+    for group in [creation, shaping, math, reductions, layers, losses, contour, data, resume, misc, sorting, indexing, library] {
       t.merge(group) { a, _ in a }
     }
     return t

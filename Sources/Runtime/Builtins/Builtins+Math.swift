@@ -6,7 +6,7 @@ import Tensor
 extension BuiltinTable {
   static let math: [String: BuiltinImpl] = {
     var t: [String: BuiltinImpl] = [:]
-    let differentiable: [(String, MapOp, (Double) -> Double)] = [
+    let differentiable: [(String, MapOp, @Sendable (Double) -> Double)] = [
       ("exp", .exp, Foundation.exp), ("log", .log, Foundation.log), ("sqrt", .sqrt, { $0.squareRoot() }),
       ("abs", .abs, Swift.abs), ("relu", .relu, { max($0, 0) }), ("sigmoid", .sigmoid, { 1 / (1 + Foundation.exp(-$0)) }),
       ("tanh", .tanh, Foundation.tanh), ("square", .square, { $0 * $0 }), ("sin", .sin, Foundation.sin),
@@ -19,7 +19,7 @@ extension BuiltinTable {
       }
     }
     // No gradient: computed on the values, never recorded (the checker asks for @bypass).
-    let stepwise: [(String, MapOp, (Double) -> Double)] = [
+    let stepwise: [(String, MapOp, @Sendable (Double) -> Double)] = [
       ("round", .round, { $0.rounded(.toNearestOrEven) }), ("floor", .floor, { $0.rounded(.down) }),
       ("ceil", .ceil, { $0.rounded(.up) }), ("sign", .sign, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }),
     ]

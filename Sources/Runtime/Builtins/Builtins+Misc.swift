@@ -6,7 +6,7 @@ import Tensor
 extension BuiltinTable {
   static let misc: [String: BuiltinImpl] = [
     "print": { i, a, _ in
-      i.output(a.map(Printer.text).joined(separator: " ") + "\n")
+      i.output(a.map(ValueText.text).joined(separator: " ") + "\n")
       return .void
     },
     "len": { i, a, op in
@@ -41,7 +41,7 @@ extension BuiltinTable {
       default: return .intTensor(try i.intTensor(a[0], op), nil)
       }
     },
-    "str": { _, a, _ in .string(Printer.text(a[0])) },
+    "str": { _, a, _ in .string(ValueText.text(a[0])) },
     "shape": { i, a, op in try i.member(a[0], "shape", op) },
     "assert": { i, a, op in
       if try !i.bool(a[0], op) { throw RuntimeError(try i.string(a[1], op), at: op.span) }

@@ -13,21 +13,8 @@ extension Interpreter {
   }
 
   func binary(_ b: Language.BinaryOp, _ l: Value, _ r: Value, _ op: IR.Op) throws -> Value {
+    if let x = Self.scalar(l), let y = Self.scalar(r) { return try scalarBinary(b, x, y, l, r, op) }
     switch (l, r) {
-    case (.int(let a), .int(let c)): return try intBinary(b, a, c, op)
-    case (.int, .float), (.float, .int), (.float, .float):
-      return try floatBinary(b, try double(l, op), try double(r, op), op)
-    case (.bool(let a), .bool(let c)):
-      switch b {
-      case .and: return .bool(a && c)
-      case .or: return .bool(a || c)
-      case .eq: return .bool(a == c)
-      case .ne: return .bool(a != c)
-      default: break
-      }
-    case (.string(let a), .string(let c)):
-      if b == .add { return .string(a + c) }
-      if let r = Self.compare(b, a, c) { return .bool(r) }
     case (.list(let a), .list(let c)) where b == .add: return .list(a + c)
     case (.intTensor(let a, let la), .intTensor(let c, let lc)) where la == nil && lc == nil:
       return try intTensorBinary(b, a, c, op)
@@ -46,49 +33,26 @@ extension Interpreter {
     }
   }
 
-  func intBinary(_ b: Language.BinaryOp, _ a: Int, _ c: Int, _ op: IR.Op) throws -> Value {
-    let (r, overflow): (Int, Bool)
-    switch b {
-    case .add: (r, overflow) = a.addingReportingOverflow(c)
-    case .sub: (r, overflow) = a.subtractingReportingOverflow(c)
-    case .mul: (r, overflow) = a.multipliedReportingOverflow(by: c)
-    case .div, .mod:
-      guard c != 0 else { throw RuntimeError("integer division by zero", at: op.span) }
-      (r, overflow) = b == .div ? a.dividedReportingOverflow(by: c) : a.remainderReportingOverflow(dividingBy: c)
-    default:
-      if let r = Self.compare(b, a, c) { return .bool(r) }
-      throw RuntimeError("operator '\(b.rawValue)' cannot combine Int and Int", at: op.span)
-    }
-    guard !overflow else {
-      throw RuntimeError("integer overflow: \(a) \(b.rawValue) \(c) is outside the 64-bit Int range", at: op.span,
-                         notes: ["convert to Float with float(…) for values this large"])
-    }
-    return .int(r)
-  }
-
-  /// `a b c` for a comparison operator `b`, or nil when `b` is not one.
-  static func compare<T: Comparable>(_ b: Language.BinaryOp, _ a: T, _ c: T) -> Bool? {
-    switch b {
-    case .eq: return a == c
-    case .ne: return a != c
-    case .lt: return a < c
-    case .le: return a <= c
-    case .gt: return a > c
-    case .ge: return a >= c
+  /// An Int, Float, Bool or String value as the constant `ScalarArithmetic` computes on.
+  static func scalar(_ v: Value) -> ConstValue? {
+    switch v {
+    case .int(let n): return .int(n)
+    case .float(let f): return .float(f)
+    case .bool(let b): return .bool(b)
+    case .string(let s): return .string(s)
     default: return nil
     }
   }
 
-  func floatBinary(_ b: Language.BinaryOp, _ a: Double, _ c: Double, _ op: IR.Op) throws -> Value {
-    switch b {
-    case .add: return .float(a + c)
-    case .sub: return .float(a - c)
-    case .mul: return .float(a * c)
-    case .div: return .float(a / c)
-    case .mod: return .float(a.truncatingRemainder(dividingBy: c))
-    default:
-      if let r = Self.compare(b, a, c) { return .bool(r) }
-      throw RuntimeError("operator '\(b.rawValue)' cannot combine Float and Float", at: op.span)
+  func scalarBinary(_ b: Language.BinaryOp, _ x: ConstValue, _ y: ConstValue, _ l: Value, _ r: Value, _ op: IR.Op) throws -> Value {
+    switch ScalarArithmetic.apply(b, x, y) {
+    case .success(let c): return Self.value(of: c, type: c.type)
+    case .failure(.overflow):
+      throw RuntimeError("integer overflow: \(x) \(b.rawValue) \(y) is outside the 64-bit Int range", at: op.span,
+                         notes: ["convert to Float with float(…) for values this large"])
+    case .failure(.divisionByZero): throw RuntimeError("integer division by zero", at: op.span)
+    case .failure(.unsupported):
+      throw RuntimeError("operator '\(b.rawValue)' cannot combine \(l.typeName) and \(r.typeName)", at: op.span)
     }
   }
 

@@ -28,14 +28,14 @@ extension Interpreter {
         net = instance
         strategy = "model"
       case .string(let name):
-        guard BypassInfo.named.contains(name) else {
-          var notes = ["a strategy is " + BypassInfo.named.joined(separator: ", ") + ", or a model value (DiffBypass)"]
-          if let best = closest(name, in: BypassInfo.named) { notes.insert("did you mean '\(best)'?", at: 0) }
+        guard BypassStrategy(rawValue: name) != nil else {
+          var notes = ["a strategy is " + BypassStrategy.choices]
+          if let best = closest(name, in: BypassStrategy.names) { notes.insert("did you mean '\(best)'?", at: 0) }
           throw RuntimeError("@bypass: unknown strategy '\(name)'", at: op.span, notes: notes)
         }
         strategy = name
       default:
-        throw RuntimeError("@bypass: the strategy must be a model or a String naming one of \(BypassInfo.named.joined(separator: ", ")), got \(frame[m].typeName)", at: op.span)
+        throw RuntimeError("@bypass: the strategy must be a model or a String naming one of \(BypassStrategy.names.joined(separator: ", ")), got \(frame[m].typeName)", at: op.span)
       }
     }
     var options: [String: Value] = [:]
@@ -62,21 +62,24 @@ extension Interpreter {
     var noise = opts.seed.map { RNG(seed: $0) } ?? rng
     defer { if opts.seed == nil { rng = noise } }
     var shadow: Var?, surrogateOut: Var?
-    switch opts.strategy {
-    case "ste": if active { shadow = try Bypass.ste(tape, x: try only(xs, "ste", op), y: yFloat, through: through) }
-    case "es":
-      if active { shadow = try Bypass.es(tape, xs: xs, y: yFloat, through: through, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb) }
-    case "perturbed":
-      if active { shadow = try Bypass.perturbed(tape, xs: xs, y: yFloat, through: through, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb) }
-    case "blackbox":
-      if active { shadow = try Bypass.blackbox(tape, x: try only(xs, "blackbox", op), y: yFloat, through: through, lambda: opts.lambda, f: single) }
-    case "model":
+    if opts.strategy == "model" {
       guard let net else { throw RuntimeError("@bypass: no model", at: op.span) }
       if active { try fitSurrogate(net, xs: xs.map(\.value), opts: opts, rng: &noise, f: fb, isIndex: isIndex, op) }
       (shadow, surrogateOut) = try surrogatePath(net, xs: xs, y: yFloat, through: through, isIndex: isIndex, active: active, op)
-    default:
-      throw RuntimeError("@bypass: unknown strategy '\(strategy)'", at: op.span,
-                         notes: ["strategies: a model value (DiffBypass), es, ste, blackbox, perturbed"])
+    } else {
+      guard let named = BypassStrategy(rawValue: opts.strategy) else {
+        throw RuntimeError("@bypass: unknown strategy '\(strategy)'", at: op.span, notes: ["a strategy is " + BypassStrategy.choices])
+      }
+      switch named {
+      case _ where !active: break
+      case .ste: shadow = try Bypass.ste(tape, x: try only(xs, named, op), y: yFloat, through: through)
+      case .es:
+        shadow = try Bypass.es(tape, xs: xs, y: yFloat, through: through, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb)
+      case .perturbed:
+        shadow = try Bypass.perturbed(tape, xs: xs, y: yFloat, through: through, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb)
+      case .blackbox:
+        shadow = try Bypass.blackbox(tape, x: try only(xs, named, op), y: yFloat, through: through, lambda: opts.lambda, f: single)
+      }
     }
     // Only captured arguments are active: f's own gradient, no estimator needed.
     if shadow == nil, surrogateOut == nil, let through { return .tensor(through) }
@@ -86,9 +89,9 @@ extension Interpreter {
   }
 
   /// The one bypassed input of a strategy that routes the gradient to one input.
-  func only(_ xs: [Var], _ strategy: String, _ op: IR.Op) throws -> Var {
+  func only(_ xs: [Var], _ strategy: BypassStrategy, _ op: IR.Op) throws -> Var {
     guard xs.count == 1 else {
-      throw RuntimeError("@bypass(\(strategy)) routes the gradient to one input, got \(xs.count)", at: op.span,
+      throw RuntimeError("@bypass(\(strategy.rawValue)) routes the gradient to one input, got \(xs.count)", at: op.span,
                          notes: ["use es, perturbed or a model surrogate for several inputs"])
     }
     return xs[0]

@@ -44,9 +44,28 @@ public final class Interpreter {
   /// The optimizer step being computed (for messages), inside `minimize`.
   var currentStep: Int?
   /// Set to stop a run from another thread (Ctrl-C in the REPL, SIGINT/SIGTERM in `dpl run`).
-  public var cancelled = false
+  public let cancelFlag = CancelFlag()
+  public var cancelled: Bool {
+    get { cancelFlag.isSet }
+    set { cancelFlag.isSet = newValue }
+  }
   /// The step count of the optimizer that took the latest step (for "interrupted after …").
   var lastStep: Int?
+  /// `dpl run`, whose checkpoints can be resumed: once the program has called `resume(…)`,
+  /// a stop request waits for its next `checkpoint(…)`, which writes the state and then
+  /// ends the run with `RunStopped`; a `checkpoint(…)` without `resume(…)` is an error.
+  /// Off elsewhere (the REPL, the Swift API): a stop request stops at the next op.
+  public var stopsAtCheckpoint = false
+  /// `dpl run --resume DIR`: the checkpoint `resume(…)` restores.
+  public var resumeCheckpoint: RunCheckpoint.Found?
+  /// The IR passes the program was compiled without (kept in run checkpoints).
+  public var skippedPasses: [String] = []
+  /// Set by `resume(…)`.
+  var resumeCalled = false {
+    didSet { cancelFlag.waitsForCheckpoint = stopsAtCheckpoint && resumeCalled }
+  }
+  /// Whether a stop request now waits for the program's next `checkpoint(…)`.
+  public var defersStop: Bool { cancelFlag.waitsForCheckpoint }
   /// Nested calls allowed before a run stops with an error (`--max-call-depth`,
   /// `DPL_MAX_CALL_DEPTH`); the interpreter's thread has the stack for them.
   public var maxCallDepth = Interpreter.defaultMaxCallDepth
@@ -126,7 +145,7 @@ public final class Interpreter {
 
   /// Executes one op, turning kernel errors into errors at the op's span.
   func exec(_ op: IR.Op, _ frame: Frame) throws -> Value {
-    if cancelled {
+    if cancelled && !defersStop {
       let after = lastStep.map { " after optimizer step \($0)" } ?? ""
       throw RuntimeError("interrupted\(after)", at: op.span, exitCode: 130)
     }
@@ -185,7 +204,7 @@ public final class Interpreter {
     case .format(let pieces):
       var s = "", k = 0
       for piece in pieces {
-        if let text = piece { s += text } else { s += Printer.text(x(k)); k += 1 }
+        if let text = piece { s += text } else { s += ValueText.text(x(k)); k += 1 }
       }
       return .string(s)
     case .ifElse:

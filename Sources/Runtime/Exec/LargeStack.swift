@@ -3,14 +3,14 @@ import Foundation
 /// Runs the interpreter on a thread whose stack holds `Interpreter.maxCallDepth` nested dpl
 /// calls, so deep recursion ends in the depth limit's located error, never in a signal.
 /// The stack is reserved address space: only the pages a run touches are used.
-enum LargeStack {
+public enum LargeStack {
   /// 4 GiB: a debug build's interpreter uses ≈ 100 KiB of stack per dpl call.
   static let bytes = 4 << 30
   static let key = "dpl.largeStack"
 
   /// Runs `body` on a large-stack thread (directly when already on one) and returns or
   /// rethrows its outcome.
-  static func run<T>(_ body: () throws -> T) throws -> T {
+  public static func run<T>(_ body: () throws -> T) throws -> T {
     if Thread.current.threadDictionary[key] != nil { return try body() }
     return try withoutActuallyEscaping(body) { body in
       let box = Outcome<T>(body)

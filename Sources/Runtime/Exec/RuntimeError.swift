@@ -43,15 +43,12 @@ public struct RuntimeError: Error {
   /// Calls shown at each end of a long trace.
   static let traceEnds = 5
 
-  static func location(_ span: Span, _ files: [SourceFile]) -> String {
-    guard span.file >= 0, span.file < files.count else { return "<unknown>" }
-    let (l, c) = files[span.file].location(of: span.start)
-    return "\(files[span.file].path):\(l):\(c)"
-  }
+  static func location(_ span: Span, _ files: [SourceFile]) -> String { files.location(of: span) }
 }
 
-/// Unwinds control flow out of nested regions.
-enum Unwind: Error {
+/// Unwinds control flow out of nested regions. It never leaves the interpreter's thread
+/// (it is caught by the loop or call it unwinds to), so the value it carries is not shared.
+enum Unwind: Error, @unchecked Sendable {
   case breakLoop, continueLoop
   case returned(Value)
 }

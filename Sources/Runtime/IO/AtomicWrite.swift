@@ -1,10 +1,11 @@
 import Foundation
 
 /// Writes files so that a reader never sees a half-written one.
-enum AtomicWrite {
+public enum AtomicWrite {
   /// Writes `data` to a temporary file next to `url`, flushes it to disk, then renames it
-  /// over `url`. Creates the parent folder if needed. On failure the target is untouched.
-  static func write(_ data: Data, to url: URL) throws {
+  /// over `url`, with `permissions` (`dpl fmt` keeps a file's own). Creates the parent
+  /// folder if needed. On failure the target is untouched.
+  public static func write(_ data: Data, to url: URL, permissions: mode_t = 0o644) throws {
     let dir = url.deletingLastPathComponent()
     do {
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -14,6 +15,7 @@ enum AtomicWrite {
     let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
     guard fd >= 0 else { throw IOError(tmp, "cannot create temporary file: \(String(cString: strerror(errno)))") }
+    fchmod(fd, permissions)  // as given, whatever the umask
     var ok = false
     defer {
       if !ok { unlink(tmp.path) }

@@ -15,7 +15,9 @@ public struct PNGImage: Equatable {
     self.height = max(0, height)
     self.channels = channels == 1 ? 1 : 3
     let px = fill.count == self.channels ? fill : Array(repeating: fill.first ?? 0, count: self.channels)
-    pixels = Array((0..<(self.width * self.height)).map { _ in px }.joined())
+    let count = self.width * self.height * self.channels
+    // One repeated byte for a gray fill (the common white background): fast even unoptimised.
+    pixels = px.allSatisfy { $0 == px[0] } ? Array(repeating: px[0], count: count) : (0..<count).map { px[$0 % px.count] }
   }
 
   /// An image from raw bytes; throws when the count does not match.

@@ -32,6 +32,21 @@ public struct RunLog {
     row[0] = Double(step)
     for (name, v) in values { if let k = columns.firstIndex(of: name) { row[k] = v } }
     rows.append(row)
+    try write(Data(render(columns: columns, rows: rows).utf8), to: csv)
+    try updateSummary(columns: columns, rows: rows, last: values)
+  }
+
+  /// Removes the rows of `metrics.csv` logged after `step` (a resumed run logs them again)
+  /// and recomputes the summary's steps and best `val_dice` from the rows kept.
+  public func dropRows(after step: Int) throws {
+    guard FileManager.default.fileExists(atPath: csv.path) else { return }
+    let (columns, rows) = table()
+    let kept = rows.filter { r in (r.first ?? nil).map { $0 <= Double(step) } ?? true }
+    try write(Data(render(columns: columns, rows: kept).utf8), to: csv)
+    try updateSummary(columns: columns, rows: kept, last: [])
+  }
+
+  func render(columns: [String], rows: [[Double?]]) -> String {
     var text = columns.joined(separator: ",") + "\n"
     for r in rows {
       let cells = (0..<columns.count).map { k -> String in
@@ -40,8 +55,7 @@ public struct RunLog {
       }
       text += cells.joined(separator: ",") + "\n"
     }
-    try write(Data(text.utf8), to: csv)
-    try updateSummary(columns: columns, rows: rows, last: values)
+    return text
   }
 
   /// Merges `entries` into `metrics.json` (e.g. the data set, sizes, settings).

@@ -122,7 +122,7 @@ extension Session {
     let refNorm = (ref.reduce(0) { $0 + $1 * $1 }).squareRoot()
 
     var names = [written]
-    for s in ["es", "perturbed", "ste", "blackbox", "net"] where s != written { names.append(s) }
+    for s in [BypassStrategy.es, .perturbed, .ste, .blackbox].map(\.rawValue) + ["net"] where s != written { names.append(s) }
     if site?.strategy == "net" { names.removeAll { $0 == "net" } }
     var rows: [Comparison.Row] = []
     var writtenTape: TapeReport?

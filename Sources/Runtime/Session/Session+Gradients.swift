@@ -154,24 +154,24 @@ public struct BypassSite {
 
   /// Calls of the bypassed function one gradient costs beyond the forward call.
   public var backwardCalls: Int {
-    switch strategy {
-    case "es": return 2 * samples
-    case "perturbed": return samples
-    case "blackbox": return 1
-    case "net": return samples
-    default: return 0
+    if strategy == "net" { return samples }
+    switch BypassStrategy(rawValue: strategy) {
+    case .es: return 2 * samples
+    case .perturbed: return samples
+    case .blackbox: return 1
+    case .ste, nil: return 0
     }
   }
 
   /// How the estimator computes its gradient, in a few words.
   public var rule: String {
-    switch strategy {
-    case "es": return "evolution strategies, σ \(ValueDisplay.number(sigma)), \(samples) antithetic pairs"
-    case "perturbed": return "perturbed optimiser, σ \(ValueDisplay.number(sigma)), \(samples) samples"
-    case "blackbox": return "blackbox interpolation, λ \(ValueDisplay.number(options["lambda"] ?? 10))"
-    case "ste": return "straight-through (identity)"
-    case "net": return "DiffBypass surrogate fitted \(Int(options["fit_steps"] ?? 10)) steps on \(samples) noisy copies"
-    default: return strategy
+    if strategy == "net" { return "DiffBypass surrogate fitted \(Int(options["fit_steps"] ?? 10)) steps on \(samples) noisy copies" }
+    switch BypassStrategy(rawValue: strategy) {
+    case .es: return "evolution strategies, σ \(ValueDisplay.number(sigma)), \(samples) antithetic pairs"
+    case .perturbed: return "perturbed optimiser, σ \(ValueDisplay.number(sigma)), \(samples) samples"
+    case .blackbox: return "blackbox interpolation, λ \(ValueDisplay.number(options["lambda"] ?? 10))"
+    case .ste: return "straight-through (identity)"
+    case nil: return strategy
     }
   }
 }

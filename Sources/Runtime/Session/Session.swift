@@ -140,6 +140,12 @@ public final class Session {
     var inputFile: Int
   }
 
+  /// Whether `text` compiles as an input of this session (nothing runs).
+  public func compiles(_ text: String) -> Bool {
+    if case .success = compile(text) { return true }
+    return false
+  }
+
   /// Compiles `text` after the session's definitions (and `extra` definitions), with the
   /// session's bindings (and `extraBindings`) as the environment.
   /// - Parameter replacing: definitions left out because the input defines them anew.
@@ -294,21 +300,19 @@ extension Session {
 }
 
 extension Session {
-  /// The members of `base` for completion: a model binding's fields and methods, a
-  /// module's functions and models, a tuple's `.0`, `.1`, …, a tensor's `shape` and `rank`.
+  /// The members of `base` for completion, as the language server lists them
+  /// (`CheckedProgram.members(of:)`): a model binding's fields and methods, a module's
+  /// functions and models, a tuple's `.0`, `.1`, …, a tensor's `shape` and `rank`, …
   public func members(of base: String) -> [String] {
+    let type: ValueType
     if let b = bindings[base] {
-      switch b.type {
-      case .model(let name):
-        guard case .success(let c) = compile("()"), let m = c.program.models[name] else { return [] }
-        return m.fields.map(\.name) + m.methods.keys.sorted()
-      case .tuple(let ts): return ts.indices.map(String.init)
-      case .tensor, .intTensor: return ["shape", "rank"]
-      default: return []
-      }
+      type = b.type
+    } else if definitions.contains(where: { $0.kind == "module" && $0.name == base }) {
+      type = .module(base)
+    } else {
+      return []
     }
-    guard definitions.contains(where: { $0.kind == "module" && $0.name == base }), case .success(let c) = compile("()") else { return [] }
-    let names = Array(c.program.functions.keys) + Array(c.program.models.keys)
-    return names.filter { $0.hasPrefix(base + ".") }.map { String($0.dropFirst(base.count + 1)) }.filter { !$0.contains(".") }
+    guard case .success(let c) = compile("()") else { return [] }
+    return c.program.members(of: type).map(\.name)
   }
 }

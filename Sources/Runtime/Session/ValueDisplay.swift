@@ -16,14 +16,14 @@ public enum ValueDisplay {
   public static func show(_ v: Value, type: ValueType? = nil) -> String {
     switch v {
     case .void: return ""
-    case .float(let f): return Printer.float(f) + "\n"
+    case .float(let f): return ValueText.float(f) + "\n"
     case .string(let s): return String(reflecting: s) + "\n"
     case .tensor(let t, _): return tensor(t.value.shape, t.value.scalars.map(Double.init), dtype: "float32")
     case .intTensor(let t, _): return tensor(t.shape, t.scalars.map(Double.init), dtype: "int32", integer: true)
     case .model(let m):
       let n = m.parameters.reduce(0) { $0 + $1.value.count }
       return "\(m.typeName) (model with \(m.parameters.count) parameter tensors, \(n) numbers)\n"
-    default: return truncate(Printer.text(v), 600) + "\n"
+    default: return truncate(ValueText.text(v), 600) + "\n"
     }
   }
 

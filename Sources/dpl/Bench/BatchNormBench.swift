@@ -9,7 +9,7 @@ enum BatchNormBench {
   static let all: [Benchmark] = shapes.flatMap { shape -> [Benchmark] in
     let name = "batchnorm/\(shape[1])_\(shape[2])x\(shape[3])_n\(shape[0])"
     let c = shape[1]
-    func operands() -> (Tensor, Tensor, Tensor, Tensor) {
+    @Sendable func operands() -> (Tensor, Tensor, Tensor, Tensor) {
       var rng = RNG(seed: 0)
       return (rng.normal(shape), rng.normal([c]), rng.normal([c]), rng.normal(shape))
     }

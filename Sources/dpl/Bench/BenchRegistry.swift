@@ -8,3 +8,4 @@ let allBenchmarks: [Benchmark] =
   + InterpreterBench.all
   + DPBench.all
   + CheckBench.all
+  + LSPBench.all

@@ -1,9 +1,9 @@
 import Foundation
 
 /// One named benchmark: `run` returns its median time and the figure that fits it.
-struct Benchmark {
+struct Benchmark: Sendable {
   let name: String
-  let run: () throws -> BenchResult
+  let run: @Sendable () throws -> BenchResult
 }
 
 /// A measured result: median milliseconds and extra figures (`gflops`, `contours_per_s`, …).

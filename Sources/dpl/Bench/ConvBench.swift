@@ -12,7 +12,7 @@ enum ConvBench {
   static let all: [Benchmark] = shapes.flatMap { (n, cin, cout, h, w) -> [Benchmark] in
     let name = n == 10 && h == w ? "conv2d/\(cin)x\(cout)_\(h)" : "conv2d/\(cin)x\(cout)_\(h)x\(w)_n\(n)"
     let flop = 2.0 * Double(n * cout * h * w * cin * 9)
-    func operands() -> (Tensor, Tensor, Tensor, Tensor) {
+    @Sendable func operands() -> (Tensor, Tensor, Tensor, Tensor) {
       var rng = RNG(seed: 0)
       let x = rng.normal([n, cin, h, w])
       let wt = rng.normal([cout, cin, 3, 3], std: (2 / Float(cin * 9)).squareRoot())

@@ -26,12 +26,10 @@ final class LineEditor {
     let env = ProcessInfo.processInfo.environment
     historyPath = env["DPL_HISTORY"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".dpl_history")
     completer = complete
-    rl_catch_signals = 0
-    rl_readline_name = UnsafePointer(strdup("dpl"))
-    rl_attempted_completion_function = { text, start, _ in
-      let line = rl_line_buffer.map { String(cString: $0) } ?? ""
+    dpl_rl_configure(UnsafePointer(strdup("dpl"))) { text, start, _ in
+      let line = dpl_rl_line_buffer().map { String(cString: $0) } ?? ""
       if line.hasPrefix(":load ") { return nil }  // file names (readline's default)
-      rl_attempted_completion_over = 1
+      dpl_rl_completion_over()
       let prefix = text.map { String(cString: $0) } ?? ""
       matches = completer?(prefix, String(line.prefix(Int(start)) + prefix)) ?? []
       if matches.isEmpty { return nil }
@@ -43,9 +41,7 @@ final class LineEditor {
     using_history()
     stifle_history(2000)
     // A multi-line input is one entry: timestamps mark where entries start in the file.
-    history_write_timestamps = 1
-    history_multiline_entries = 1
-    history_comment_char = CChar(UInt8(ascii: "#"))
+    dpl_history_configure()
     if FileManager.default.fileExists(atPath: historyPath) { _ = read_history(historyPath) } else { _ = write_history(historyPath) }
   }
 
@@ -73,8 +69,7 @@ final class LineEditor {
       let r = poll(&fd, 1, -1)
       if interruptCount > 0 {
         interruptCount = 0
-        fputs("^C\n", stdout)
-        fflush(stdout)
+        dpl_print_interrupt()
         rl_free_line_state()
         rl_callback_sigcleanup()
         rl_callback_handler_remove()

@@ -20,6 +20,7 @@ struct ReplCommand: ParsableCommand {
   var files: [String] = []
 
   func run() throws {
+    try requireBLAS()
     let interactive = isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
     let colour = interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     let session = Session(options: FrontEnd.options(), seed: seed)
