@@ -42,7 +42,8 @@ extension Interpreter {
     return r
   }
 
-  /// `t[items]`: Int items pick (and drop) an axis, slices keep it, IntTensor items gather.
+  /// `t[items]`: Int items pick (and drop) an axis, slices keep it, IntTensor items gather
+  /// (`Checker.tensorIndexShape` has the shape rule).
   func tensorIndex(_ v: Var, _ items: [IndexKind], _ args: [Value], _ op: IR.Op) throws -> Var {
     let shape = v.shape
     guard items.count <= shape.count else {
@@ -71,14 +72,12 @@ extension Interpreter {
       let newShape = out.shape.enumerated().filter { $0.offset >= keep.count || keep[$0.offset] }.map(\.element)
       out = try prim(.reshape(newShape), [out], op)
     }
-    // Gather along the kept axes, counting only axes that remain; an earlier index of
-    // rank r has put r axes in place of one.
-    var shift = 0
-    for (d, idx) in gathers {
-      let axis = keep[..<d].filter { $0 }.count + shift
-      out = try prim(.gather(idx, axis: axis), [out], op)
-      shift += idx.rank - 1
+    // One index tensor gathers along its axis (counting only axes that remain); several
+    // are paired element by element.
+    if gathers.count > 1 {
+      return try pairedGather(out, gathers.map { d, idx in (keep[..<d].filter { $0 }.count, idx) }, op)
     }
+    if let (d, idx) = gathers.first { out = try prim(.gather(idx, axis: keep[..<d].filter { $0 }.count), [out], op) }
     return out
   }
 
