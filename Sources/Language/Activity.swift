@@ -220,6 +220,14 @@ struct ActivityAnalysis {
       return a
     case .index(let base, let items):
       for case .expr(let x) in items { _ = expr(x) }
+      // The index half of a builtin's tuple (`topk(x, k)[1]`) carries no gradient.
+      if case .intTensor? = checker.types[e.id], case .tuple? = checker.types[base.id] {
+        let k = items.first.flatMap { item -> String? in
+          if case .expr(let x) = item, let c = checker.consts[x.id]?.intValue { return String(c) }
+          return nil
+        } ?? "…"
+        return nondifferentiable(expr(base), name: Self.text(base) + "[\(k)]", span: e.span, fix: nil, real: false)
+      }
       return expr(base)
     case .member(let base, let name, let nameSpan):
       let t = checker.types[e.id]
@@ -228,7 +236,7 @@ struct ActivityAnalysis {
       if parametersActive, isParameterHolder(t) { return .source }
       // The index half of a builtin's tuple (`topk`) carries no gradient.
       if case .intTensor? = t, case .tuple? = checker.types[base.id] {
-        return nondifferentiable(expr(base), name: name, span: nameSpan, fix: nil, real: false)
+        return nondifferentiable(expr(base), name: Self.text(base) + ".\(name)", span: nameSpan, fix: nil, real: false)
       }
       return expr(base)
     case .ifExpr(let i):
@@ -239,6 +247,17 @@ struct ActivityAnalysis {
       return bypass(e, strategy, options, call)
     case .call(let callee, let args, let block):
       return call(e, callee, args, block)
+    }
+  }
+
+  /// A short name for a tuple in messages: its variable, or the builtin that made it.
+  static func text(_ e: Expr) -> String {
+    switch e.kind {
+    case .name(let n): return n
+    case .call(let callee, _, _):
+      if case .name(let n) = callee.kind { return n + "(…)" }
+      return "(…)"
+    default: return "(…)"
     }
   }
 

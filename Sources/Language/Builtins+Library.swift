@@ -16,7 +16,11 @@ let library: [Builtin] = sorting + indexing + [
     if case .string(let s)? = info.consts.count > 1 ? info.consts[1] : nil, !parameterInits.contains(s) {
       info.fail("unknown init '\(s)': use " + parameterInits.map { "\"\($0)\"" }.joined(separator: ", "), at: 1)
     }
-    return .tensor(info.shape(0))
+    let shape = info.shape(0)
+    if let shape, shape.contains(where: { if case .known(let n) = $0 { return n < 0 }; return false }) {
+      info.fail("param: shape \(shapeText(shape)) has a negative extent", at: 0)
+    }
+    return .tensor(shape)
   },
 ]
 
@@ -85,7 +89,8 @@ let indexing: [Builtin] = [
 /// Second signatures of builtin names, chosen by the checker when the call's first argument
 /// is a number: `min(a, b)` and `max(a, b)` beside the reductions `min(t, axis:)`.
 public let scalarForms: [String: Builtin] = Dictionary(uniqueKeysWithValues: [("min", "smaller"), ("max", "larger")].map { name, what in
-  (name, Builtin(name, [p("a", .float), p("b", .float)], .differentiable, "the \(what) of two numbers (an Int when both are)") { info in
+  // Numbers carry no gradient in dpl (a tensor's `item` has none), so neither does this form.
+  (name, Builtin(name, [p("a", .float), p("b", .float)], .none, "the \(what) of two numbers (an Int when both are)") { info in
     info.type(0) == .int && info.type(1) == .int ? .int : .float
   })
 })

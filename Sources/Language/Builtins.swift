@@ -185,7 +185,9 @@ let elementwise: [Builtin] =
 
 let reductions: [Builtin] = ["sum", "mean", "max", "min"].map { name in
   Builtin(name, [p("t", .tensor), p("axis", .axes, ConstValue.none), p("keepdims", .bool, .bool(false))], .differentiable,
-          "\(name) over axis, or over several axes given as a list (all elements when no axis: a 0-d tensor)", rule: reduce(integer: false))
+          "\(name) over axis, or over several axes given as a list (all elements when no axis: a 0-d tensor)"
+            + (name == "max" || name == "min" ? "; \(name)(a, b) of two numbers is the \(name == "max" ? "larger" : "smaller") one" : ""),
+          rule: reduce(integer: false))
 } + ["argmax", "argmin"].map { name in
   Builtin(name, [p("t", .tensor), p("axis", .int, ConstValue.none), p("keepdims", .bool, .bool(false))], .integer,
           "index of the \(name == "argmax" ? "largest" : "smallest") element along axis (flat index when no axis)",

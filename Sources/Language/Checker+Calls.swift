@@ -264,7 +264,7 @@ extension Checker {
       scalarForm = true
     }
     if b.name == "param", !parameterFieldCalls.contains(e.id) {
-      diags.error("'param' makes a model's trainable tensor, so it must be a field's value", at: e.span,
+      diags.error("'param' makes a model's trainable tensor, so it must be the value of a model's 'let' field", at: e.span,
                   notes: [Note("declare it in a model body: 'let w = param([k, 2])'; the model's optimizer then trains it")])
     }
     if b.variadic {

@@ -112,7 +112,7 @@ extension Tensor {
 
   /// `log Σ exp(x)` along `axis`, kept as an axis of extent 1; computed as
   /// `m + log Σ exp(x − m)` with `m` the line's maximum, so it neither overflows nor
-  /// underflows. A line of −∞ gives −∞; a line holding +∞ gives +∞.
+  /// underflows. A line of −∞ gives −∞; a line holding +∞ gives +∞, one holding NaN NaN.
   public func logSumExp(axis: Int) throws -> Tensor {
     let ax = try resolveAxis("logsumexp", axis, shape)
     let n = shape[ax]
@@ -124,8 +124,12 @@ extension Tensor {
     let inner = shape[(ax + 1)...].reduce(1, *)
     forEachLine(shape, axis: ax, cost: 16) { base, step in
       let o = base / (n * inner) * inner + base % inner  // the line's place in the output
-      var m = -Float.infinity
-      for k in 0..<n { m = Swift.max(m, src[base + k * step]) }
+      var m = -Float.infinity, nan = false
+      for k in 0..<n {
+        let v = src[base + k * step]
+        if v.isNaN { nan = true } else if v > m { m = v }
+      }
+      guard !nan else { dst[o] = .nan; return }
       guard m.isFinite else { dst[o] = m; return }
       var s = 0.0
       for k in 0..<n { s += Foundation.exp(Double(src[base + k * step] - m)) }

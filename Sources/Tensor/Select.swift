@@ -44,6 +44,23 @@ extension Tensor {
 }
 
 extension IntTensor {
+  /// The elementwise larger (or smaller) of two integer arrays, broadcasting; exact for
+  /// every Int32 (no round trip through Float).
+  public static func extremum(_ a: IntTensor, _ b: IntTensor, max: Bool) throws -> IntTensor {
+    guard let out = Broadcast.shape(a.shape, b.shape) else {
+      throw TensorError(max ? "maximum" : "minimum", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
+    }
+    let r = IntTensor(uninitialized: out)
+    let ap = a.buffer.pointer, bp = b.buffer.pointer, dst = r.buffer.pointer
+    Broadcast.rows(a.shape, b.shape, out) { oa, ob, o, n, sa, sb in
+      for k in 0..<n {
+        let x = ap[oa + k * sa], y = bp[ob + k * sb]
+        dst[o + k] = max ? Swift.max(x, y) : Swift.min(x, y)
+      }
+    }
+    return r
+  }
+
   /// `[…, classes]`: 1 at each index's class, 0 elsewhere. Indices must lie in `0..<classes`.
   public func oneHot(classes: Int) throws -> Tensor {
     guard classes >= 1 else { throw TensorError("one_hot", "needs at least one class, got \(classes)") }

@@ -35,13 +35,52 @@ struct LibraryTests {
   @Test("a truncated or foreign .npy names the problem")
   func npyCorrupt() throws {
     let bytes = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("f4.npy")))
-    #expect(throws: IOError(path: "t.npy", message: "truncated: <f4[2, 3] needs 24 bytes of data, the file has 20")) {
+    #expect(throws: IOError("t.npy", "truncated: <f4[2, 3] needs 24 bytes of data, the file has 20")) {
       try NPY.decode(Array(bytes.dropLast(4)), path: "t.npy")
     }
     #expect(throws: IOError.self) { try NPY.decode(Array(bytes.prefix(40)), path: "t.npy") }
-    #expect(throws: IOError(path: "t.npy", message: "not an .npy file (it does not start with \\x93NUMPY)")) {
+    #expect(throws: IOError("t.npy", "not an .npy file (it does not start with \\x93NUMPY)")) {
       try NPY.decode(Array("hello world".utf8), path: "t.npy")
     }
+  }
+
+  /// The bytes of a version-1.0 `.npy` file with `header` and `data`.
+  static func npy(_ header: String, data: [UInt8] = [], version: UInt8 = 1) -> [UInt8] {
+    let h = Array(header.utf8)
+    return [0x93] + Array("NUMPY".utf8) + [version, 0, UInt8(h.count & 0xff), UInt8(h.count >> 8)] + h + data
+  }
+
+  @Test("a corrupt .npy header names what is wrong", arguments: [
+    ("{'descr': '<f4', 'shape': (2,), }", "the header has no 'fortran_order'"),
+    ("garbage", "the header has no 'descr'"),
+    ("{'descr': 4, 'fortran_order': False, 'shape': (1,), }", "the header's descr 4 is not a string"),
+    ("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }", "the header's fortran_order is Maybe, not True or False"),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': [1], }", "the header's shape [1] is not a tuple of sizes"),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", "the header's shape (-1,) is not a tuple of sizes"),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", "the header's shape (99999999999, 99999999999) is too large"),
+    ("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", "unsupported dtype <f2"),
+    ("{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }", "unsupported dtype |b1"),
+  ])
+  func npyHeaders(_ header: String, _ reason: String) {
+    #expect(throws: IOError.self) { try NPY.decode(Self.npy(header), path: "h.npy") }
+    do {
+      _ = try NPY.decode(Self.npy(header), path: "h.npy")
+    } catch let e as IOError {
+      #expect(e.path == "h.npy")
+      #expect(e.message.hasPrefix(reason), "\(e.message)")
+    } catch {
+      Issue.record("\(error)")
+    }
+  }
+
+  @Test("a .npy file that ends early is refused, not read past its end")
+  func npyShort() {
+    let v2 = [UInt8]([0x93] + Array("NUMPY".utf8) + [2, 0, 5])
+    for bytes in [v2, Array(v2.prefix(9)), Self.npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", data: [0, 0, 0])] {
+      #expect(throws: IOError.self) { try NPY.decode(bytes, path: "s.npy") }
+    }
+    let ok = Self.npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", data: [1, 0, 0, 0, 255, 255, 255, 255])
+    #expect(throws: Never.self) { try NPY.decode(ok, path: "s.npy") }
   }
 
   @Test("CSV: a header row is skipped, blank lines ignored; ragged rows and words are errors with the line")

@@ -118,6 +118,9 @@ struct AlongAxisTests {
     #expect(abs(y[1] - (-1000 + Float(Foundation.log(1 + Foundation.exp(-1.0))))) < 1e-3)
     #expect(y[2] == -.infinity && y[3] == .infinity)
     #expect(try Tensor(shape: [2, 0], repeating: 0).logSumExp(axis: 1).scalars == [-.infinity, -.infinity])
+    let nan = try Tensor(shape: [3, 2], scalars: [.nan, 1, -.infinity, .nan, .nan, .nan]).logSumExp(axis: 1).scalars
+    let allNaN = nan.allSatisfy { $0.isNaN }
+    #expect(allNaN, "NaN anywhere in a line gives NaN: \(nan)")
   }
 
   @Test func selectBroadcastsAndExtremumWeightsSplitTies() throws {
@@ -129,6 +132,41 @@ struct AlongAxisTests {
     #expect(try Tensor.extremumWeight(x, y, max: true).scalars == [0, 0.5, 1, 1])
     #expect(try Tensor.extremumWeight(x, y, max: false).scalars == [1, 0.5, 0, 1])
     #expect(throws: TensorError.self) { try Tensor.select(w, a, Tensor(shape: [2], repeating: 0)) }
+  }
+
+  @Test func integerExtremaAreExactAndBroadcast() throws {
+    let a = try IntTensor(shape: [2, 1], scalars: [20_000_001, -5])
+    let b = try IntTensor(shape: [3], scalars: [20_000_003, 0, -7])
+    #expect(try IntTensor.extremum(a, b, max: true).scalars == [20_000_003, 20_000_001, 20_000_001, 20_000_003, 0, -5])
+    #expect(try IntTensor.extremum(a, b, max: false).scalars == [20_000_001, 0, -7, -5, -5, -7])
+    #expect(throws: TensorError.self) { try IntTensor.extremum(a, IntTensor(shape: [3, 2], repeating: 0), max: true) }
+  }
+
+  /// `select` and the extremum weights against naive loops over broadcast shapes.
+  @Test(arguments: [([2, 3], [3], [2, 1]), ([4], [1], [4]), ([2, 1, 3], [1, 4, 1], [3]), ([], [2, 2], [2, 1])])
+  func selectAndExtremaFollowTheirDefinitions(_ ws: [Int], _ xs: [Int], _ ys: [Int]) throws {
+    let w = Self.tiedTensor(ws, seed: 1).map { $0 > 0 ? Float(1) : 0 }
+    let x = Self.tiedTensor(xs, seed: 2), y = Self.tiedTensor(ys, seed: 3)
+    let out = try #require(Broadcast.shape(ws, Broadcast.shape(xs, ys) ?? []))
+    let sel = try Tensor.select(w, x, y)
+    let xy = try #require(Broadcast.shape(xs, ys))
+    let maxW = try Tensor.extremumWeight(x, y, max: true), minW = try Tensor.extremumWeight(x, y, max: false)
+    #expect(sel.shape == out && maxW.shape == xy)
+    /// The element of `t` (shape `s`) that broadcasting reads at `idx` of `target`.
+    func at(_ t: Tensor, _ s: [Int], _ idx: [Int]) -> Float {
+      let tail = Array(idx.suffix(s.count))
+      return t[flat: Self.flat(zip(tail, s).map { $1 == 1 ? 0 : $0 }, s)]
+    }
+    for i in 0..<sel.count {
+      let idx = CoreTests.unravel(i, out)
+      #expect(sel[flat: i] == (at(w, ws, idx) > 0 ? at(x, xs, idx) : at(y, ys, idx)))
+    }
+    for i in 0..<maxW.count {
+      let idx = CoreTests.unravel(i, xy)
+      let (a, b) = (at(x, xs, idx), at(y, ys, idx))
+      #expect(maxW[flat: i] == (a > b ? 1 : a == b ? 0.5 : 0))
+      #expect(minW[flat: i] == (a < b ? 1 : a == b ? 0.5 : 0))
+    }
   }
 
   @Test func oneHotMarksEachClass() throws {

@@ -36,7 +36,7 @@ extension Interpreter {
   static func integerValue(_ v: Value) -> IntTensor? {
     switch v {
     case .intTensor(let t, nil): return t
-    case .int(let n): return IntTensor(scalar: Int32(clamping: n))
+    case .int(let n): return Int32(exactly: n).map { IntTensor(scalar: $0) }
     default: return nil
     }
   }

@@ -23,13 +23,12 @@ extension BuiltinTable {
           return .float(x.isNaN || y.isNaN ? .nan : (isMax ? Swift.max(x, y) : Swift.min(x, y)))
         default: break
         }
+        if let x = Interpreter.integerValue(a[0]), let y = Interpreter.integerValue(a[1]) {
+          return .intTensor(try IntTensor.extremum(x, y, max: isMax), nil)
+        }
         let (x, y) = (try i.tensor(a[0], op), try i.tensor(a[1], op))
         let w = try Tensor.extremumWeight(x.value, y.value, max: isMax)
-        let r = try i.prim(.select(weight: w), [x, y], op)
-        if Interpreter.integerValue(a[0]) != nil, Interpreter.integerValue(a[1]) != nil {
-          return .intTensor(r.value.map { Int32($0) }, nil)
-        }
-        return .tensor(r)
+        return .tensor(try i.prim(.select(weight: w), [x, y], op))
       }
     }
     t["logsumexp"] = { i, a, op in

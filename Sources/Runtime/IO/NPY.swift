@@ -21,12 +21,14 @@ public enum NPY {
   /// Parses the bytes of an `.npy` file; `path` names it in errors.
   public static func decode(_ bytes: [UInt8], path: String = "") throws -> Array {
     let magic: [UInt8] = [0x93] + Swift.Array("NUMPY".utf8)
-    guard bytes.count >= 10, Swift.Array(bytes[0..<6]) == magic else {
+    guard bytes.count >= 6, Swift.Array(bytes[0..<6]) == magic else {
       throw IOError(path, "not an .npy file (it does not start with \\x93NUMPY)")
     }
+    guard bytes.count >= 8 else { throw IOError(path, "truncated: the file ends inside the version") }
     let major = bytes[6]
     guard (1...3).contains(major) else { throw IOError(path, "unsupported .npy version \(major).\(bytes[7])") }
     let lengthBytes = major == 1 ? 2 : 4
+    guard bytes.count >= 8 + lengthBytes else { throw IOError(path, "truncated: the file ends inside the header length") }
     var headerLength = 0
     for i in (0..<lengthBytes).reversed() { headerLength = headerLength << 8 | Int(bytes[8 + i]) }
     let dataStart = 8 + lengthBytes + headerLength
@@ -55,7 +57,13 @@ public enum NPY {
     case "f8", "i8": width = 8
     default: throw IOError(path, "unsupported dtype \(descrName): dpl reads float32, float64, int32 and int64 arrays")
     }
-    let count = shape.reduce(1, *)
+    var count = 1
+    for n in shape + [width] {
+      let (product, overflow) = count.multipliedReportingOverflow(by: n)
+      guard !overflow else { throw IOError(path, "the header's shape \(shapeText) is too large") }
+      count = product
+    }
+    count /= width
     guard bytes.count - dataStart >= count * width else {
       throw IOError(path, "truncated: \(descrName)\(shapeString(shape)) needs \(count * width) bytes of data, the file has \(bytes.count - dataStart)")
     }
