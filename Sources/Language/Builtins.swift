@@ -37,10 +37,12 @@ func reduce(integer: Bool) -> @Sendable (inout CallInfo) -> ValueType {
     let inputIsInt: Bool
     if case .intTensor = info.type(0) { inputIsInt = true } else { inputIsInt = false }
     let make: ([Dim]?) -> ValueType = { s in integer || inputIsInt ? .intTensor(s) : .tensor(s) }
-    if info.isAbsent(1) { return make([]) }
+    let keepdims = info.consts.count > 2 ? info.consts[2] : .bool(false)
+    guard let keepdims else { return make(nil) }  // known only at run time
+    let keep = keepdims == .bool(true)
+    if info.isAbsent(1) { return make(keep ? info.type(0).shape.map { $0.map { _ in .known(1) } } : []) }
     guard let shape = info.type(0).shape else { return make(nil) }
     guard let axes = info.axes(1, rank: shape.count) else { return make(nil) }
-    let keep = info.consts.count > 2 && info.consts[2] == .bool(true)
     var s = shape
     for ax in axes.sorted(by: >) { if keep { s[ax] = .known(1) } else { s.remove(at: ax) } }
     return make(s)

@@ -117,6 +117,15 @@ struct LibraryTests {
     #expect(run("var n = tensor([1, 2])\nlet v = zeros([2])\nn[0] = v[0]").error?.contains("cannot assign Tensor[] into an IntTensor") == true)
   }
 
+  @Test("integers beyond Int32 are errors with the span, not traps")
+  func integerOverflow() {
+    #expect(run("print(tensor([3000000000]))").error?.hasPrefix("test.dpl:1:7: error: tensor: 3000000000 does not fit in an IntTensor (Int32)") == true)
+    #expect(run("print(sum(tensor([2000000000, 2000000000])))").error?.hasPrefix("test.dpl:1:7: error: sum: the sum 4000000000 does not fit in Int32") == true)
+    #expect(run("print(cumsum(tensor([2000000000, 2000000000])))").error?.contains("does not fit in Int32") == true)
+    #expect(run("print(minimum(tensor([1]), 5000000000))").error?.hasPrefix("test.dpl:1:7: error: 5000000000 does not fit in an IntTensor (Int32)") == true)
+    #expect(run("print(minimum(tensor([1.5]), 5000000000))").lines == ["[1.5]"], "beside a Tensor it is a number")
+  }
+
   @Test("a comparison as the condition of where is not a path; topk's indices carry no gradient")
   func activity() {
     let ok = run("""

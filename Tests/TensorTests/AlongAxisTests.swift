@@ -169,6 +169,52 @@ struct AlongAxisTests {
     }
   }
 
+  /// Integer sums, maxima and minima over one or several axes, and integer running sums,
+  /// exactly (values beyond 2^24, where Float would round).
+  @Test(arguments: cases.indices)
+  func integerReductionsAndCumsumAreExact(_ c: Int) throws {
+    let (shape, axis) = Self.cases[c]
+    let ax = axis < 0 ? axis + shape.count : axis
+    var rng = RNG(seed: UInt64(c))
+    let x = IntTensor(shape: shape) { _ in Int32(rng.int(below: 40)) * 10_000_019 - 200_000_001 }
+    let axes = shape.count > 2 ? [ax, (ax + 2) % shape.count].sorted() : [ax]
+    let rest = (0..<shape.count).filter { !axes.contains($0) }
+    for op in [ReduceOp.sum, .max, .min] {
+      let got = try x.reducedExactly(op, axes: axes)
+      #expect(got.shape == rest.map { shape[$0] })
+      var expected: [Int64?] = Array(repeating: nil, count: got.count)
+      for i in 0..<x.count {
+        let idx = CoreTests.unravel(i, shape)
+        let o = Self.flat(rest.map { idx[$0] }, rest.map { shape[$0] })
+        let v = Int64(x[flat: i])
+        switch op {
+        case .sum: expected[o] = (expected[o] ?? 0) + v
+        case .max: expected[o] = Swift.max(expected[o] ?? v, v)
+        default: expected[o] = Swift.min(expected[o] ?? v, v)
+        }
+      }
+      #expect(got.scalars.map(Int64.init) == expected.map { $0 ?? 0 }, "\(op) \(shape) axes \(axes)")
+    }
+    let small = x.map { $0 / 1000 }
+    let running = try small.cumsum(axis: axis), back = try small.cumsum(axis: axis, reverse: true)
+    for i in 0..<small.count {
+      var idx = CoreTests.unravel(i, shape)
+      let j = idx[ax]
+      let line = (0..<shape[ax]).map { k -> Int64 in idx[ax] = k; return Int64(small[flat: Self.flat(idx, shape)]) }
+      #expect(Int64(running[flat: i]) == line[...j].reduce(0, +))
+      #expect(Int64(back[flat: i]) == line[j...].reduce(0, +))
+    }
+  }
+
+  @Test func integerOverflowIsAnError() throws {
+    let big = try IntTensor(shape: [2], scalars: [2_000_000_000, 2_000_000_000])
+    #expect(throws: TensorError.self) { try big.reducedExactly(.sum, axes: [0]) }
+    #expect(throws: TensorError.self) { try big.cumsum(axis: 0) }
+    #expect(try big.reducedExactly(.max, axes: [0]).scalars == [2_000_000_000])
+    #expect(throws: TensorError.self) { try IntTensor(shape: [0], scalars: []).reducedExactly(.max, axes: [0]) }
+    #expect(try IntTensor(shape: [0], scalars: []).reducedExactly(.sum, axes: [0]).scalars == [0])
+  }
+
   @Test func oneHotMarksEachClass() throws {
     let idx = try IntTensor(shape: [2, 2], scalars: [0, 2, 1, 2])
     let h = try idx.oneHot(classes: 3)

@@ -13,7 +13,7 @@ extension BuiltinTable {
     },
     "where": { i, a, op in
       let mask = try i.tensor(a[0], op, "condition").value.map { $0 != 0 ? Float(1) : 0 }
-      if let x = Interpreter.integerValue(a[1]), let y = Interpreter.integerValue(a[2]) {
+      if let x = try Interpreter.integerValue(a[1], op), let y = try Interpreter.integerValue(a[2], op) {
         return .intTensor(try IntTensor.select(mask, x, y), nil)
       }
       return .tensor(try i.prim(.select(weight: mask), [try i.tensor(a[1], op), try i.tensor(a[2], op)], op))
@@ -23,7 +23,7 @@ extension BuiltinTable {
     },
     "scatter_add": { i, a, op in
       let (idx, axis) = (try i.indexTensor(a[1], op), try i.int(a[3], op, "axis"))
-      if let x = Interpreter.integerValue(a[0]), let src = Interpreter.integerValue(a[2]) {
+      if let x = try Interpreter.integerValue(a[0], op), let src = try Interpreter.integerValue(a[2], op) {
         return .intTensor(try x.scatteringAdd(idx, src, axis: axis), nil)
       }
       return .tensor(try i.prim(.scatterAdd(idx, axis: axis), [try i.tensor(a[0], op), try i.tensor(a[2], op)], op))
@@ -32,11 +32,16 @@ extension BuiltinTable {
 }
 
 extension Interpreter {
-  /// An IntTensor or Int argument as an IntTensor (nil for anything real-valued).
-  static func integerValue(_ v: Value) -> IntTensor? {
+  /// An IntTensor or Int argument as an IntTensor (nil for anything real-valued); an Int
+  /// beyond Int32 is an error, as an IntTensor cannot hold it.
+  static func integerValue(_ v: Value, _ op: IR.Op) throws -> IntTensor? {
     switch v {
     case .intTensor(let t, nil): return t
-    case .int(let n): return Int32(exactly: n).map { IntTensor(scalar: $0) }
+    case .int(let n):
+      guard let w = Int32(exactly: n) else {
+        throw RuntimeError("\(n) does not fit in an IntTensor (Int32)", at: op.span, notes: ["write it as a Float (\(n).0)"])
+      }
+      return IntTensor(scalar: w)
     default: return nil
     }
   }

@@ -10,7 +10,7 @@ extension BuiltinTable {
     t["cumsum"] = { i, a, op in
       let axis = try i.int(a[1], op, "axis")
       if case .intTensor(let x, nil) = a[0] {
-        return .intTensor(try x.map { Float($0) }.cumsum(axis: axis).map { Int32($0) }, nil)
+        return .intTensor(try x.cumsum(axis: axis), nil)
       }
       return .tensor(try i.prim(.cumsum(axis: axis), [try i.tensor(a[0], op)], op))
     }
@@ -23,7 +23,7 @@ extension BuiltinTable {
           return .float(x.isNaN || y.isNaN ? .nan : (isMax ? Swift.max(x, y) : Swift.min(x, y)))
         default: break
         }
-        if let x = Interpreter.integerValue(a[0]), let y = Interpreter.integerValue(a[1]) {
+        if let x = try Interpreter.integerValue(a[0], op), let y = try Interpreter.integerValue(a[1], op) {
           return .intTensor(try IntTensor.extremum(x, y, max: isMax), nil)
         }
         let (x, y) = (try i.tensor(a[0], op), try i.tensor(a[1], op))
@@ -60,6 +60,21 @@ extension BuiltinTable {
 }
 
 extension Interpreter {
+  /// The axes an `axis:` argument names, in increasing order: none (every axis), one Int,
+  /// or a list of distinct axes; negative ones count from the end.
+  func reductionAxes(_ arg: Value, rank: Int, _ op: IR.Op) throws -> [Int] {
+    if case .none = arg { return Array(0..<rank) }
+    var axes: [Int] = []
+    for a in try ints(arg, op, "axis") {
+      guard let ax = ShapeRules.axis(a, rank: rank) else {
+        throw RuntimeError("axis \(a) is out of range for a tensor of rank \(rank)", at: op.span)
+      }
+      guard !axes.contains(ax) else { throw RuntimeError("axis \(a) is given twice", at: op.span) }
+      axes.append(ax)
+    }
+    return axes.sorted()
+  }
+
   /// A reduction over the axes an `axis:` argument names: none (every element), one, or a
   /// list. Several axes are moved to the end and merged, so `reduceOne(x, axis)` — which
   /// reduces one axis and drops it — runs once, and ties of max and min are shared among
@@ -67,20 +82,7 @@ extension Interpreter {
   func reduce(_ v: Var, axes arg: Value, keepDims: Bool, _ op: IR.Op,
               _ reduceOne: (Var, Int) throws -> Var) throws -> Var {
     let shape = v.shape, rank = shape.count
-    var axes: [Int]
-    switch arg {
-    case .none: axes = Array(0..<rank)
-    default:
-      axes = []
-      for a in try ints(arg, op, "axis") {
-        guard let ax = ShapeRules.axis(a, rank: rank) else {
-          throw RuntimeError("axis \(a) is out of range for a tensor of shape \(shapeString(shape))", at: op.span)
-        }
-        guard !axes.contains(ax) else { throw RuntimeError("axis \(a) is given twice", at: op.span) }
-        axes.append(ax)
-      }
-    }
-    axes.sort()
+    let axes = try reductionAxes(arg, rank: rank, op)
     if axes.isEmpty { return v }
     var kept = shape
     for ax in axes { kept[ax] = 1 }

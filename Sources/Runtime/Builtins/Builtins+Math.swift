@@ -60,15 +60,19 @@ extension BuiltinTable {
           return .float(x.isNaN || y.isNaN ? .nan : (r == .max ? Swift.max(x, y) : Swift.min(x, y)))
         }
         let keep = try i.bool(a[2], op)
-        let asInt: Bool = { if case .intTensor(_, nil) = a[0] { return r != .mean }; return false }()
-        let x = asInt ? Var(constant: try i.intTensor(a[0], op).map { Float($0) }) : try i.tensor(a[0], op)
-        let y: Var
-        if case .list = a[1] {  // several axes
-          y = try i.reduce(x, axes: a[1], keepDims: keep, op) { v, axis in try i.prim(.reduce(r, axis: axis, keepDims: false), [v], op) }
-        } else {
-          y = try i.prim(.reduce(r, axis: try i.optionalInt(a[1], op, "axis"), keepDims: keep), [x], op)
+        if case .intTensor(let t, nil) = a[0], r != .mean {  // exact, in Int64
+          let axes = try i.reductionAxes(a[1], rank: t.rank, op)
+          let y = try t.reducedExactly(r, axes: axes)
+          guard keep, case .none = a[1] else {
+            return .intTensor(keep ? try y.reshaped(t.shape.indices.map { axes.contains($0) ? 1 : t.shape[$0] }) : y, nil)
+          }
+          return .intTensor(try y.reshaped(t.shape.map { _ in 1 }), nil)
         }
-        return asInt ? .intTensor(y.value.map { Int32($0) }, nil) : .tensor(y)
+        let x = try i.tensor(a[0], op)
+        if case .list = a[1] {  // several axes
+          return .tensor(try i.reduce(x, axes: a[1], keepDims: keep, op) { v, axis in try i.prim(.reduce(r, axis: axis, keepDims: false), [v], op) })
+        }
+        return .tensor(try i.prim(.reduce(r, axis: try i.optionalInt(a[1], op, "axis"), keepDims: keep), [x], op))
       }
     }
     for (name, isMax) in [("argmax", true), ("argmin", false)] {

@@ -15,8 +15,7 @@ extension Interpreter {
     case .tensor(let v, _):
       return .tensor(try tensorIndex(v, items, args, op))
     case .intTensor(let t, _):
-      let v = try tensorIndex(Var(constant: t.map { Float($0) }), items, args, op).value
-      return .intTensor(v.map { Int32($0) }, nil)
+      return .intTensor(try tensorIndex(t, items, args, op), nil)
     case .string(let s):
       guard items.count == 1, case .at = items[0] else { throw RuntimeError("a String takes one index", at: op.span) }
       let chars = Array(s)
@@ -44,7 +43,7 @@ extension Interpreter {
 
   /// `t[items]`: Int items pick (and drop) an axis, slices keep it, IntTensor items gather
   /// (`Checker.tensorIndexShape` has the shape rule).
-  func tensorIndex(_ v: Var, _ items: [IndexKind], _ args: [Value], _ op: IR.Op) throws -> Var {
+  func tensorIndex<T: Subscriptable>(_ v: T, _ items: [IndexKind], _ args: [Value], _ op: IR.Op) throws -> T {
     let shape = v.shape
     guard items.count <= shape.count else {
       throw RuntimeError("\(items.count) subscripts for a tensor of shape \(shapeString(shape))", at: op.span)
@@ -67,17 +66,17 @@ extension Interpreter {
       }
     }
     var out = v
-    if ranges.contains(where: { $0 != .all }) { out = try prim(.slice(ranges), [out], op) }
+    if ranges.contains(where: { $0 != .all }) { out = try out.applying(.slice(ranges), self, op) }
     if keep.contains(false) {
       let newShape = out.shape.enumerated().filter { $0.offset >= keep.count || keep[$0.offset] }.map(\.element)
-      out = try prim(.reshape(newShape), [out], op)
+      out = try out.applying(.reshape(newShape), self, op)
     }
     // One index tensor gathers along its axis (counting only axes that remain); several
     // are paired element by element.
     if gathers.count > 1 {
       return try pairedGather(out, gathers.map { d, idx in (keep[..<d].filter { $0 }.count, idx) }, op)
     }
-    if let (d, idx) = gathers.first { out = try prim(.gather(idx, axis: keep[..<d].filter { $0 }.count), [out], op) }
+    if let (d, idx) = gathers.first { out = try out.applying(.gather(idx, axis: keep[..<d].filter { $0 }.count), self, op) }
     return out
   }
 
@@ -90,7 +89,7 @@ extension Interpreter {
     case .tensor(let v, _):
       return .tensor(try assignRegion(v, items, args, value, op))
     case .intTensor(let t, nil):
-      guard let part = Self.integerValue(value) else {
+      guard let part = try Self.integerValue(value, op) else {
         throw RuntimeError("cannot assign \(value.typeName) into an IntTensor", at: op.span, notes: ["convert with int(…)"])
       }
       let (ranges, region) = try assignmentRegion(t.shape, items, args, op)

@@ -91,6 +91,20 @@ extension Interpreter {
     return try Tensor(shape: shape, scalars: flat)
   }
 
+  /// The Ints of a nested list of Ints, in order, each exactly (an IntTensor holds Int32).
+  func flatInts(_ v: Value, _ op: IR.Op) throws -> [Int32] {
+    switch v {
+    case .int(let n):
+      guard let w = Int32(exactly: n) else {
+        throw RuntimeError("tensor: \(n) does not fit in an IntTensor (Int32)", at: op.span,
+                           notes: ["write it as a Float (\(n).0) for a Tensor"])
+      }
+      return [w]
+    case .list(let xs): return try xs.flatMap { try flatInts($0, op) }
+    default: return []
+    }
+  }
+
   /// Whether a nested list holds only Ints (so `tensor(…)` makes an IntTensor).
   static func isIntList(_ v: Value) -> Bool {
     switch v {

@@ -10,7 +10,7 @@ extension Interpreter {
   /// `v` indexed on `picks` (axis, index), the axes in increasing order: the indices are
   /// broadcast to a common shape, which takes the place of the first picked axis when the
   /// axes are adjacent, else comes first.
-  func pairedGather(_ v: Var, _ picks: [(axis: Int, index: IntTensor)], _ op: IR.Op) throws -> Var {
+  func pairedGather<T: Subscriptable>(_ v: T, _ picks: [(axis: Int, index: IntTensor)], _ op: IR.Op) throws -> T {
     let shape = v.shape
     var common: [Int] = []
     for (_, idx) in picks {
@@ -42,12 +42,39 @@ extension Interpreter {
     }
     let rest = (0..<shape.count).filter { !axes.contains($0) }
     var x = v
-    if axes + rest != Array(0..<shape.count) { x = try prim(.permute(axes + rest), [x], op) }
-    x = try prim(.reshape([merged] + rest.map { shape[$0] }), [x], op)
-    x = try prim(.gather(try IntTensor(shape: common, scalars: flat), axis: 0), [x], op)
+    if axes + rest != Array(0..<shape.count) { x = try x.applying(.permute(axes + rest), self, op) }
+    x = try x.applying(.reshape([merged] + rest.map { shape[$0] }), self, op)
+    x = try x.applying(.gather(try IntTensor(shape: common, scalars: flat), axis: 0), self, op)
     // Adjacent index tensors put the common shape where the first one was.
     let at = axes[0], b = common.count
     guard at > 0, axes == Array(at..<(at + axes.count)) else { return x }
-    return try prim(.permute(Array(b..<(b + at)) + Array(0..<b) + Array((b + at)..<(b + rest.count))), [x], op)
+    return try x.applying(.permute(Array(b..<(b + at)) + Array(0..<b) + Array((b + at)..<(b + rest.count))), self, op)
+  }
+}
+
+/// The base of a tensor subscript: a Tensor's layout steps are recorded on the tape (so the
+/// gradient flows back through them); an IntTensor's are applied directly, exactly (no
+/// round trip through Float, which would round values beyond 2^24).
+protocol Subscriptable {
+  var shape: [Int] { get }
+  /// `self` after one layout step: `.slice`, `.reshape`, `.permute` or `.gather`.
+  func applying(_ step: Primitive, _ interpreter: Interpreter, _ op: IR.Op) throws -> Self
+}
+
+extension Var: Subscriptable {
+  func applying(_ step: Primitive, _ interpreter: Interpreter, _ op: IR.Op) throws -> Var {
+    try interpreter.prim(step, [self], op)
+  }
+}
+
+extension IntTensor: Subscriptable {
+  func applying(_ step: Primitive, _ interpreter: Interpreter, _ op: IR.Op) throws -> IntTensor {
+    switch step {
+    case .slice(let r): return try sliced(r)
+    case .reshape(let s): return try reshaped(s)
+    case .permute(let p): return try permuted(p)
+    case .gather(let idx, let axis): return try gathered(idx, axis: axis)
+    default: throw RuntimeError("\(step) is not a step of a subscript", at: op.span)
+    }
   }
 }
