@@ -68,29 +68,41 @@ extension NDArray {
   }
 }
 
-extension Tensor {
-  /// The permutation that sorts each line along `axis`: ascending, or descending. Stable
-  /// (equal elements keep their order); NaN counts as larger than every number.
-  public func argsort(axis: Int, descending: Bool = false) throws -> IntTensor {
+extension NDArray {
+  /// The permutation that sorts each line along `axis` by `below` (a strict weak order),
+  /// ascending or descending; stable: the position breaks ties, so the order is total.
+  func sortPermutation(axis: Int, descending: Bool, below: @escaping (Element, Element) -> Bool) throws -> IntTensor {
     let ax = try resolveAxis("argsort", axis, shape)
     let n = shape[ax]
     let r = IntTensor(uninitialized: shape)
     let src = buffer.pointer, dst = r.buffer.pointer
     forEachLine(shape, axis: ax, cost: 8 + Int(log2(Double(n + 1)))) { base, step in
-      let key = { (j: Int) -> Float in src[base + j * step] }
-      // NaN is the largest value; the position breaks ties, so the order is total.
-      func below(_ a: Int, _ b: Int) -> Bool {
-        let (x, y) = (key(a), key(b))
-        if x.isNaN || y.isNaN { return !x.isNaN && y.isNaN }
-        return x < y
-      }
       let order = (0..<n).sorted { a, b in
-        let first = descending ? below(b, a) : below(a, b)
-        return first || (!below(a, b) && !below(b, a) && a < b)
+        let (x, y) = (src[base + a * step], src[base + b * step])
+        let first = descending ? below(y, x) : below(x, y)
+        return first || (!below(x, y) && !below(y, x) && a < b)
       }
       for (k, j) in order.enumerated() { dst[base + k * step] = Int32(j) }
     }
     return r
+  }
+}
+
+extension IntTensor {
+  /// The permutation that sorts each line along `axis` (stable), compared exactly.
+  public func argsort(axis: Int, descending: Bool = false) throws -> IntTensor {
+    try sortPermutation(axis: axis, descending: descending, below: <)
+  }
+}
+
+extension Tensor {
+  /// The permutation that sorts each line along `axis`: ascending, or descending. Stable
+  /// (equal elements keep their order); NaN counts as larger than every number.
+  public func argsort(axis: Int, descending: Bool = false) throws -> IntTensor {
+    try sortPermutation(axis: axis, descending: descending) { x, y in
+      if x.isNaN || y.isNaN { return !x.isNaN && y.isNaN }
+      return x < y
+    }
   }
 
   /// Running sums along `axis` (`reverse`: from the end), accumulated in Double.

@@ -50,6 +50,13 @@ struct AlongAxisTests {
     }
   }
 
+  @Test func integerArgsortComparesExactly() throws {
+    let x = try IntTensor(shape: [2, 3], scalars: [16_777_217, 16_777_216, 16_777_217, 3, -1, 3])
+    #expect(try x.argsort(axis: 1).scalars == [1, 0, 2, 1, 0, 2])
+    #expect(try x.argsort(axis: 1, descending: true).scalars == [0, 2, 1, 0, 2, 1])
+    #expect(try x.argsort(axis: 0).scalars == [1, 1, 1, 0, 0, 0])
+  }
+
   @Test func argsortPutsNaNLastAscendingAndFirstDescending() throws {
     let x = try Tensor(shape: [5], scalars: [2, .nan, -1, 2, .nan])
     #expect(try x.argsort(axis: 0).scalars == [2, 0, 3, 1, 4])

@@ -32,6 +32,12 @@ extension BuiltinTable {
 extension Interpreter {
   /// The stable sorting permutation of a tensor argument along `axis`.
   func sortOrder(_ v: Value, axis: Int, descending: Bool, _ op: IR.Op) throws -> IntTensor {
+    if case .intTensor(let t, nil) = v {  // compared exactly, not as Floats
+      guard ShapeRules.axis(axis, rank: t.rank) != nil else {
+        throw RuntimeError("axis \(axis) is out of range for a tensor of shape \(shapeString(t.shape))", at: op.span)
+      }
+      return try t.argsort(axis: axis, descending: descending)
+    }
     let x = try tensor(v, op).value
     guard ShapeRules.axis(axis, rank: x.rank) != nil else {
       throw RuntimeError("axis \(axis) is out of range for a tensor of shape \(shapeString(x.shape))", at: op.span)
