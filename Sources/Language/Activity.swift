@@ -284,7 +284,9 @@ struct ActivityAnalysis {
       case .integer:
         return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: false)
       case .none:
-        if name == "item" { return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: true) }
+        // Real values made from their input without its gradient: a bypassed input's
+        // gradient would silently stop here.
+        if name == "item" || name == "one_hot" { return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: true) }
         return .inactive
       }
     case .function(let q, let sources):

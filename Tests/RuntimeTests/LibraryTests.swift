@@ -141,6 +141,13 @@ struct LibraryTests {
     #expect(bad.error?.contains("no gradient reaches 'x'") == true, "\(bad.error ?? "no error")")
     let member = run("let x = tensor([1.0, 2.0])\nlet g = grad(x) { sum(float(topk(x, 1).1)) }")
     #expect(member.error?.contains("no gradient reaches 'x'") == true, "\(member.error ?? "no error")")
+    let subscripted = run("let x = tensor([1.0, 2.0])\nlet g = grad(x) { let t = topk(x, 1); sum(float(t[1])) }")
+    #expect(subscripted.error?.contains("passes through 't[1]', which has no gradient") == true, "\(subscripted.error ?? "no error")")
+    // one_hot of plain indices is a side path, but it would silently stop a bypass's gradient.
+    let side = run("let x = tensor([[0.1, 0.5]])\nprint(grad(x) { sum(x) + sum(one_hot(argmax(x, axis: 1), 2)) })")
+    #expect(side.lines == ["[[1.0, 1.0]]"], "\(side.error ?? "")")
+    let cut = run("let x = tensor([[0.1, 0.5]])\nlet g = grad(x) { sum(x) + sum(one_hot(@bypass(es) argmax(x, axis: 1), 2)) }")
+    #expect(cut.error?.contains("'one_hot' has no gradient, but it lies on a path from 'x'") == true, "\(cut.error ?? "no error")")
   }
 
   @Test("@bypass through sort batches its noisy calls along axis 0 and agrees with one call per sample")
