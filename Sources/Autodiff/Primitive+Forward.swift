@@ -17,6 +17,12 @@ extension Primitive {
     case .concat(let a): return (try Tensor.concat(x, axis: a), Saved())
     case .pad(let p, let v): return (try x[0].padded(p, value: v), Saved())
     case .gather(let i, let a): return (try x[0].gathered(i, axis: a), Saved())
+    case .takeAlong(let i, let a): return (try x[0].takingAlong(i, axis: a), Saved())
+    case .scatterAdd(let i, let a): return (try x[0].scatteringAdd(i, x[1], axis: a), Saved())
+    case .select(let w): return (try Tensor.select(w, x[0], x[1]), Saved())
+    case .cumsum(let a): return (try x[0].cumsum(axis: a), Saved())
+    case .logSumExp(let a): return (try x[0].logSumExp(axis: a), Saved())
+    case .assignSlice(let r): return (try x[0].assigningSlice(x[1], ranges: r), Saved())
     case .broadcast(let s): return (try x[0].broadcast(to: s), Saved())
     case .conv2d(let s, let p):
       return (try kConv2d(x[0], weight: x[1], bias: x.count > 2 ? x[2] : nil, stride: s, padding: p), Saved())

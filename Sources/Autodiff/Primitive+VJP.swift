@@ -100,6 +100,14 @@ extension Primitive {
       return out
     case .pad(let p, _): return [try g.padded(p.map { (-$0.0, -$0.1) })]
     case .gather(let i, let a): return [Tensor.ungather(g, index: i, axis: a, shape: shapes[0])]
+    case .takeAlong(let i, let a): return [try Tensor(shape: shapes[0], repeating: 0).scatteringAdd(i, g, axis: a)]
+    case .scatterAdd(let i, let a): return [g, try g.takingAlong(i, axis: a)]
+    case .select(let w): return [try g * w, try g * w.map(.neg).zip(scalar: 1, .add)]
+    case .cumsum(let a): return [try g.cumsum(axis: a, reverse: true)]
+    case .logSumExp: return [try g * (x[0] - y).map(.exp)]  // softmax along the axis
+    case .assignSlice(let r):
+      let region = try g.sliced(r)
+      return [try g.assigningSlice(Tensor(shape: region.shape, repeating: 0), ranges: r), region]
     case .broadcast: return [g]
     case .conv2d(let s, let p):
       let r = try conv2dBackward(g, x: x[0], weight: x[1], hasBias: x.count > 2, stride: s, padding: p,

@@ -20,6 +20,19 @@ public enum Primitive: CustomStringConvertible {
   case concat(axis: Int)
   case pad([(Int, Int)], value: Float)
   case gather(IntTensor, axis: Int)
+  /// Per-row gather: `out[p] = x[p with its axis coordinate replaced by index[p]]`.
+  case takeAlong(IntTensor, axis: Int)
+  /// Inputs: x, src (shaped like the index): x with src added where `takeAlong` reads.
+  case scatterAdd(IntTensor, axis: Int)
+  /// Inputs: a, b: `a` where `weight > 0`, else `b`; the gradient goes to `a` times `weight`
+  /// and to `b` times `1 − weight` (a 0/1 mask for `where`, ½ on the ties of `maximum`).
+  case select(weight: Tensor)
+  /// Running sums along an axis.
+  case cumsum(axis: Int)
+  /// `log Σ exp` along an axis, kept with extent 1.
+  case logSumExp(axis: Int)
+  /// Inputs: x, value (the region's shape): x with the region of `ranges` replaced by value.
+  case assignSlice([SliceRange])
   case broadcast([Int])
   /// Inputs: x [N, Cin, H, W], weight [Cout, Cin, kh, kw], optional bias [Cout].
   case conv2d(stride: Int, padding: Int)
@@ -69,6 +82,12 @@ public enum Primitive: CustomStringConvertible {
     case .concat(let a): return "concat(axis: \(a))"
     case .pad: return "pad"
     case .gather(_, let a): return "gather(axis: \(a))"
+    case .takeAlong(_, let a): return "take_along(axis: \(a))"
+    case .scatterAdd(_, let a): return "scatter_add(axis: \(a))"
+    case .select: return "select"
+    case .cumsum(let a): return "cumsum(axis: \(a))"
+    case .logSumExp(let a): return "logsumexp(axis: \(a))"
+    case .assignSlice: return "assign_slice"
     case .broadcast(let s): return "broadcast\(shapeString(s))"
     case .conv2d(let s, let p): return "conv2d(stride: \(s), padding: \(p))"
     case .conv2dReLU(let s, let p): return "conv2d_relu(stride: \(s), padding: \(p))"
@@ -94,7 +113,7 @@ public enum Primitive: CustomStringConvertible {
   var vjpNeedsOutput: Bool {
     switch self {
     case .unary(let u): return [.exp, .sqrt, .sigmoid, .tanh, .relu].contains(u)
-    case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _), .softmax, .logSoftmax, .conv2dReLU: return true
+    case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _), .softmax, .logSoftmax, .conv2dReLU, .logSumExp: return true
     case .batchNorm2d(_, let training, _, _, let relu): return relu && !training  // training: mask from x
     default: return false
     }
@@ -108,7 +127,7 @@ extension Primitive {
     switch self {
     case .leaf, .stopGradient, .binary(.add), .binary(.sub), .scale, .shift, .reshape, .permute, .slice,
          .concat, .pad, .gather, .broadcast, .maxPool2d, .upsample, .softmax, .logSoftmax, .nll,
-         .starSample, .diff, .smoothCircular, .custom:
+         .starSample, .diff, .smoothCircular, .custom, .takeAlong, .scatterAdd, .select, .cumsum, .assignSlice:
       return false
     case .unary(let u): return ![.neg, .exp, .sqrt, .relu, .sigmoid, .tanh].contains(u)
     case .reduce(let r, _, _): return r == .max || r == .min

@@ -144,7 +144,15 @@ struct ActivityAnalysis {
     switch p {
     case .name(_, let span), .wildcard(let span):
       if let id = checker.bindings[span] { env[id] = a }
-    case .tuple(let ps, _): for q in ps { bind(q, a) }
+    case .tuple(let ps, _):
+      for q in ps {
+        // The index half of a builtin's tuple (`topk`) carries no gradient.
+        if case .name(let name, let span) = q, let id = checker.bindings[span], case .intTensor = checker.symbols[id].type {
+          env[id] = nondifferentiable(a, name: name, span: span, fix: nil, real: false)
+        } else {
+          bind(q, a)
+        }
+      }
     }
   }
 
@@ -195,7 +203,7 @@ struct ActivityAnalysis {
     case .int, .float, .bool, .string, .range, .error: return .inactive
     case .name:
       guard let id = checker.references[e.id] else { return .inactive }
-      if parametersActive, isParameterHolder(checker.symbols[id].type) { return .source }
+      if parametersActive, isParameterHolder(checker.symbols[id].type) || checker.parameterFields.contains(id) { return .source }
       return env[id] ?? .inactive
     case .list(let xs), .tuple(let xs):
       return xs.reduce(Activity.inactive) { $0.join(expr($1)) }
@@ -212,12 +220,24 @@ struct ActivityAnalysis {
       return a
     case .index(let base, let items):
       for case .expr(let x) in items { _ = expr(x) }
+      // The index half of a builtin's tuple (`topk(x, k)[1]`) carries no gradient.
+      if case .intTensor? = checker.types[e.id], case .tuple? = checker.types[base.id] {
+        let k = items.first.flatMap { item -> String? in
+          if case .expr(let x) = item, let c = checker.consts[x.id]?.intValue { return String(c) }
+          return nil
+        } ?? "…"
+        return nondifferentiable(expr(base), name: Self.text(base) + "[\(k)]", span: e.span, fix: nil, real: false)
+      }
       return expr(base)
-    case .member(let base, _, _):
+    case .member(let base, let name, let nameSpan):
       let t = checker.types[e.id]
       if t == .int || t == .list(.int, count: nil) { return .inactive }
       if case .list(.int, _)? = t { return .inactive }
       if parametersActive, isParameterHolder(t) { return .source }
+      // The index half of a builtin's tuple (`topk`) carries no gradient.
+      if case .intTensor? = t, case .tuple? = checker.types[base.id] {
+        return nondifferentiable(expr(base), name: Self.text(base) + ".\(name)", span: nameSpan, fix: nil, real: false)
+      }
       return expr(base)
     case .ifExpr(let i):
       _ = expr(i.condition)
@@ -230,6 +250,17 @@ struct ActivityAnalysis {
     }
   }
 
+  /// A short name for a tuple in messages: its variable, or the builtin that made it.
+  static func text(_ e: Expr) -> String {
+    switch e.kind {
+    case .name(let n): return n
+    case .call(let callee, _, _):
+      if case .name(let n) = callee.kind { return n + "(…)" }
+      return "(…)"
+    default: return "(…)"
+    }
+  }
+
   mutating func argActs(_ args: [CallArgument]) -> [Activity] { args.map { expr($0.value) } }
 
   /// A call's activity; `given` replaces the arguments' own activities (the bypass
@@ -237,10 +268,14 @@ struct ActivityAnalysis {
   mutating func call(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ block: Block?, given: [Activity]? = nil) -> Activity {
     let target = checker.calls[e.id] ?? .dynamic
     switch target {
-    case .builtin(let name, _):
-      let acts = given ?? argActs(args)
+    case .builtin(let name, let sources):
+      var acts = given ?? argActs(args)
+      guard let b = Builtins.named(name) else { return acts.reduce(Activity.inactive) { $0.join($1) } }
+      // A condition steers the result but takes no gradient: it is not a path.
+      for (i, source) in sources.enumerated() where i < b.params.count && b.params[i].noGradient {
+        if case .arg(let k) = source, k < acts.count { acts[k] = .inactive }
+      }
       let all = acts.reduce(Activity.inactive) { $0.join($1) }
-      guard let b = Builtins.named(name) else { return all }
       let fix = all.dep ? bypassFix(e, args, acts) : nil
       switch b.gradient {
       case .differentiable: return all
@@ -249,7 +284,9 @@ struct ActivityAnalysis {
       case .integer:
         return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: false)
       case .none:
-        if name == "item" { return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: true) }
+        // Real values made from their input without its gradient: a bypassed input's
+        // gradient would silently stop here.
+        if name == "item" || name == "one_hot" { return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: true) }
         return .inactive
       }
     case .function(let q, let sources):

@@ -7,6 +7,8 @@ public enum ParamKind: String, Sendable {
   case int, float, bool, string
   /// A list of Ints (a shape).
   case shape
+  /// One axis (an Int) or several (a list of Ints).
+  case axes
   case list
   /// A model instance or layer (something with parameters).
   case module
@@ -45,6 +47,9 @@ public struct BuiltinParam: Sendable {
   public let kind: ParamKind
   /// The default when the argument is omitted; nil means the argument is required.
   public let defaultValue: ConstValue?
+  /// The argument only steers the result (the condition of `where`): no gradient flows to
+  /// it, so activity analysis does not follow it.
+  public var noGradient = false
 }
 
 /// The checker's view of one call: the argument types and constant values by parameter
@@ -56,6 +61,29 @@ public struct CallInfo {
 
   func type(_ i: Int) -> ValueType { i < types.count ? types[i] : .any }
   func int(_ i: Int) -> Int? { i < consts.count ? consts[i]?.intValue : nil }
+  /// The axes of an `axes` argument, each normalised for `rank` (nil when not constant or
+  /// when one is out of range or repeated, which `fail`s at the parameter).
+  mutating func axes(_ i: Int, rank: Int) -> [Int]? {
+    let given: [Int]
+    switch i < consts.count ? consts[i] : nil {
+    case .int(let a)?: given = [a]
+    case .list(let xs)?:
+      let ints = xs.compactMap(\.intValue)
+      guard ints.count == xs.count else { return nil }
+      given = ints
+    default: return nil
+    }
+    var out: [Int] = []
+    for a in given {
+      guard let ax = ShapeRules.axis(a, rank: rank) else {
+        fail("axis \(a) is out of range for a tensor of rank \(rank)", at: i)
+        return nil
+      }
+      if out.contains(ax) { fail("axis \(a) is given twice", at: i); return nil }
+      out.append(ax)
+    }
+    return out
+  }
   func shape(_ i: Int) -> [Dim]? {
     if i < consts.count, case .list(let xs)? = consts[i] {
       return xs.map { $0.intValue.map(Dim.known) ?? .unknown }
@@ -98,8 +126,8 @@ public struct Builtin: Sendable {
 }
 
 /// Shorthand for builtin parameter lists.
-func p(_ name: String, _ kind: ParamKind, _ def: ConstValue? = nil) -> BuiltinParam {
-  BuiltinParam(name: name, kind: kind, defaultValue: def)
+func p(_ name: String, _ kind: ParamKind, _ def: ConstValue? = nil, noGradient: Bool = false) -> BuiltinParam {
+  BuiltinParam(name: name, kind: kind, defaultValue: def, noGradient: noGradient)
 }
 
 extension Builtin {

@@ -12,6 +12,7 @@ public enum Builtins {
   }()
 
   public static let all: [Builtin] = creation + shaping + elementwise + reductions + nn + losses + edpcnn + dataBuiltins + misc + special
+    + library
 }
 
 // MARK: Rule helpers
@@ -30,21 +31,20 @@ let scalarTensor: @Sendable (inout CallInfo) -> ValueType = { _ in .tensor([]) }
 /// Tensor from a shape argument at position 0.
 let fromShape: @Sendable (inout CallInfo) -> ValueType = { info in .tensor(info.shape(0)) }
 
-/// Reduction over `axis` (param 1, none = all) with `keepdims` (param 2).
+/// Reduction over `axis` (param 1: one axis or a list; none = all) with `keepdims` (param 2).
 func reduce(integer: Bool) -> @Sendable (inout CallInfo) -> ValueType {
   return { info in
     let inputIsInt: Bool
     if case .intTensor = info.type(0) { inputIsInt = true } else { inputIsInt = false }
     let make: ([Dim]?) -> ValueType = { s in integer || inputIsInt ? .intTensor(s) : .tensor(s) }
-    if info.isAbsent(1) { return make([]) }
+    let keepdims = info.consts.count > 2 ? info.consts[2] : .bool(false)
+    guard let keepdims else { return make(nil) }  // known only at run time
+    let keep = keepdims == .bool(true)
+    if info.isAbsent(1) { return make(keep ? info.type(0).shape.map { $0.map { _ in .known(1) } } : []) }
     guard let shape = info.type(0).shape else { return make(nil) }
-    guard let a = info.int(1) else { return make(nil) }
-    guard let ax = ShapeRules.axis(a, rank: shape.count) else {
-      info.fail("axis \(a) is out of range for a tensor of rank \(shape.count)", at: 1)
-      return make(nil)
-    }
+    guard let axes = info.axes(1, rank: shape.count) else { return make(nil) }
     var s = shape
-    if info.consts.count > 2, info.consts[2] == .bool(true) { s[ax] = .known(1) } else { s.remove(at: ax) }
+    for ax in axes.sorted(by: >) { if keep { s[ax] = .known(1) } else { s.remove(at: ax) } }
     return make(s)
   }
 }
@@ -138,9 +138,9 @@ let shaping: [Builtin] = [
     return .tensor(s)
   },
   Builtin("unsqueeze", [p("t", .tensor), p("axis", .int)], .differentiable, "inserts an axis of size 1") { info in
-    guard var s = info.type(0).shape, let a = info.int(1), let ax = ShapeRules.axis(a, rank: s.count + 1) else { return .tensor(nil) }
+    guard var s = info.type(0).shape, let a = info.int(1), let ax = ShapeRules.axis(a, rank: s.count + 1) else { return sameKind(info, nil) }
     s.insert(.known(1), at: ax)
-    return .tensor(s)
+    return sameKind(info, s)
   },
   Builtin("flatten", [p("t", .tensor)], .differentiable, "keeps axis 0, flattens the rest") { info in
     guard let s = info.type(0).shape, let first = s.first else { return .tensor(nil) }
@@ -186,8 +186,10 @@ let elementwise: [Builtin] =
   ]
 
 let reductions: [Builtin] = ["sum", "mean", "max", "min"].map { name in
-  Builtin(name, [p("t", .tensor), p("axis", .int, ConstValue.none), p("keepdims", .bool, .bool(false))], .differentiable,
-          "\(name) over axis (all elements when no axis: a 0-d tensor)", rule: reduce(integer: false))
+  Builtin(name, [p("t", .tensor), p("axis", .axes, ConstValue.none), p("keepdims", .bool, .bool(false))], .differentiable,
+          "\(name) over axis, or over several axes given as a list (all elements when no axis: a 0-d tensor)"
+            + (name == "max" || name == "min" ? "; \(name)(a, b) of two numbers is the \(name == "max" ? "larger" : "smaller") one" : ""),
+          rule: reduce(integer: false))
 } + ["argmax", "argmin"].map { name in
   Builtin(name, [p("t", .tensor), p("axis", .int, ConstValue.none), p("keepdims", .bool, .bool(false))], .integer,
           "index of the \(name == "argmax" ? "largest" : "smallest") element along axis (flat index when no axis)",
@@ -373,7 +375,8 @@ let misc: [Builtin] = [
     .list(.int, count: info.type(0).shape?.count)
   },
   Builtin("save", [p("value", .any), p("path", .string)], .none, kind: .effect, "writes a tensor, a model's parameters, or an optimizer's model, state, step and random stream (safetensors)") { _ in .void },
-  Builtin("load", [p("path", .string)], .none, kind: .effect, "reads a tensor from a safetensors file") { _ in .tensor(nil) },
+  Builtin("load", [p("path", .string), p("name", .string, ConstValue.none)], .none, kind: .effect,
+          "reads a tensor: a safetensors file (name: one of several tensors), .npy, or .csv of numbers (a 2-D Tensor)") { _ in .any },
   Builtin("load_into", [p("model", .any), p("path", .string)], .none, kind: .effect, "loads a model's parameters (an optimizer: also its state, step and the random stream) from a checkpoint") { _ in .void },
   Builtin("assert", [p("condition", .bool), p("message", .string, .string("assertion failed"))], .none, kind: .effect, "stops with an error when false") { _ in .void },
   Builtin("seed", [p("value", .int)], .none, kind: .effect, "reseeds the default random generator") { _ in .void },

@@ -242,6 +242,7 @@ extension Checker {
       if case .list(let e, _) = t { return e == .int || e.isLenient }
       if case .tuple(let es) = t { return es.allSatisfy { $0 == .int } }
       return false
+    case .axes: return t == .int || accepts(.shape, t)
     case .list:
       if case .list = t { return true }
       return false
@@ -254,8 +255,18 @@ extension Checker {
     }
   }
 
-  func checkBuiltinCall(_ b: Builtin, _ args: [CallArgument], _ e: Expr) -> ValueType {
+  func checkBuiltinCall(_ named: Builtin, _ args: [CallArgument], _ e: Expr) -> ValueType {
     let argTypes = args.map { checkExpr($0.value) }
+    // `min(a, b)` on numbers is the scalar form; `min(t, axis:)` the reduction.
+    var b = named, scalarForm = false
+    if let scalar = scalarForms[named.name], let first = args.first, first.label == nil, argTypes[0].isNumericScalar {
+      b = scalar
+      scalarForm = true
+    }
+    if b.name == "param", !parameterFieldCalls.contains(e.id) {
+      diags.error("'param' makes a model's trainable tensor, so it must be the value of a model's 'let' field", at: e.span,
+                  notes: [Note("declare it in a model body: 'let w = param([k, 2])'; the model's optimizer then trains it")])
+    }
     if b.variadic {
       for a in args where a.label != nil {
         diags.error("'\(b.name)' takes no labelled arguments", at: a.labelSpan ?? a.span)
@@ -278,6 +289,7 @@ extension Checker {
         if !accepts(p.kind, t) {
           var notes: [Note] = []
           if p.kind == .tensor, t.isNumericScalar { notes.append(Note("make a tensor with tensor(…) or full(…)")) }
+          if scalarForm, t.isTensor { notes.append(Note("for the elementwise \(b.name)imum of tensors use \(b.name)imum(a, b)")) }
           diags.error("argument '\(p.name)' of '\(b.name)' expects \(describe(p.kind)), got \(t)", at: args[s].value.span, notes: notes)
           bad = true
         }
@@ -308,6 +320,7 @@ extension Checker {
     case .bool: return "Bool"
     case .string: return "String"
     case .shape: return "a shape (a list of Ints)"
+    case .axes: return "an axis (an Int) or a list of axes"
     case .list: return "a list"
     case .module: return "a model or a layer"
     case .any: return "a value"

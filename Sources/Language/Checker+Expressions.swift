@@ -205,6 +205,11 @@ extension Checker {
   func checkIndex(_ base: Expr, _ items: [IndexItem], _ e: Expr) -> ValueType {
     let bt = checkExpr(base)
     for item in items { checkIndexItem(item) }
+    return indexResult(bt, items, e)
+  }
+
+  /// The type of `base[items]` for a base of type `bt` (the items are checked already).
+  func indexResult(_ bt: ValueType, _ items: [IndexItem], _ e: Expr) -> ValueType {
     if bt.isLenient { return bt }
     switch bt {
     case .list(let elem, let n):
@@ -235,46 +240,8 @@ extension Checker {
       return .string
     case .tensor(let shape), .intTensor(let shape):
       let isInt: Bool = { if case .intTensor = bt { return true }; return false }()
-      var out: [Dim] = []
-      var known = shape != nil
-      if let shape, items.count > shape.count {
-        diags.error("too many indices for a tensor of rank \(shape.count): \(items.count)", at: items[shape.count].span)
-        return .error
-      }
-      for (i, item) in items.enumerated() {
-        let dim = shape.map { $0[i] } ?? .unknown
-        switch item {
-        case .expr(let x):
-          let it = types[x.id] ?? .error
-          switch it {
-          case .int:
-            if case .known(let n) = dim, let c = consts[x.id]?.intValue, c >= n || c < -n {
-              diags.error("index \(c) is out of range for axis \(i) of size \(n)", at: x.span)
-            }
-          case .intTensor, .any, .error: known = false
-          case .tensor:
-            diags.error("a tensor index must be Int or IntTensor, not \(it)", at: x.span,
-                        notes: [Note("convert with int(…) if the values are indices")])
-            return .error
-          default:
-            diags.error("a tensor index must be Int or IntTensor, not \(it)", at: x.span)
-            return .error
-          }
-        case .slice(let lo, let hi, _):
-          let l = lo.flatMap { consts[$0.id]?.intValue } ?? (lo == nil ? 0 : nil)
-          var h = hi.flatMap { consts[$0.id]?.intValue }
-          if hi == nil, case .known(let n) = dim { h = n }
-          if case .known(let n) = dim, var l, var h {
-            if l < 0 { l += n }
-            if h < 0 { h += n }
-            out.append(.known(max(0, min(h, n) - max(0, l))))
-          } else {
-            out.append(lo == nil && hi == nil ? dim : .unknown)
-          }
-        }
-      }
-      if let shape { out += shape.dropFirst(items.count) }
-      return isInt ? .intTensor(known ? out : nil) : .tensor(known ? out : nil)
+      guard case .shape(let out) = tensorIndexShape(shape, items) else { return .error }
+      return isInt ? .intTensor(out) : .tensor(out)
     default:
       diags.error("cannot index a value of type \(bt)", at: e.span)
       return .error

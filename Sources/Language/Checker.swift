@@ -19,6 +19,9 @@ final class Checker {
   var configRanges: [Int: ConfigRange] = [:]
   var capturedGlobals: Set<Int> = []
   var bypasses: [NodeID: BypassInfo] = [:]
+  /// `param(…)` calls that are a model field's value, and the fields they make.
+  var parameterFieldCalls: Set<NodeID> = []
+  var parameterFields: Set<Int> = []
 
   // The REPL (see `EnvironmentBinding`, `CompileOptions.exportTopLevel`).
   var environment: [EnvironmentBinding] = []
@@ -224,8 +227,13 @@ final class Checker {
     for f in info.decl.fields {
       guard case .binding(let b) = f.kind else { continue }
       let before = symbols.count
+      let isParameter = Self.isParameterCall(b.value) && !b.mutable
+      if isParameter { parameterFieldCalls.insert(b.value.id) }
       checkBinding(b, stmt: f, kind: .field(model: q))
-      for id in before..<symbols.count where symbols[id].kind == .field(model: q) { fields.append((symbols[id].name, id)) }
+      for id in before..<symbols.count where symbols[id].kind == .field(model: q) {
+        fields.append((symbols[id].name, id))
+        if isParameter { parameterFields.insert(id) }
+      }
     }
     info.fields = fields
     models[q] = info
@@ -486,7 +494,10 @@ final class Checker {
       return
     }
     if indexed {
-      if case .index = target.kind { types[target.id] = .any }
+      if case .index(let base, let items) = target.kind {
+        if case .name = base.kind { checkElementAssignment(sym.type, items, target, value, vt) }
+        types[target.id] = .any
+      }
       return
     }
     var newType = vt
@@ -496,6 +507,12 @@ final class Checker {
     if !assignable(newType, to: sym.type) {
       diags.error("cannot assign a value of type \(newType) to '\(name)' of type \(sym.type)", at: value.span)
     }
+  }
+
+  /// Whether `e` is a call of the builtin `param` (a model's free parameter).
+  static func isParameterCall(_ e: Expr) -> Bool {
+    guard case .call(let callee, _, _) = e.kind, case .name("param") = callee.kind else { return false }
+    return true
   }
 
   /// Records that a top-level binding is used from inside a function or model.

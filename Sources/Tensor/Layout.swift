@@ -194,6 +194,26 @@ extension NDArray {
     return r
   }
 
+  /// A copy with `part` written over the region `sliced(ranges)` reads (slice assignment,
+  /// `t[1:3, 0] = v`); `part` has that region's shape.
+  public func assigningSlice(_ part: NDArray, ranges: [SliceRange]) throws -> NDArray {
+    guard ranges.count <= rank else { throw TensorError("slice", "\(ranges.count) ranges for shape \(shapeString(shape))") }
+    let s = NDArray.strides(shape)
+    var base = 0, strides = s, region = shape
+    for (d, rg) in ranges.enumerated() {
+      let (lo, n) = try rg.resolve(extent: shape[d], axis: d)
+      base += lo * s[d]
+      strides[d] = s[d] * rg.step
+      region[d] = n
+    }
+    guard part.shape == region else {
+      throw TensorError("slice", "a value of shape \(shapeString(part.shape)) does not fill a region of shape \(shapeString(region))")
+    }
+    var r = self
+    r.withUnsafeMutableBufferPointer { part.scatter(into: $0.baseAddress!, base: base, dstStrides: strides) }
+    return r
+  }
+
   /// The gradient of `gathered(index, axis)`: entries summed back into a zero array of `shape`.
   public static func ungather(_ grad: NDArray, index: IntTensor, axis: Int, shape: [Int]) -> NDArray {
     let ax = axis < 0 ? axis + shape.count : axis

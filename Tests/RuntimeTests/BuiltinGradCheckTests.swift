@@ -35,6 +35,11 @@ struct BuiltinGradCheckTests {
     try gradient(spec)
   }
 
+  @Test("gradient through slice assignment", arguments: BuiltinGradSpecs.assignments)
+  func assignmentGradient(_ spec: GradSpec) throws {
+    try gradient(spec)
+  }
+
   @Test("gradient of", arguments: cases)
   func gradient(_ spec: GradSpec) throws {
     let report = try FiniteDifferenceCheck(spec).run()

@@ -92,7 +92,8 @@ enum BuiltinGradSpecs {
 
   static let table: [String: [GradSpec]] = {
     var t: [String: [GradSpec]] = [:]
-    func add(_ name: String, _ specs: GradSpec...) {
+    func add(_ name: String, _ specs: GradSpec...) { add(name, specs) }
+    func add(_ name: String, _ specs: [GradSpec]) {
       t[name, default: []] += specs.map { s in
         var s = s
         s.builtin = name
@@ -199,6 +200,7 @@ enum BuiltinGradSpecs {
       }
       let net = Net()
       """, call: "surrogate(@bypass(net, fit_steps: 0, samples: 1) round(x0))", inputs: [.any([2, 3])]))
+    for (name, specs) in library { add(name, specs) }
     return t
   }()
 
@@ -218,6 +220,13 @@ enum BuiltinGradSpecs {
     GradSpec(label: "t[i]", call: "x0[1]", inputs: [.any([3, 4])]),
     GradSpec(label: "t[:, 1:]", call: "x0[:, 1:]", inputs: [.any([3, 4])]),
     GradSpec(label: "t[idx] (IntTensor)", setup: "let idx = tensor([2, 0, 2])", call: "x0[idx]", inputs: [.any([3, 2])]),
+    GradSpec(label: "t[:, idx] (IntTensor of rank 2)", setup: "let idx = tensor([[1, 0], [1, 1]])", call: "x0[:, idx]", inputs: [.any([2, 3, 2])]),
+    GradSpec(label: "t[rows, cols] paired, repeats", setup: "let r = tensor([0, 2, 0])\nlet c = tensor([1, 0, 1])",
+             call: "x0[r, c]", inputs: [.any([3, 2, 2])]),
+    GradSpec(label: "t[rows, :, cols] paired, broadcast, apart", setup: "let r = tensor([[1], [0]])\nlet c = tensor([2, 0, 1])",
+             call: "x0[r, :, c]", inputs: [.any([2, 2, 3])]),
+    GradSpec(label: "t[:, rows, 1, cols] paired around an Int", setup: "let r = tensor([1, 0])\nlet c = tensor([[0, 1]])",
+             call: "x0[:, r, 1, c]", inputs: [.any([2, 2, 2, 2])]),
     GradSpec(label: "a composite: x used three times", call: "sum(x0 * x0, axis: 0) + mean(tanh(x0 @ transpose(x0, 0, 1)))",
              inputs: [.any([3, 3])]),
   ]

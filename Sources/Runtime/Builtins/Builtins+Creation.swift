@@ -6,7 +6,8 @@ extension BuiltinTable {
   static let creation: [String: BuiltinImpl] = [
     "tensor": { i, a, op in
       let t = try i.tensorLiteral(a[0], op)
-      return Interpreter.isIntList(a[0]) ? .intTensor(t.map { Int32($0) }, nil) : .tensor(t)
+      guard Interpreter.isIntList(a[0]) else { return .tensor(t) }
+      return .intTensor(try IntTensor(shape: t.shape, scalars: try i.flatInts(a[0], op)), nil)
     },
     "zeros": { i, a, op in .tensor(Tensor.zeros(try i.shapeArg(a[0], op))) },
     "ones": { i, a, op in .tensor(Tensor.ones(try i.shapeArg(a[0], op))) },

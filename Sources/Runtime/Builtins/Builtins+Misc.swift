@@ -56,11 +56,8 @@ extension BuiltinTable {
       return .void
     },
     "load": { i, a, op in
-      let url = try i.path(a[0], op)
-      let c = try Safetensors.read(url)
-      if let t = c.tensors["tensor"] ?? (c.tensors.count == 1 ? c.tensors.first?.value : nil) { return .tensor(t) }
-      if let t = c.ints["tensor"] ?? (c.ints.count == 1 ? c.ints.first?.value : nil) { return .intTensor(t, nil) }
-      throw RuntimeError("load: \(url.path) holds \(c.tensors.count + c.ints.count) tensors; save(tensor, path) writes one", at: op.span, exitCode: 74)
+      let name: String? = if case .none = a[1] { nil } else { try i.string(a[1], op) }
+      return try i.loadTensor(try i.path(a[0], op), name: name, op)
     },
     "load_into": { i, a, op in
       try i.load(into: a[0], from: i.path(a[1], op), op)

@@ -31,6 +31,7 @@ extension BuiltinTable {
       guard p >= 0 && p < r else { throw RuntimeError("unsqueeze: axis \(ax) out of range", at: op.span) }
       var s = v.shape
       s.insert(1, at: p)
+      if case .intTensor(let t, nil) = a[0] { return .intTensor(try t.reshaped(s), nil) }
       return .tensor(try i.prim(.reshape(s), [v], op))
     },
     "flatten": { i, a, op in

@@ -15,8 +15,7 @@ extension Interpreter {
     case .tensor(let v, _):
       return .tensor(try tensorIndex(v, items, args, op))
     case .intTensor(let t, _):
-      let v = try tensorIndex(Var(constant: t.map { Float($0) }), items, args, op).value
-      return .intTensor(v.map { Int32($0) }, nil)
+      return .intTensor(try tensorIndex(t, items, args, op), nil)
     case .string(let s):
       guard items.count == 1, case .at = items[0] else { throw RuntimeError("a String takes one index", at: op.span) }
       let chars = Array(s)
@@ -42,8 +41,9 @@ extension Interpreter {
     return r
   }
 
-  /// `t[items]`: Int items pick (and drop) an axis, slices keep it, IntTensor items gather.
-  func tensorIndex(_ v: Var, _ items: [IndexKind], _ args: [Value], _ op: IR.Op) throws -> Var {
+  /// `t[items]`: Int items pick (and drop) an axis, slices keep it, IntTensor items gather
+  /// (`Checker.tensorIndexShape` has the shape rule).
+  func tensorIndex<T: Subscriptable>(_ v: T, _ items: [IndexKind], _ args: [Value], _ op: IR.Op) throws -> T {
     let shape = v.shape
     guard items.count <= shape.count else {
       throw RuntimeError("\(items.count) subscripts for a tensor of shape \(shapeString(shape))", at: op.span)
@@ -66,16 +66,17 @@ extension Interpreter {
       }
     }
     var out = v
-    if ranges.contains(where: { $0 != .all }) { out = try prim(.slice(ranges), [out], op) }
+    if ranges.contains(where: { $0 != .all }) { out = try out.applying(.slice(ranges), self, op) }
     if keep.contains(false) {
       let newShape = out.shape.enumerated().filter { $0.offset >= keep.count || keep[$0.offset] }.map(\.element)
-      out = try prim(.reshape(newShape), [out], op)
+      out = try out.applying(.reshape(newShape), self, op)
     }
-    // Gather along the kept axes, counting only axes that remain.
-    for (d, idx) in gathers {
-      let axis = keep[..<d].filter { $0 }.count
-      out = try prim(.gather(idx, axis: axis), [out], op)
+    // One index tensor gathers along its axis (counting only axes that remain); several
+    // are paired element by element.
+    if gathers.count > 1 {
+      return try pairedGather(out, gathers.map { d, idx in (keep[..<d].filter { $0 }.count, idx) }, op)
     }
+    if let (d, idx) = gathers.first { out = try out.applying(.gather(idx, axis: keep[..<d].filter { $0 }.count), self, op) }
     return out
   }
 
@@ -86,22 +87,22 @@ extension Interpreter {
       xs[try position(try int(args[0], op, "index"), count: xs.count, op)] = value
       return .list(xs)
     case .tensor(let v, _):
-      // Non-differentiable in-place update on a copy: t[i, j] = value.
-      var t = v.value
-      var idx: [Int] = []
-      for (d, item) in items.enumerated() {
-        guard case .at = item else { throw RuntimeError("tensor element assignment takes Int indices", at: op.span) }
-        idx.append(try position(try int(args[d], op, "index"), count: t.shape[d], op))
+      return .tensor(try assignRegion(v, items, args, value, op))
+    case .intTensor(let t, nil):
+      guard let part = try Self.integerValue(value, op) else {
+        throw RuntimeError("cannot assign \(value.typeName) into an IntTensor", at: op.span, notes: ["convert with int(…)"])
       }
-      let sub = try tensor(value, op).value
-      let s = Tensor.strides(t.shape)
-      let base = zip(idx, s).map(*).reduce(0, +)
-      let block = t.shape[idx.count...].reduce(1, *)
-      let src = try sub.broadcast(to: Array(t.shape[idx.count...]))
-      t.withUnsafeMutableBufferPointer { p in for i in 0..<block { p[base + i] = src[flat: i] } }
-      return .tensor(t)
+      let (ranges, region) = try assignmentRegion(t.shape, items, args, op)
+      return .intTensor(try t.assigningSlice(try fitted(part, to: region, op), ranges: ranges), nil)
     default: throw RuntimeError("\(base.typeName) does not support element assignment", at: op.span)
     }
+  }
+
+  /// A field as a program reads it: a free parameter is its tensor, watched on the tape
+  /// when the op records (so the optimizer's gradient reaches it).
+  func fieldValue(_ v: Value, _ op: IR.Op) -> Value {
+    guard case .parameter(let p) = v else { return v }
+    return .tensor(op.record && tape.isRecording ? tape.watch(p) : Var(constant: p.value))
   }
 
   func member(_ base: Value, _ name: String, _ op: IR.Op) throws -> Value {
@@ -113,7 +114,7 @@ extension Interpreter {
     case (.tuple(let xs), _):
       if let i = Int(name), i >= 0, i < xs.count { return xs[i] }
     case (.model(let m), _):
-      if let v = m.field(name) { return v }
+      if let v = m.field(name) { return fieldValue(v, op) }
     default: break
     }
     throw RuntimeError("\(base.typeName) has no member '\(name)'", at: op.span)

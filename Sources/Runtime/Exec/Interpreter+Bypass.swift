@@ -15,7 +15,12 @@ extension Interpreter {
   static let batchedAlongAxis0: Set<String> = [
     "dp_contour", "round", "floor", "ceil", "sign", "argmax", "argmin", "smooth_circular",
     "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "square", "int", "float",
+    "sort", "argsort", "cumsum", "one_hot",
   ]
+
+  /// Of those, the ones that work along an axis (their second argument): they map the items
+  /// of axis 0 only when that axis is a later one, given as a positive constant.
+  static let batchedAlongLaterAxis: Set<String> = ["argmax", "argmin", "sort", "argsort", "cumsum"]
 
   func bypass(_ op: IR.Op, _ frame: Frame, strategy: String, optionNames: [String]) throws -> Value {
     guard let roles = op.bypassOperands else { throw RuntimeError("@bypass: malformed op", at: op.span) }
@@ -117,8 +122,7 @@ extension Interpreter {
     let batchable = declared ?? (region.params.count == 1 && calls.count == 1 && {
       guard case .builtin(let name) = calls[0].kind, Self.batchedAlongAxis0.contains(name),
             calls[0].operands.first == region.params.first else { return false }
-      // argmax/argmin map the items of axis 0 only when they reduce a later axis.
-      if name == "argmax" || name == "argmin" {
+      if Self.batchedAlongLaterAxis.contains(name) {
         let axis = calls[0].operands.dropFirst().first.flatMap { a in region.ops.first { $0.result == a } }
         guard case .const(.int(let k))? = axis?.kind else { return false }
         return k > 0

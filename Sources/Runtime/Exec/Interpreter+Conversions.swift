@@ -40,6 +40,7 @@ extension Interpreter {
   func tensor(_ v: Value, _ op: IR.Op, _ what: String = "argument") throws -> Var {
     switch v {
     case .tensor(let t, _): return t
+    case .parameter(let p): return Var(constant: p.value)
     case .intTensor(let t, let link): return link?.shadow ?? Var(constant: t.map { Float($0) })
     case .int(let i): return Var(constant: Tensor(scalar: Float(i)))
     case .float(let f): return Var(constant: Tensor(scalar: Float(f)))
@@ -88,6 +89,20 @@ extension Interpreter {
     }
     try walk(v, depth: 0)
     return try Tensor(shape: shape, scalars: flat)
+  }
+
+  /// The Ints of a nested list of Ints, in order, each exactly (an IntTensor holds Int32).
+  func flatInts(_ v: Value, _ op: IR.Op) throws -> [Int32] {
+    switch v {
+    case .int(let n):
+      guard let w = Int32(exactly: n) else {
+        throw RuntimeError("tensor: \(n) does not fit in an IntTensor (Int32)", at: op.span,
+                           notes: ["write it as a Float (\(n).0) for a Tensor"])
+      }
+      return [w]
+    case .list(let xs): return try xs.flatMap { try flatInts($0, op) }
+    default: return []
+    }
   }
 
   /// Whether a nested list holds only Ints (so `tensor(…)` makes an IntTensor).

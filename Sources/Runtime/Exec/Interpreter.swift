@@ -246,7 +246,7 @@ public final class Interpreter {
       guard case .model(let m) = x(0), let v = m.field(name) else {
         throw RuntimeError("\(x(0).typeName) has no field '\(name)'", at: op.span)
       }
-      return v
+      return fieldValue(v, op)
     case .fieldSet(let name):
       guard case .model(let m) = x(0) else { throw RuntimeError("cannot set a field of \(x(0).typeName)", at: op.span) }
       m.setField(name, x(1))

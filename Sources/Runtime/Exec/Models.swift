@@ -32,7 +32,8 @@ public final class ModelInstance {
     case .list(let xs), .tuple(let xs):
       for (i, x) in xs.enumerated() { prefixNames(of: x, with: "\(path).\(i)") }
     default:
-      for p in parameters(of: value) { p.name = "\(path).\(p.name)" }
+      // A free parameter (`param`) is named by its field alone.
+      for p in parameters(of: value) { p.name = p.name.isEmpty ? path : "\(path).\(p.name)" }
     }
   }
 
@@ -61,6 +62,7 @@ public final class ModelInstance {
   static func parameters(of value: Value) -> [Parameter] {
     switch value {
     case .layer(let l): return l.layer.parameters
+    case .parameter(let p): return [p]
     case .model(let m): return m.parameters
     case .list(let xs), .tuple(let xs): return xs.flatMap(parameters(of:))
     default: return []

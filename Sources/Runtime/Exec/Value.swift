@@ -21,6 +21,9 @@ public enum Value {
   case module(String)
   case model(ModelInstance)
   case layer(LayerValue)
+  /// A model's own trainable tensor (`let w = param(…)`), as its field holds it; reading
+  /// the field gives the tensor, watched on the tape when a gradient is recorded.
+  case parameter(Parameter)
   case optimizer(OptimizerValue)
   case cell(Cell)
   case none
@@ -48,6 +51,7 @@ public enum Value {
     case .module(let n): return "module \(n)"
     case .model(let m): return m.typeName
     case .layer(let l): return "Layer(\(l.kind))"
+    case .parameter(let p): return "Tensor\(shapeString(p.value.shape))"
     case .optimizer: return "Optimizer"
     case .cell: return "cell"
     case .none: return "none"

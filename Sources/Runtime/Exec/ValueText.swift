@@ -9,6 +9,7 @@ public enum ValueText {
     case .bool(let b): return b ? "true" : "false"
     case .string(let s): return s
     case .tensor(let t, _): return tensor(t.value.shape, t.value.scalars.map { float(Double($0)) })
+    case .parameter(let p): return tensor(p.value.shape, p.value.scalars.map { float(Double($0)) })
     case .intTensor(let t, _): return tensor(t.shape, t.scalars.map { String($0) })
     case .list(let xs): return "[" + xs.map(element).joined(separator: ", ") + "]"
     case .tuple(let xs): return "(" + xs.map(element).joined(separator: ", ") + ")"
