@@ -9,6 +9,21 @@ extension NDArray {
     return strided(target, base: 0, srcStrides: Broadcast.strides(of: shape, in: target))
   }
 
+  /// `f(a, b)` element by element at the shapes' broadcast, for any element types; throws
+  /// naming `op` and both shapes when they do not broadcast.
+  static func broadcastMap<A, B>(_ a: NDArray<A>, _ b: NDArray<B>, op: String,
+                                 _ f: (A, B) -> Element) throws -> NDArray {
+    guard let out = Broadcast.shape(a.shape, b.shape) else {
+      throw TensorError(op, "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
+    }
+    let r = NDArray(uninitialized: out)
+    let ap = a.buffer.pointer, bp = b.buffer.pointer, dst = r.buffer.pointer
+    Broadcast.rows(a.shape, b.shape, out) { oa, ob, o, n, sa, sb in
+      for k in 0..<n { dst[o + k] = f(ap[oa + k * sa], bp[ob + k * sb]) }
+    }
+    return r
+  }
+
   /// `a` where `weight > 0`, else `b`, broadcasting all three (NumPy's `where` when the
   /// weight is a 0/1 mask).
   public static func select(_ weight: Tensor, _ a: NDArray, _ b: NDArray) throws -> NDArray {
@@ -28,18 +43,9 @@ extension Tensor {
   /// shape: 1 where `a` wins (or is NaN), ½ on ties, 0 where `b` wins (or is NaN).
   /// Ties split the gradient evenly, as PyTorch and JAX do (and as central differences see).
   public static func extremumWeight(_ a: Tensor, _ b: Tensor, max: Bool) throws -> Tensor {
-    guard let out = Broadcast.shape(a.shape, b.shape) else {
-      throw TensorError(max ? "maximum" : "minimum", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
+    try broadcastMap(a, b, op: max ? "maximum" : "minimum") { x, y in
+      x.isNaN || (max ? x > y : x < y) ? 1 : (x == y ? 0.5 : 0)
     }
-    let r = Tensor(uninitialized: out)
-    let ap = a.buffer.pointer, bp = b.buffer.pointer, dst = r.buffer.pointer
-    Broadcast.rows(a.shape, b.shape, out) { oa, ob, o, n, sa, sb in
-      for k in 0..<n {
-        let x = ap[oa + k * sa], y = bp[ob + k * sb]
-        dst[o + k] = x.isNaN || (max ? x > y : x < y) ? 1 : (x == y ? 0.5 : 0)
-      }
-    }
-    return r
   }
 }
 
@@ -47,18 +53,7 @@ extension IntTensor {
   /// The elementwise larger (or smaller) of two integer arrays, broadcasting; exact for
   /// every Int32 (no round trip through Float).
   public static func extremum(_ a: IntTensor, _ b: IntTensor, max: Bool) throws -> IntTensor {
-    guard let out = Broadcast.shape(a.shape, b.shape) else {
-      throw TensorError(max ? "maximum" : "minimum", "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
-    }
-    let r = IntTensor(uninitialized: out)
-    let ap = a.buffer.pointer, bp = b.buffer.pointer, dst = r.buffer.pointer
-    Broadcast.rows(a.shape, b.shape, out) { oa, ob, o, n, sa, sb in
-      for k in 0..<n {
-        let x = ap[oa + k * sa], y = bp[ob + k * sb]
-        dst[o + k] = max ? Swift.max(x, y) : Swift.min(x, y)
-      }
-    }
-    return r
+    try broadcastMap(a, b, op: max ? "maximum" : "minimum") { x, y in max ? Swift.max(x, y) : Swift.min(x, y) }
   }
 
   /// `[…, classes]`: 1 at each index's class, 0 elsewhere. Indices must lie in `0..<classes`.

@@ -22,3 +22,21 @@ struct Builder {
 }
 
 func kinds(_ f: Function) -> [String] { f.body.ops.map { Printer.mnemonic($0.kind) } }
+
+/// Appends `x = zeros(3)` and `grad(x) { … }` to `b`, with the block built by `body` (given
+/// the block's parameter, it returns the loss), runs `TapeMarking`, and returns the function
+/// and the `record` flag of each op in the block.
+func tapeMarksInGrad(_ b: inout Builder, _ body: (inout Builder, ValueID) -> ValueID) throws -> (Function, [Bool]) {
+  let x = b.op(.builtin("zeros"), [], .tensor([.known(3)]))
+  var inner = Builder()
+  inner.next = 10
+  let p = 9  // the region's parameter: the block reads the input as it
+  let loss = body(&inner, p)
+  inner.void(.yield, [loss])
+  _ = b.op(.grad(valueToo: false), [x], .tensor([.known(3)]), regions: [Region(params: [p], ops: inner.ops)])
+  var f = b.function()
+  f.valueCount = 20
+  TapeMarking.run(&f)
+  try Verifier.verify(f)
+  return (f, f.body.ops.last!.regions[0].ops.map(\.record))
+}

@@ -49,24 +49,15 @@ import Language
 
   @Test func tapeRecordsTheDifferentiableOnesOnly() throws {
     var b = Builder()
-    let x = b.op(.builtin("zeros"), [], .tensor([.known(3)]))
-    var body = Builder(); body.next = 10
-    let p = 9
-    let sorted = body.op(.builtin("sort"), [p], .tensor([.known(3)]))
-    let order = body.op(.builtin("argsort"), [p], .intTensor([.known(3)]))
-    let hot = body.op(.builtin("one_hot"), [order], .tensor([.known(3), .known(3)]))
-    let top = body.op(.builtin("topk"), [p], .tuple([.tensor([.known(2)]), .intTensor([.known(2)])]))
-    let w = body.op(.builtin("where"), [p, sorted, p], .tensor([.known(3)]))
-    let c = body.op(.builtin("cumsum"), [w], .tensor([.known(3)]))
-    let s = body.op(.builtin("logsumexp"), [c], .tensor([]))
-    _ = (hot, top)
-    body.void(.yield, [s])
-    _ = b.op(.grad(valueToo: false), [x], .tensor([.known(3)]), regions: [Region(params: [p], ops: body.ops)])
-    var f = b.function()
-    f.valueCount = 20
-    TapeMarking.run(&f)
-    try Verifier.verify(f)
-    let rec = f.body.ops[1].regions[0].ops.map(\.record)
+    let (_, rec) = try tapeMarksInGrad(&b) { body, p in
+      let sorted = body.op(.builtin("sort"), [p], .tensor([.known(3)]))
+      let order = body.op(.builtin("argsort"), [p], .intTensor([.known(3)]))
+      _ = body.op(.builtin("one_hot"), [order], .tensor([.known(3), .known(3)]))
+      _ = body.op(.builtin("topk"), [p], .tuple([.tensor([.known(2)]), .intTensor([.known(2)])]))
+      let w = body.op(.builtin("where"), [p, sorted, p], .tensor([.known(3)]))
+      let c = body.op(.builtin("cumsum"), [w], .tensor([.known(3)]))
+      return body.op(.builtin("logsumexp"), [c], .tensor([]))
+    }
     #expect(rec == [true, false, false, true, true, true, true, false])
   }
 }
