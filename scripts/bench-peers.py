@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER = os.path.join(ROOT, "..", "shared", "bench", "peer")
 
 # Per group: the dpl benchmark prefix, the peer script and its arguments, and the rows of
-# the table as (label, dpl record name, dpl field, peer selector, peer field, unit).
+# the table as (label, dpl record name, dpl field, peer selector, peer field).
 # A selector picks one record of the peer's "results" list.
 GROUPS = {
     "conv2d": {
@@ -34,7 +34,7 @@ GROUPS = {
         "rows": [
             (f"conv2d {cin}→{cout}, {h}², N = 10, {label}", f"conv2d/{cin}x{cout}_{h}/{ph}", "median_ms",
              lambda r, cin=cin, cout=cout, peer=peer: r["shape"][1:3] == [cin, cout] and r["phase"] == peer,
-             "median_ms", "ms")
+             "median_ms")
             for (cin, cout, h) in [(16, 16, 128), (64, 64, 64), (1, 8, 128)]
             for (ph, peer, label) in [("fwd", "fwd", "forward"), ("bwd", "bwd dX+dW", "backward (dx, dw, db)")]
         ],
@@ -45,7 +45,7 @@ GROUPS = {
         "rows": [
             (f"U-Net training step, base {b}, 10 × 128², depth 4, Adam", f"unet_step/base{b}", "median_ms",
              lambda r, b=b: r["base"] == b and r["depth"] == 4,
-             lambda r: r["train_step"]["median_ms"], "ms")
+             lambda r: r["train_step"]["median_ms"])
             for b in [8, 16]
         ],
     },
@@ -56,7 +56,7 @@ GROUPS = {
         "rows": [
             (f"closed-contour DP, B = 100, N = 25, M = 65, δ = {d} (fastest PyTorch variant)",
              f"dp_contour/B100_N25_M65_d{d}", "median_ms",
-             lambda r, d=d: r["B"] == 100 and r["delta"] == d, "median_ms", "ms")
+             lambda r, d=d: r["B"] == 100 and r["delta"] == d, "median_ms")
             for d in [1, 5]
         ],
     },
@@ -65,7 +65,7 @@ GROUPS = {
         "peer": ["matmul.py", "--threads", "2"],
         "rows": [
             (f"sgemm {n}³", f"sgemm/{n}", "median_ms", lambda r, n=n: r["n"] == n and r["threads"] == 2,
-             "median_ms", "ms")
+             "median_ms")
             for n in [512, 1024, 2048]
         ],
     },
@@ -141,12 +141,12 @@ def main():
     print("| --- | --- | --- | --- |")
     table = []
     for g in args.groups:
-        for (label, name, dkey, pick, pkey, unit) in GROUPS[g]["rows"]:
+        for (label, name, dkey, pick, pkey) in GROUPS[g]["rows"]:
             d = statistics.median(field(r[name], dkey) for r in records[g]["dpl"])
             # The fastest matching peer record of each round (dp_contour has several variants).
             p = statistics.median(min(field(x, pkey) for x in rs if pick(x)) for rs in records[g]["peer"])
             table.append({"benchmark": label, "dpl_ms": d, "pytorch_ms": p, "ratio": d / p})
-            print(f"| {label} | {d:.3g} | {p:.3g} | {d / p:.2f} |")
+            print(f"| {label} | {d:.3g} | {p:.3g} | {d / p:.3g} |")
     with open(args.out, "w") as f:
         json.dump({"machine": machine(), "commit": commit, "torch": torch, "start": start, "loads": loads,
                    "rows": table, "records": records}, f, indent=1, default=str)
