@@ -12,7 +12,7 @@ public enum Builtins {
   }()
 
   public static let all: [Builtin] = creation + shaping + elementwise + reductions + nn + losses + edpcnn + dataBuiltins + misc + special
-    + library
+    + library + solvers
 }
 
 // MARK: Rule helpers
@@ -322,7 +322,7 @@ let dataBuiltins: [Builtin] = [
   Builtin("run_path", [p("name", .string)], .none, "the path of a file in the run folder (`--out`), creating the folder") { _ in .string },
   Builtin("log_metrics", [p("step", .int), p("values", .any)], .none, kind: effect,
           "appends [(name, number)] at step to metrics.csv and updates metrics.json (val_dice, best_val_dice, steps)") { _ in .void },
-  Builtin("log_info", [p("values", .any)], .none, kind: effect, "merges (name, value) pairs (a list, or a tuple when types differ) into the run's metrics.json") { _ in .void },
+  Builtin("log_info", [p("values", .any)], .none, kind: effect, "merges (name, value) pairs (a list, or a tuple when types differ; a 1-D tensor is written as a list of numbers) into the run's metrics.json") { _ in .void },
   Builtin("plot_metrics", [p("name", .string, .string("metrics.png"))], .none, kind: effect,
           "plots the loss and Dice columns of metrics.csv against the step as a PNG in the run folder") { _ in .void },
   Builtin("write_overlays", [p("name", .string), p("images", .tensor), p("truth", .tensor), p("prediction", .tensor),

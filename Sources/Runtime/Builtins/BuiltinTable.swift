@@ -8,7 +8,7 @@ typealias BuiltinImpl = @Sendable (Interpreter, [Value], IR.Op) throws -> Value
 enum BuiltinTable {
   static let all: [String: BuiltinImpl] = {
     var t: [String: BuiltinImpl] = [:]
-    for group in [creation, shaping, math, reductions, layers, losses, contour, data, resume, misc, sorting, indexing, library] {
+    for group in [creation, shaping, math, reductions, layers, losses, contour, data, resume, misc, sorting, indexing, library, solvers] {
       t.merge(group) { a, _ in a }
     }
     return t

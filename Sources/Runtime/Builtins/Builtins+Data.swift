@@ -112,7 +112,8 @@ extension Interpreter {
     }
   }
 
-  /// A list of `(name, value)` tuples (numbers, strings, Bools) for the metrics files.
+  /// A list of `(name, value)` tuples (numbers, strings, Bools; a 1-D tensor as a list of
+  /// numbers) for the metrics files.
   func namedValues(_ v: Value, _ op: IR.Op) throws -> [(String, Any)] {
     let items: [Value]
     switch v {
@@ -128,7 +129,10 @@ extension Interpreter {
       case .float(let f): return (name, f)
       case .bool(let b): return (name, b)
       case .string(let s): return (name, s)
-      case .tensor, .intTensor: return (name, Double(try tensor(pair[1], op).value.item()))
+      case .tensor, .intTensor:
+        let t = try tensor(pair[1], op).value
+        if t.rank == 1, t.count != 1 { return (name, t.scalars.map(Double.init)) }  // a curve
+        return (name, Double(try t.item()))
       default: throw RuntimeError("'\(name)': cannot log \(pair[1].typeName)", at: op.span)
       }
     }

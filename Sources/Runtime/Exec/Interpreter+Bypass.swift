@@ -15,7 +15,7 @@ extension Interpreter {
   static let batchedAlongAxis0: Set<String> = [
     "dp_contour", "round", "floor", "ceil", "sign", "argmax", "argmin", "smooth_circular",
     "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "square", "int", "float",
-    "sort", "argsort", "cumsum", "one_hot",
+    "sort", "argsort", "cumsum", "one_hot", "shortest_path", "knapsack",
   ]
 
   /// Of those, the ones that work along an axis (their second argument): they map the items
