@@ -2,20 +2,25 @@ import ArgumentParser
 import Foundation
 import Runtime
 
-/// `dpl sweep`: the thesis' experiments (Fig. 5.3, 5.4, 5.8) as runs of the programs over
-/// one config field. Each run is a `dpl run programs/P.dpl --set FIELD=v seed=s …` in its own
-/// folder; the sweep collects `best_val_dice` from each run's `metrics.json` into
-/// `sweep.csv` and plots Dice against the swept value in `sweep.png`.
+/// `dpl sweep`: runs of programs over one config field — the thesis' experiments (Fig. 5.3,
+/// 5.4, 5.8), or every method of a PTO program. Each run is a `dpl run programs/P.dpl --set
+/// FIELD=v seed=s …` in its own folder; the sweep collects the `--metric` entries of each
+/// run's `metrics.json` into `sweep.csv` and plots the first in `sweep.png`: against the
+/// swept value when the values are numbers, else (a method name, say) as each value's
+/// curve of that column of `metrics.csv` against the step, averaged over the seeds.
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sweep",
-    abstract: "Run programs over a config field (default: training-set sizes) and plot Dice.")
+    abstract: "Run programs over a config field (default: training-set sizes); tabulate and plot a metric.")
 
   @Option(help: "Comma-separated programs (names in programs/ or .dpl paths).")
   var programs = "unet,unet_dp,edpcnn"
 
   @Option(help: "The swept field and its values, e.g. train_images=10,20,50 or jitter=0,0.5,1.")
   var vary = "train_images=10,20,50,100,200,500,1000,0"
+
+  @Option(help: "Comma-separated metrics.json entries to collect; the first is plotted (e.g. test_regret,train_seconds).")
+  var metric = "best_val_dice,val_dice"
 
   @Option(help: "Comma-separated seeds (each run gets --set seed=s).")
   var seeds = "0"
@@ -34,7 +39,9 @@ struct SweepCommand: ParsableCommand {
     let folder = URL(fileURLWithPath: out ?? RunCommand.defaultOutput(for: "sweep").path)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let exe = Bundle.main.executablePath ?? CommandLine.arguments[0]
-    var rows: [(program: String, value: String, seed: String, best: Double, last: Double, seconds: Double)] = []
+    let metrics = metric.split(separator: ",").map(String.init)
+    guard !metrics.isEmpty else { throw ValidationError("--metric needs at least one name") }
+    var rows: [Row] = []
     let start = Date()
     for v in values {
       for name in names {
@@ -54,9 +61,9 @@ struct SweepCommand: ParsableCommand {
             throw ValidationError("\(stem) with \(field)=\(v) seed=\(s) failed (exit \(p.terminationStatus)); see \(runDir.path)")
           }
           let summary = RunLog(folder: runDir).summary()
-          rows.append((stem, v, s, summary["best_val_dice"] as? Double ?? .nan, summary["val_dice"] as? Double ?? .nan,
-                       summary["seconds"] as? Double ?? .nan))
-          try write(rows, field: field, to: folder)
+          rows.append(Row(program: stem, value: v, seed: s, folder: runDir,
+                          metrics: metrics.map { summary[$0] as? Double ?? .nan }, seconds: summary["seconds"] as? Double ?? .nan))
+          try write(rows, metrics: metrics, field: field, to: folder)
         }
       }
     }
@@ -69,30 +76,73 @@ struct SweepCommand: ParsableCommand {
     return (parts[0], parts[1].split(separator: ",").map(String.init))
   }
 
-  /// `sweep.csv` (one row per run) and `sweep.png` (mean best Dice over seeds per program).
-  func write(_ rows: [(program: String, value: String, seed: String, best: Double, last: Double, seconds: Double)],
-             field: String, to folder: URL) throws {
-    var csv = "program,\(field),seed,best_val_dice,val_dice,seconds\n"
-    for r in rows { csv += "\(r.program),\(r.value),\(r.seed),\(RunLog.format(r.best)),\(RunLog.format(r.last)),\(RunLog.format(r.seconds))\n" }
+  struct Row {
+    var program, value, seed: String
+    var folder: URL
+    var metrics: [Double]
+    var seconds: Double
+  }
+
+  /// `sweep.csv` (one row per run) and `sweep.png` (the first metric, mean over seeds).
+  func write(_ rows: [Row], metrics: [String], field: String, to folder: URL) throws {
+    var csv = "program,\(field),seed,\(metrics.joined(separator: ",")),seconds\n"
+    for r in rows {
+      csv += ([r.program, r.value, r.seed] + (r.metrics + [r.seconds]).map(RunLog.format)).joined(separator: ",") + "\n"
+    }
     try Data(csv.utf8).write(to: folder.appendingPathComponent("sweep.csv"), options: .atomic)
-    // x: the swept value (log10 for training-set sizes; 0 = all is drawn at 1436).
+    let numeric = rows.allSatisfy { Double($0.value) != nil }
+    let plot = numeric ? againstValue(rows, metric: metrics[0], field: field) : curves(rows, metric: metrics[0])
+    try PNG.write(plot.render(), to: folder.appendingPathComponent("sweep.png"))
+  }
+
+  /// The metric against the swept value, one line per program (log10 for training-set
+  /// sizes; 0 = all is drawn at 1436).
+  func againstValue(_ rows: [Row], metric: String, field: String) -> LinePlot {
     let isSize = field == "train_images"
     func x(_ v: String) -> Double {
       let d = Double(v) ?? 0
       return isSize ? log10(d > 0 ? d : 1436) : d
     }
-    var plot = LinePlot(title: "best validation Dice", xLabel: isSize ? "log10 training images" : field, yLabel: "Dice")
-    plot.yRange = 0...1
-    var seen: [String] = []
-    for r in rows where !seen.contains(r.program) { seen.append(r.program) }
-    for p in seen {
+    var plot = LinePlot(title: metric, xLabel: isSize ? "log10 training images" : field, yLabel: metric)
+    if metric.hasSuffix("dice") { plot.yRange = 0...1 }
+    for p in ordered(rows.map(\.program)) {
       var byValue: [(Double, [Double])] = []
       for r in rows where r.program == p {
-        if let k = byValue.firstIndex(where: { $0.0 == x(r.value) }) { byValue[k].1.append(r.best) } else { byValue.append((x(r.value), [r.best])) }
+        if let k = byValue.firstIndex(where: { $0.0 == x(r.value) }) { byValue[k].1.append(r.metrics[0]) } else { byValue.append((x(r.value), [r.metrics[0]])) }
       }
       byValue.sort { $0.0 < $1.0 }
       plot.add(p, x: byValue.map(\.0), y: byValue.map { $0.1.reduce(0, +) / Double($0.1.count) })
     }
-    try PNG.write(plot.render(), to: folder.appendingPathComponent("sweep.png"))
+    return plot
+  }
+
+  /// Each (program, value)'s `metric` column of metrics.csv against the step, mean over seeds.
+  func curves(_ rows: [Row], metric: String) -> LinePlot {
+    var plot = LinePlot(title: metric, xLabel: "step", yLabel: metric)
+    let programs = ordered(rows.map(\.program))
+    for p in programs {
+      for v in ordered(rows.filter { $0.program == p }.map(\.value)) {
+        var sums: [Double: (Double, Int)] = [:]
+        for r in rows where r.program == p && r.value == v {
+          let (columns, table) = RunLog(folder: r.folder).table()
+          guard let k = columns.firstIndex(of: metric) else { continue }
+          for row in table {
+            guard let step = row.first ?? nil, k < row.count, let y = row[k] else { continue }
+            sums[step, default: (0, 0)].0 += y
+            sums[step, default: (0, 0)].1 += 1
+          }
+        }
+        let steps = sums.keys.sorted()
+        guard !steps.isEmpty else { continue }
+        plot.add(programs.count > 1 ? "\(p) \(v)" : v, x: steps, y: steps.map { sums[$0]!.0 / Double(sums[$0]!.1) })
+      }
+    }
+    return plot
+  }
+
+  func ordered(_ xs: [String]) -> [String] {
+    var seen: [String] = []
+    for x in xs where !seen.contains(x) { seen.append(x) }
+    return seen
   }
 }
