@@ -126,4 +126,23 @@ struct PTOTests {
     #expect(summary["method"] as? String == method)
     if method == "2s" || method == "spo+" || method == "pfyl" { #expect(regret < curve[0], "training lowers the regret: \(curve)") }
   }
+
+  @Test("knapsack.dpl and ranking.dpl generate their data and train", arguments: [
+    ("knapsack", ["items": "8", "capacity": "12.5"]), ("ranking", [:]),
+  ])
+  func generatedPrograms(_ name: String, _ extra: [String: String]) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-pto-\(name)-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for method in ["2s", "spo+", "pfyl", "dbb", "dpo"] {
+      let settings = ["method": method, "epochs": "2", "train_items": "64", "test_items": "32"].merging(extra) { $1 }
+      let out = try runProgram(file: repositoryRoot.appendingPathComponent("programs/pto/\(name).dpl"), set: settings) {
+        $0.outputDirectory = dir.appendingPathComponent(method)
+      }
+      #expect(out.error == nil, "\(name) \(method): \(out.error ?? "")")
+      let summary = RunLog(folder: dir.appendingPathComponent(method)).summary()
+      let regret = try #require(summary["test_regret"] as? Double)
+      #expect(regret >= 0 && regret < 1, "\(name) \(method): \(regret)")
+      #expect((summary["regret_curve"] as? [Double])?.count == 3)
+    }
+  }
 }
