@@ -64,6 +64,26 @@ struct PTOTests {
     #expect(out.lines == ["0.0", "0.0", "0.0", "true", "0.0", "0.0 true"])
   }
 
+  /// The 70 monotone paths of a 5 × 5 grid are distinct 8-edge paths (two differ in at least 4 edges: a
+  /// corner turned the other way), and the cheapest of
+  /// them is the solver's path; a sharp SoftSolutions is the solver.
+  @Test("grid_paths lists every path; SoftSolutions is a soft-min over them")
+  func gridPathsAndSoftSolutions() {
+    let out = run("""
+      let sp = pto.ShortestPath(pto.grid_edges(5, 5))
+      let paths = pto.grid_paths(5, 5)
+      print(paths.shape, item(min(sum(paths, axis: 1))), item(max(sum(paths, axis: 1))))
+      print(item(min(sum(abs(reshape(paths, [70, 1, 40]) - reshape(paths, [1, 70, 40])), axis: 2) + 100.0 * eye(70))))
+      let c = rand([16, 40]) + 0.1
+      let best = min(c @ transpose(paths), axis: 1)
+      print(item(max(abs(best - pto.objective(c, sp(c))))) < 1.0e-5)
+      print(item(max(abs(pto.SoftSolutions(paths, sharpness: 1000.0)(c) - sp(c)))) < 1.0e-3)
+      print(item(max(abs(pto.SoftSolutions(paths, sense: -1.0, sharpness: 1000.0)(c) - sp(-c)))) < 1.0e-3)
+      """)
+    #expect(out.error == nil, "\(out.error ?? "")")
+    #expect(out.lines == ["[70, 40] 8.0 8.0", "4.0", "true", "true", "true"])
+  }
+
   @Test("the solvers' argument errors are located")
   func solverErrors() {
     let edges = runProgram(source: "let c = shortest_path(ones([2, 4]), tensor([[0.0, 1.0]]))")
