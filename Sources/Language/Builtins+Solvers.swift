@@ -11,7 +11,7 @@ let solvers: [Builtin] = [
     if let e, e.count != 2 || (e.last != .known(2) && e.last != .unknown) {
       info.fail("edges must be an IntTensor [E, 2] of (from, to) pairs, got shape \(shapeText(e))", at: 1)
     }
-    lastAxis(&info, of: 0, is: e?.first, what: "edges")
+    lastAxis(&info, of: 0, is: e?.first, counting: "edges")
     return .tensor(info.type(0).shape)
   },
   Builtin("knapsack", [p("values", .tensor), p("weights", .tensor, noGradient: true), p("capacity", .real, noGradient: true)], .nonDifferentiable,
@@ -19,7 +19,7 @@ let solvers: [Builtin] = [
     integerArgument(&info, 1, "weights", "integer weights")
     if case .float = info.type(2) { info.fail("knapsack needs an integer capacity, got a Float", at: 2) }
     if case .tensor = info.type(2) { info.fail("knapsack needs integer capacities (an IntTensor), got a Tensor", at: 2) }
-    lastAxis(&info, of: 0, is: info.type(1).shape?.last, what: "weights")
+    lastAxis(&info, of: 0, is: info.type(1).shape?.last, counting: "items")
     return .tensor(info.type(0).shape)
   },
 ]
@@ -31,11 +31,11 @@ private func integerArgument(_ info: inout CallInfo, _ i: Int, _ name: String, _
   }
 }
 
-/// Fails when the last axis of argument `i` is known to differ from `n`.
-private func lastAxis(_ info: inout CallInfo, of i: Int, is n: Dim?, what: String) {
+/// Fails when the last axis of argument `i` is known to differ from the `n` edges or items.
+private func lastAxis(_ info: inout CallInfo, of i: Int, is n: Dim?, counting things: String) {
   guard let s = info.type(i).shape else { return }
-  guard let last = s.last else { return info.fail("expected a tensor whose last axis matches the \(what), got a 0-d tensor", at: i) }
+  guard let last = s.last else { return info.fail("expected a tensor with one entry per \(things.dropLast()), got a 0-d tensor", at: i) }
   if case .known(let a) = last, case .known(let b)? = n, a != b {
-    info.fail("the last axis has \(a) entries but there are \(b) \(what == "edges" ? "edges" : "items")", at: i)
+    info.fail("the last axis has \(a) entries but there are \(b) \(things)", at: i)
   }
 }

@@ -2,7 +2,7 @@ import IR
 import Tensor
 
 /// `shortest_path` and `knapsack`: the exact solvers of `Tensor/Solvers`, one problem per
-/// cost vector. Their solutions carry no gradient (`@bypass` or the `opt` losses give one).
+/// cost vector. Their solutions carry no gradient (`@bypass` or the `pto` losses give one).
 extension BuiltinTable {
   static let solvers: [String: BuiltinImpl] = [
     "shortest_path": { i, a, op in
