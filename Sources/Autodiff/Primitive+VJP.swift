@@ -40,20 +40,12 @@ extension Primitive {
         throw TensorError(op.rawValue, "comparison has no gradient")
       }
     case .unary(let op):
-      switch op {
+      switch op {  // the activations of large maps have vectorised loops of their own
       case .neg: return [g.map(.neg)]
-      case .exp: return [try g * y]
-      case .log: return [try g / x[0]]
-      case .sqrt: return [try (g / y) * 0.5]
-      case .abs: return [try g * x[0].map(.sign)]
       case .relu: return [try reluBackward(g, y)]
       case .sigmoid: return [try sigmoidBackward(g, y: y)]
       case .tanh: return [try tanhBackward(g, y: y)]
-      case .square: return [try g * x[0] * 2]
-      case .sin: return [try g * x[0].map(.cos)]
-      case .cos: return [try (g * x[0].map(.sin)).map(.neg)]
-      case .round, .floor, .ceil, .sign:
-        throw TensorError(op.rawValue, "has no gradient; route it with @bypass")
+      default: return [try g.mapBackward(op, x: x.first, y: y)]
       }
     case .scale(let s): return [g * s]
     case .shift: return [g]

@@ -112,7 +112,7 @@ public enum Primitive: CustomStringConvertible {
   /// Whether the VJP of this op needs to read the forward output (else it can be dropped).
   var vjpNeedsOutput: Bool {
     switch self {
-    case .unary(let u): return [.exp, .sqrt, .sigmoid, .tanh, .relu].contains(u)
+    case .unary(let u): return u.derivativeReads == .output
     case .binary(.pow), .reduce(.max, _, _), .reduce(.min, _, _), .softmax, .logSoftmax, .conv2dReLU, .logSumExp: return true
     case .batchNorm2d(_, let training, _, _, let relu): return relu && !training  // training: mask from x
     default: return false
@@ -129,7 +129,7 @@ extension Primitive {
          .concat, .pad, .gather, .broadcast, .maxPool2d, .upsample, .softmax, .logSoftmax, .nll,
          .starSample, .diff, .smoothCircular, .custom, .takeAlong, .scatterAdd, .select, .cumsum, .assignSlice:
       return false
-    case .unary(let u): return ![.neg, .exp, .sqrt, .relu, .sigmoid, .tanh].contains(u)
+    case .unary(let u): return u.derivativeReads == .input
     case .reduce(let r, _, _): return r == .max || r == .min
     default: return true
     }

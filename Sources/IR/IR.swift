@@ -8,8 +8,8 @@ public enum OpKind: Hashable, Sendable {
   case const(ConstValue)
   case binary(BinaryOp)
   case unary(UnaryOp)
-  /// A builtin by name; operands in parameter order, defaults materialised as constants.
-  case builtin(String)
+  /// A registry builtin; operands in parameter order, defaults materialised as constants.
+  case builtin(BuiltinID)
   /// A user function by qualified name.
   case call(String)
   /// Creates a model instance and runs its `init` function; operands are constructor arguments.

@@ -7,9 +7,8 @@ extension OpKind {
     switch self {
     case .const, .binary, .unary, .list, .tuple, .index, .member, .range, .format, .stopGradient, .surrogate, .config:
       return true
-    case .builtin(let n):
-      guard let b = Builtins.named(n) else { return false }
-      return b.kind == .function  // `.effect` builtins are never pure
+    case .builtin(let id):
+      return id.builtin.kind == .function  // `.effect` builtins are never pure
     default:
       return false
     }

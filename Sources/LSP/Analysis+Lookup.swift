@@ -6,7 +6,7 @@ enum Target: Equatable {
   case symbol(Int)
   /// A model's method, by qualified function name (`Mlp.forward`).
   case method(String)
-  case builtin(String)
+  case builtin(BuiltinID)
   /// A `@bypass` strategy name (`es`) or option label (`sigma`).
   case strategy(String), option(String)
 }

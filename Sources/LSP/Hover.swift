@@ -13,10 +13,9 @@ extension Analysis {
       parts = describe(symbol: id)
     case .method(let q)?:
       if let f = program.functions[q] { parts = [code(head(of: f.decl, model: f.model))] + doc(above: f.decl.nameSpan) }
-    case .builtin(let name)?:
-      if let b = Builtins.named(name) {
-        parts = [code(b.signature), b.summary, "gradient: \(b.gradient.rawValue) · \(b.kind.rawValue)"]
-      }
+    case .builtin(let id)?:
+      let b = id.builtin
+      parts = [code(b.signature), b.summary, "gradient: \(b.gradient.rawValue) · \(b.kind.rawValue)"]
     case .strategy(let s)?:
       parts = [code("@bypass(\(s))"), BypassStrategy(rawValue: s)?.summary ?? "a gradient strategy"]
     case .option(let o)?:

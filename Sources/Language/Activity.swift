@@ -268,9 +268,9 @@ struct ActivityAnalysis {
   mutating func call(_ e: Expr, _ callee: Expr, _ args: [CallArgument], _ block: Block?, given: [Activity]? = nil) -> Activity {
     let target = checker.calls[e.id] ?? .dynamic
     switch target {
-    case .builtin(let name, let sources):
+    case .builtin(let id, let sources):
       var acts = given ?? argActs(args)
-      guard let b = Builtins.named(name) else { return acts.reduce(Activity.inactive) { $0.join($1) } }
+      let b = id.builtin, name = b.name
       // A condition steers the result but takes no gradient: it is not a path.
       for (i, source) in sources.enumerated() where i < b.params.count && b.params[i].noGradient {
         if case .arg(let k) = source, k < acts.count { acts[k] = .inactive }
@@ -284,9 +284,6 @@ struct ActivityAnalysis {
       case .integer:
         return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: false)
       case .none:
-        // Real values made from their input without its gradient: a bypassed input's
-        // gradient would silently stop here.
-        if name == "item" || name == "one_hot" { return nondifferentiable(all, name: name, span: callee.span, fix: fix, real: true) }
         return .inactive
       }
     case .function(let q, let sources):

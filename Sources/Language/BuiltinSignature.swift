@@ -57,6 +57,8 @@ public struct BuiltinParam: Sendable {
 public struct CallInfo {
   public var types: [ValueType]
   public var consts: [ConstValue?]
+  /// The builtin being called (a layer's rule records it as the layer's maker).
+  public var callee: BuiltinID?
   var errors: [(message: String, param: Int?)] = []
 
   func type(_ i: Int) -> ValueType { i < types.count ? types[i] : .any }
@@ -95,7 +97,52 @@ public struct CallInfo {
   mutating func fail(_ message: String, at param: Int? = nil) { errors.append((message, param)) }
 }
 
-/// A builtin's signature: the single place that says what a builtin name means statically.
+/// A builtin's identity: its place in `Builtins.all`. The checker, the IR and the
+/// interpreter pass this, never the name; passes ask the entry (`id.builtin`) what they may do.
+public struct BuiltinID: Hashable, Sendable, Comparable, CustomStringConvertible {
+  public let index: Int
+  public var builtin: Builtin { Builtins.all[index] }
+  public var name: String { builtin.name }
+  public var description: String { builtin.name }
+  public static func < (a: BuiltinID, b: BuiltinID) -> Bool { a.index < b.index }
+}
+
+/// Whether a builtin maps the items of axis 0 independently, so `@bypass` can stack K
+/// noisy batches into one call.
+public enum Batching: Sendable {
+  /// Not known to: K noisy calls run one by one.
+  case none
+  /// Every item of axis 0 on its own (elementwise functions, `dp_contour`, the solvers).
+  case alongAxis0
+  /// Along the axis given as its second argument (`argmax`, `sort`): item by item only when
+  /// that axis is a later one, a positive constant.
+  case alongLaterAxis
+}
+
+/// The native modules: builtins that belong to an application rather than to the language,
+/// reached after `import NAME` as `NAME.builtin(…)`. Their implementations are registered by
+/// the runtime targets that own them.
+public enum NativeModule: String, Sendable, CaseIterable {
+  /// The cardiac-MRI data: ACDC and synthetic sets, LV masks, star centres (`Runtime/Cardiac`).
+  case cardiac
+  /// The run folder: metrics, plots, overlays, progress, checkpoints (`Runtime/RunFolder`).
+  case run
+
+  /// One line for `docs/language.md`.
+  public var summary: String {
+    switch self {
+    case .cardiac: return "the cardiac-MRI data sets (synthetic and ACDC), LV masks and star centres"
+    case .run: return "the run folder (`--out`): metrics, plots, overlays, progress bars and checkpoints"
+    }
+  }
+}
+
+/// One registry entry: the single place that says what a builtin is — its labelled
+/// parameters and defaults, its type and shape rule (and, for a layer, the rule for applying
+/// it), how gradients pass, what passes may do with it (`kind`), whether `@bypass` may batch
+/// it, and its module. The runtime binds its implementation to the entry (checked at start-up
+/// and by the registry tests); an elementwise function's kernel and derivative come from
+/// `Tensor.MapOp` of the same name.
 public struct Builtin: Sendable {
   public let name: String
   public let params: [BuiltinParam]
@@ -105,6 +152,20 @@ public struct Builtin: Sendable {
   public let kind: BuiltinKind
   /// One line for `docs/language.md` and the REPL.
   public let summary: String
+  public internal(set) var batching: Batching = .none
+  /// The native module the builtin belongs to; nil for the language's own.
+  public internal(set) var module: NativeModule?
+  /// A one-argument elementwise function whose kernel and derivative are `Tensor.MapOp`'s
+  /// case of the same name (the runtime implements and the tests gradient-check it from that).
+  public internal(set) var isElementwise = false
+  /// `relu`: layers whose kernels fuse it apply it in the same pass (`IR.Fusion`).
+  public internal(set) var fusesIntoLayers = false
+  /// The input range a finite-difference check samples for an elementwise function.
+  public internal(set) var domain: ClosedRange<Double> = -2...2
+  /// For a layer: the output type of applying it to an input of this shape (errors as text).
+  public internal(set) var applyRule: (@Sendable (LayerInfo, [Dim]) -> Result<[Dim], LayerError>)?
+  /// The entry's identity (set when `Builtins.all` is built).
+  public internal(set) var id = BuiltinID(index: -1)
   let rule: @Sendable (inout CallInfo) -> ValueType
 
   init(_ name: String, _ params: [BuiltinParam], variadic: Bool = false, _ gradient: Gradient,
@@ -123,6 +184,29 @@ public struct Builtin: Sendable {
 
   /// Index of the parameter called `name`.
   public func index(of name: String) -> Int? { params.firstIndex { $0.name == name } }
+
+  /// A copy that `@bypass` may batch along axis 0 (`how`).
+  func batched(_ how: Batching = .alongAxis0) -> Builtin {
+    var b = self
+    b.batching = how
+    return b
+  }
+
+  /// A copy in native module `m`.
+  func inModule(_ m: NativeModule) -> Builtin {
+    var b = self
+    b.module = m
+    return b
+  }
+
+  /// The name as a program writes it: `run.log_metrics` for a native module's builtin.
+  public var qualifiedName: String { module.map { "\($0.rawValue).\(name)" } ?? name }
+}
+
+/// Why applying a layer to an input fails (the checker reports it at the input).
+public struct LayerError: Error, Sendable {
+  public let message: String
+  public init(_ message: String) { self.message = message }
 }
 
 /// Shorthand for builtin parameter lists.

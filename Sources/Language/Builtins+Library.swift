@@ -4,7 +4,7 @@
 let library: [Builtin] = sorting + indexing + [
   Builtin("cumsum", [p("x", .tensor), p("axis", .int, .int(-1))], .differentiable, "running sums along axis") { info in
     sameKind(info, info.type(0).shape.map { axisChecked(&info, $0, param: 1) })
-  },
+  }.batched(.alongLaterAxis),
   Builtin("minimum", [p("a", .real), p("b", .real)], .differentiable,
           "elementwise smaller of a and b, broadcasting (ties split the gradient evenly)", rule: pairwise),
   Builtin("maximum", [p("a", .real), p("b", .real)], .differentiable,
@@ -31,11 +31,11 @@ let sorting: [Builtin] = [
   Builtin("sort", [p("x", .tensor), p("axis", .int, .int(-1)), p("descending", .bool, .bool(false))], .differentiable,
           "the values sorted along axis (stable); the gradient goes back through the permutation") { info in
     sameKind(info, info.type(0).shape.map { axisChecked(&info, $0, param: 1) })
-  },
+  }.batched(.alongLaterAxis),
   Builtin("argsort", [p("x", .tensor), p("axis", .int, .int(-1)), p("descending", .bool, .bool(false))], .integer,
           "IntTensor of the positions that sort x along axis (stable: ties keep their order)") { info in
     .intTensor(info.type(0).shape.map { axisChecked(&info, $0, param: 1) })
-  },
+  }.batched(.alongLaterAxis),
   Builtin("topk", [p("x", .tensor), p("k", .int), p("axis", .int, .int(-1)), p("largest", .bool, .bool(true))], .differentiable,
           "(values, IntTensor indices) of the k largest (or smallest) along axis, best first; ties: the lower index first") { info in
     guard var s = info.type(0).shape else { return .tuple([sameKind(info, nil), .intTensor(nil)]) }
@@ -52,13 +52,13 @@ let sorting: [Builtin] = [
 ]
 
 let indexing: [Builtin] = [
-  Builtin("one_hot", [p("idx", .tensor), p("n", .int)], .none, "Tensor […, n]: 1 at each index's class, 0 elsewhere") { info in
+  Builtin("one_hot", [p("idx", .tensor), p("n", .int)], .nonDifferentiable, "Tensor […, n]: 1 at each index's class, 0 elsewhere") { info in
     if case .tensor = info.type(0) {
       info.fail("one_hot needs an IntTensor of class indices, got \(info.type(0)) (convert with int(…))", at: 0)
     }
     if let n = info.int(1), n < 1 { info.fail("one_hot needs at least one class, got \(n)", at: 1) }
     return .tensor(info.type(0).shape.map { $0 + [info.int(1).map(Dim.known) ?? .unknown] })
-  },
+  }.batched(),
   Builtin("where", [p("cond", .tensor, noGradient: true), p("a", .real), p("b", .real)], .differentiable,
           "a where cond is nonzero (a comparison's 0/1 tensor), else b, broadcasting; the gradient goes to the side taken") { info in
     var shape: [Dim]? = info.type(0).shape

@@ -13,7 +13,7 @@ let solvers: [Builtin] = [
     }
     lastAxis(&info, of: 0, is: e?.first, counting: "edges")
     return .tensor(info.type(0).shape)
-  },
+  }.batched(),
   Builtin("knapsack", [p("values", .tensor), p("weights", .tensor, noGradient: true), p("capacity", .real, noGradient: true)], .nonDifferentiable,
           "0/1 choice […, n] of the most valuable items that fit, for each value vector; weights: IntTensor [n] or [dims, n], capacity: an Int or IntTensor [dims]") { info in
     integerArgument(&info, 1, "weights", "integer weights")
@@ -21,7 +21,7 @@ let solvers: [Builtin] = [
     if case .tensor = info.type(2) { info.fail("knapsack needs integer capacities (an IntTensor), got a Tensor", at: 2) }
     lastAxis(&info, of: 0, is: info.type(1).shape?.last, counting: "items")
     return .tensor(info.type(0).shape)
-  },
+  }.batched(),
 ]
 
 /// Fails when argument `i` is a Float tensor where integers are needed.

@@ -1,18 +1,37 @@
-/// Every builtin the language knows, in one table: labels, defaults, accepted types, the
-/// result type/shape rule, and whether it is differentiable. The runtime binds its
-/// implementations to these names; `docs/language.md` lists the same table.
+/// The registry: every builtin the language knows, one entry each (`Builtin`), the native
+/// modules' among them. `docs/language.md`'s builtin tables are generated from it
+/// (`Builtins.markdown`), and the registry tests check that every entry has an
+/// implementation and every differentiable one a gradient check.
 public enum Builtins {
-  /// Looks a builtin up by name.
-  public static func named(_ name: String) -> Builtin? { table[name] }
+  /// Looks a builtin up by name (the checker, when it resolves a call; tools).
+  public static func named(_ name: String) -> Builtin? { table[name].map { all[$0.index] } }
 
-  public static let table: [String: Builtin] = {
-    var t: [String: Builtin] = [:]
-    for b in all { t[b.name] = b }
+  /// The entry of a builtin the compiler itself refers to (`relu` for fusion); traps at
+  /// start-up when the registry lacks it.
+  public static func id(_ name: String) -> BuiltinID {
+    guard let id = table[name] else { preconditionFailure("the registry has no builtin '\(name)'") }
+    return id
+  }
+
+  static let table: [String: BuiltinID] = {
+    var t: [String: BuiltinID] = [:]
+    for b in all { t[b.name] = b.id }
     return t
   }()
 
-  public static let all: [Builtin] = creation + shaping + elementwise + reductions + nn + losses + edpcnn + dataBuiltins + misc + special
-    + library + solvers
+  /// The entries in registry order; `all[id.index].id == id`.
+  public static let all: [Builtin] = {
+    let groups = creation + shaping + elementwise + reductions + nn + losses + edpcnn + dataBuiltins + misc + special
+      + library + solvers + cardiac + runFolder
+    return groups.enumerated().map { i, b in
+      var b = b
+      b.id = BuiltinID(index: i)
+      return b
+    }
+  }()
+
+  /// The entries of one native module, or the language's own (`nil`).
+  public static func entries(of module: NativeModule?) -> [Builtin] { all.filter { $0.module == module } }
 }
 
 // MARK: Rule helpers
@@ -24,6 +43,34 @@ let sameAsInput: @Sendable (inout CallInfo) -> ValueType = { info in
   case .tensor(let s), .intTensor(let s): return .tensor(s)
   default: return info.type(0).isLenient ? info.type(0) : .tensor(nil)
   }
+}
+
+/// A layer constructor with the rule for applying the layers it makes to an input shape.
+func layer(_ b: Builtin, apply: @escaping @Sendable (LayerInfo, [Dim]) -> Result<[Dim], LayerError>) -> Builtin {
+  var b = b
+  b.applyRule = apply
+  return b
+}
+
+/// A layer over [B, C, H, W]: C must be the layer's input channels; H and W map through `side`.
+func channels(_ layer: LayerInfo, _ s: [Dim], side: (Dim) -> Dim) -> Result<[Dim], LayerError> {
+  guard s.count == 4 else { return .failure(LayerError("a \(layer.kind) layer needs an input of shape [B, C, H, W], got \(shapeText(s))")) }
+  if case .known(let c) = s[1], let cin = layer.inFeatures, c != cin {
+    return .failure(LayerError("\(layer.kind) layer expects \(cin) input channels, got \(c) (input shape \(shapeText(s)))"))
+  }
+  return .success([s[0], layer.outFeatures.map(Dim.known) ?? .unknown, side(s[2]), side(s[3])])
+}
+
+/// An elementwise function of one input (`exp`, `round`): its kernel and derivative are
+/// `Tensor.MapOp`'s case of the same name; `domain` is where a gradient check samples it.
+func unary(_ name: String, _ meaning: String, gradient: Gradient = .differentiable, domain: ClosedRange<Double> = -2...2,
+           fuses: Bool = false) -> Builtin {
+  let note = gradient == .differentiable ? "" : " (no gradient: use @bypass)"
+  var b = Builtin(name, [p("x", .real)], gradient, "elementwise: \(meaning)\(note)", rule: sameAsInput).batched()
+  b.isElementwise = true
+  b.domain = domain
+  b.fusesIntoLayers = fuses
+  return b
 }
 
 let scalarTensor: @Sendable (inout CallInfo) -> ValueType = { _ in .tensor([]) }
@@ -173,11 +220,14 @@ let shaping: [Builtin] = [
 ]
 
 let elementwise: [Builtin] =
-  ["exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "square"].map { name in
-    Builtin(name, [p("x", .real)], .differentiable, "elementwise \(name)", rule: sameAsInput)
-  } + ["round", "floor", "ceil", "sign"].map { name in
-    Builtin(name, [p("x", .real)], .nonDifferentiable, "elementwise \(name) (no gradient: use @bypass)", rule: sameAsInput)
-  } + [
+  [
+    unary("exp", "eˣ"), unary("log", "the natural logarithm", domain: 0.2...3), unary("sqrt", "the square root", domain: 0.2...3),
+    unary("abs", "|x|"), unary("relu", "max(x, 0)", fuses: true), unary("sigmoid", "1 / (1 + e⁻ˣ)"), unary("tanh", "the hyperbolic tangent"),
+    unary("sin", "the sine"), unary("cos", "the cosine"), unary("square", "x²"),
+    unary("round", "to the nearest integer, ties to even", gradient: .nonDifferentiable),
+    unary("floor", "rounded down", gradient: .nonDifferentiable), unary("ceil", "rounded up", gradient: .nonDifferentiable),
+    unary("sign", "−1, 0 or 1", gradient: .nonDifferentiable),
+  ] + [
     Builtin("pow", [p("x", .real), p("exponent", .float)], .differentiable, "elementwise power", rule: sameAsInput),
     Builtin("clip", [p("x", .real), p("lo", .float), p("hi", .float)], .differentiable, "clamps into [lo, hi]", rule: sameAsInput),
     Builtin("leaky_relu", [p("x", .real), p("slope", .float, .float(0.01))], .differentiable, "max(x, slope·x)", rule: sameAsInput),
@@ -193,26 +243,36 @@ let reductions: [Builtin] = ["sum", "mean", "max", "min"].map { name in
 } + ["argmax", "argmin"].map { name in
   Builtin(name, [p("t", .tensor), p("axis", .int, ConstValue.none), p("keepdims", .bool, .bool(false))], .integer,
           "index of the \(name == "argmax" ? "largest" : "smallest") element along axis (flat index when no axis)",
-          rule: reduce(integer: true))
+          rule: reduce(integer: true)).batched(.alongLaterAxis)
 }
 
 let nn: [Builtin] = [
-  Builtin("dense", [p("cin", .int), p("cout", .int), p("bias", .bool, .bool(true))], .none, kind: .layer,
-          "a fully connected layer [.., cin] → [.., cout]") { info in
-    .layer(LayerInfo(kind: "dense", inFeatures: info.int(0), outFeatures: info.int(1)))
+  layer(Builtin("dense", [p("cin", .int), p("cout", .int), p("bias", .bool, .bool(true))], .none, kind: .layer,
+                "a fully connected layer [.., cin] → [.., cout]") { info in
+    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1)))
+  }) { layer, s in
+    guard let last = s.last else { return .failure(LayerError("a dense layer needs an input of rank at least 1")) }
+    if case .known(let v) = last, let cin = layer.inFeatures, v != cin {
+      return .failure(LayerError("dense layer expects \(cin) input features, got \(v) (input shape \(shapeText(s)))"))
+    }
+    return .success(s.dropLast() + [layer.outFeatures.map(Dim.known) ?? .unknown])
   },
-  Builtin("conv2d", [p("cin", .int), p("cout", .int), p("kernel", .int, .int(3)), p("stride", .int, .int(1)), p("pad", .int, .int(0))],
-          .none, kind: .layer, "a 2-D convolution layer [B, cin, H, W] → [B, cout, H', W']") { info in
-    .layer(LayerInfo(kind: "conv2d", inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4)))
+  layer(Builtin("conv2d", [p("cin", .int), p("cout", .int), p("kernel", .int, .int(3)), p("stride", .int, .int(1)), p("pad", .int, .int(0))],
+                .none, kind: .layer, "a 2-D convolution layer [B, cin, H, W] → [B, cout, H', W']") { info in
+    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4)))
+  }) { layer, s in
+    channels(layer, s) { ShapeRules.convOut($0, kernel: layer.kernel, stride: layer.stride, pad: layer.pad) }
   },
-  Builtin("conv_transpose2d", [p("cin", .int), p("cout", .int), p("kernel", .int, .int(2)), p("stride", .int, .int(2)), p("pad", .int, .int(0))],
-          .none, kind: .layer, "a transposed 2-D convolution layer (learned upsampling)") { info in
-    .layer(LayerInfo(kind: "conv_transpose2d", inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4)))
+  layer(Builtin("conv_transpose2d", [p("cin", .int), p("cout", .int), p("kernel", .int, .int(2)), p("stride", .int, .int(2)), p("pad", .int, .int(0))],
+                .none, kind: .layer, "a transposed 2-D convolution layer (learned upsampling)") { info in
+    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4)))
+  }) { layer, s in
+    channels(layer, s) { ShapeRules.convTransposeOut($0, kernel: layer.kernel, stride: layer.stride, pad: layer.pad) }
   },
-  Builtin("batchnorm2d", [p("channels", .int), p("momentum", .float, .float(0.1)), p("eps", .float, .float(1e-5))], .none, kind: .layer,
-          "batch normalisation over [B, C, H, W] with running statistics") { info in
-    .layer(LayerInfo(kind: "batchnorm2d", inFeatures: info.int(0), outFeatures: info.int(0)))
-  },
+  layer(Builtin("batchnorm2d", [p("channels", .int), p("momentum", .float, .float(0.1)), p("eps", .float, .float(1e-5))], .none, kind: .layer,
+                "batch normalisation over [B, C, H, W] with running statistics") { info in
+    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(0)))
+  }) { layer, s in channels(layer, s) { $0 } },
   Builtin("max_pool2d", [p("t", .tensor), p("k", .int, .int(2)), p("stride", .int, ConstValue.none),
                          p("ceil", .bool, .bool(false))], .differentiable,
           "max pooling over the last two axes with a k × k window (ceil: PyTorch's ceil_mode)") { info in
@@ -249,7 +309,7 @@ let edpcnn: [Builtin] = [
     guard let s = info.type(0).shape else { return .intTensor([.unknown, .unknown]) }
     if s.count != 3 { info.fail("dp_contour needs g of shape [B, N, M], got \(shapeText(s))", at: 0); return .intTensor(nil) }
     return .intTensor([s[0], s[1]])
-  },
+  }.batched(),
   Builtin("star_sample", [p("map", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
                           p("radius", .float, .float(65)), p("angle", .real, .float(0)), p("mode", .string, .string("bilinear"))],
           .differentiable, "samples map [B, H, W] (or [B, 1, H, W]) along `lines` rays from each centre → [B, lines, points]") { info in
@@ -257,7 +317,7 @@ let edpcnn: [Builtin] = [
     return .tensor([b, info.int(2).map(Dim.known) ?? .unknown, info.int(3).map(Dim.known) ?? .unknown])
   },
   Builtin("smooth_circular", [p("idx", .tensor), p("window", .int, .int(5))], .differentiable,
-          "circular moving average over axis 1 (rays); IntTensor input gives a Tensor") { info in .tensor(info.type(0).shape) },
+          "circular moving average over axis 1 (rays); IntTensor input gives a Tensor") { info in .tensor(info.type(0).shape) }.batched(),
   Builtin("star_targets", [p("mask", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
                            p("radius", .float, .float(65)), p("angle", .real, .float(0))], .integer,
           "ground-truth ray indices [B, lines] of a mask's boundary") { info in
@@ -269,91 +329,24 @@ let edpcnn: [Builtin] = [
     let d = info.int(4).map(Dim.known) ?? .unknown
     return .tensor([info.type(0).shape?.first ?? .unknown, d, d])
   },
-  Builtin("center_of_mass", [p("mask", .tensor)], .none, "centres [B, 2] (row, col) of masks [B, H, W]") { info in
-    .tensor([info.type(0).shape?.first ?? .unknown, .known(2)])
-  },
 ]
 
-/// Data sets, star placement, metrics and the run folder (`Runtime/Builtins/Builtins+Data.swift`).
-/// Kind of the builtins below that have effects (files, the clock, the random stream):
-/// no IR pass drops, merges or reorders them.
-private let effect = BuiltinKind.effect
-
-/// The `state` of `resume`/`checkpoint`: an optimizer or model, or a tuple of them.
-private func checkpointState(_ info: inout CallInfo, _ k: Int) {
-  let parts: [ValueType]
-  if case .tuple(let xs) = info.type(k) { parts = xs } else { parts = [info.type(k)] }
-  for t in parts {
-    switch t {
-    case .optimizer, .model, .any, .error: continue
-    default: info.fail("a checkpoint's state is optimizers and models (one, or a tuple), got \(t)", at: k)
-    }
-  }
-}
-
+/// Training utilities: batches, the random stream, the clock, a surrogate's fit.
 let dataBuiltins: [Builtin] = [
-  Builtin("load_data", [p("data", .string, .string("")), p("size", .int, .int(64)), p("train_images", .int, .int(10)),
-                        p("validation", .int, .int(100)), p("seed", .int, .int(0))], .none,
-          "(train_x [N, 1, S, S], train_y IntTensor [N, S, S], val_x, val_y): synthetic (data \"\") or an ACDC folder; ≤ 0 means all") { info in
-    let s = info.int(1).map(Dim.known) ?? .unknown
-    let x = ValueType.tensor([.unknown, .known(1), s, s]), y = ValueType.intTensor([.unknown, s, s])
-    return .tuple([x, y, x, y])
-  },
   Builtin("batch_indices", [p("count", .int), p("batch", .int), p("step", .int), p("seed", .int, .int(0))], .none,
           "IntTensor [batch] of item indices for training step `step` (a fresh shuffle of 0..<count each epoch)") { info in
     .intTensor([info.int(1).map(Dim.known) ?? .unknown])
   },
-  Builtin("lv_mask", [p("labels", .tensor)], .none, "1 where an ACDC label map is LV cavity (3), else 0, as a Tensor") { info in
-    .tensor(info.type(0).shape)
-  },
-  Builtin("star_jitter", [p("mask", .tensor), p("spread", .float, .float(1)), p("max_angle", .float, .float(0.5))], .none, kind: effect,
-          "(centers [B, 2], angles [B]): centre of mass moved inside the object (σ = spread × radius), rotation in ±max_angle") { info in
-    let b = info.type(0).shape?.first ?? .unknown
-    return .tuple([.tensor([b, .known(2)]), .tensor([b])])
-  },
-  Builtin("dice_in_box", [p("a", .tensor), p("b", .tensor), p("centers", .tensor), p("half", .float)], .none,
-          "hard Dice [B] of masks > ½ inside the square of half side `half` around each centre") { info in
-    .tensor([info.type(0).shape?.first ?? .unknown])
-  },
-  Builtin("seed_all", [p("value", .int)], .none, kind: effect, "reseeds the random generator (for programs whose config field `seed` hides `seed`)") { _ in .void },
-  Builtin("clock", [], .none, kind: effect, "seconds of a monotonic clock, for timing") { _ in .float },
+  Builtin("seed_all", [p("value", .int)], .none, kind: .effect, "reseeds the random generator (for programs whose config field `seed` hides `seed`)") { _ in .void },
+  Builtin("clock", [], .none, kind: .effect, "seconds of a monotonic clock, for timing") { _ in .float },
   Builtin("fit_losses", [p("model", .module)], .none, kind: .effect,
           "the surrogate's training loss at each fit step of its latest @bypass(net) fit ([] before any)") { _ in .tensor([.unknown]) },
-  Builtin("run_path", [p("name", .string)], .none, "the path of a file in the run folder (`--out`), creating the folder") { _ in .string },
-  Builtin("log_metrics", [p("step", .int), p("values", .any)], .none, kind: effect,
-          "appends [(name, number)] at step to metrics.csv and updates metrics.json (val_dice, best_val_dice, steps)") { _ in .void },
-  Builtin("log_info", [p("values", .any)], .none, kind: effect, "merges (name, value) pairs (a list, or a tuple when types differ; a 1-D tensor is written as a list of numbers) into the run's metrics.json") { _ in .void },
-  Builtin("plot_metrics", [p("name", .string, .string("metrics.png"))], .none, kind: effect,
-          "plots the loss and Dice columns of metrics.csv against the step as a PNG in the run folder") { _ in .void },
-  Builtin("write_overlays", [p("name", .string), p("images", .tensor), p("truth", .tensor), p("prediction", .tensor),
-                             p("maps", .any, ConstValue.none), p("rows", .int, .int(8))], .none, kind: effect,
-          "PNG grid in the run folder: image, ground truth, predicted contour, CNN map per row (thesis Fig. 5.6)") { _ in .void },
-  Builtin("resume", [p("state", .any)], .none, kind: effect,
-          "under `dpl run FILE --resume DIR`: restores `state` (an optimizer or model, or a tuple of them) and the random stream from DIR's checkpoint, drops the metrics rows logged after it, and returns its step; else 0. Once, right before the training loop") { info in
-    checkpointState(&info, 0)
-    return .int
-  },
-  Builtin("resumed", [p("name", .string), p("default", .any)], .none, kind: effect,
-          "the value `checkpoint` saved under `name` when the run is resumed, else `default` (an Int, Float, Bool or String; a Float comes back bit for bit)") { info in
-    switch info.type(1) {
-    case .int, .float, .bool, .string, .any, .error: break
-    default: info.fail("resumed keeps an Int, Float, Bool or String, got \(info.type(1))", at: 1)
-    }
-    return info.type(1)
-  },
-  Builtin("checkpoint", [p("step", .int), p("state", .any), p("values", .any, .list([])), p("every", .int, .int(1))], .none, kind: effect,
-          "when `step` is a multiple of `every`, and at the step a SIGINT/SIGTERM asked the run to stop (which then ends, exit 130), writes `state`, the [(name, value)] pairs, the random stream, the step and how the run was started to the run folder's checkpoint/, atomically; under `dpl run` it needs an earlier `resume`") { info in
-    checkpointState(&info, 1)
-    return .void
-  },
-  Builtin("progress", [p("step", .int), p("total", .int), p("values", .any, .list([]))], .none, kind: effect,
-          "a progress bar on stderr (redrawn on a terminal) with [(name, number)]; a `seconds` entry gives the time left") { _ in .void },
 ]
 
 let misc: [Builtin] = [
   Builtin("print", [], variadic: true, .none, kind: .effect, "writes its arguments to stdout separated by spaces") { _ in .void },
   Builtin("len", [p("value", .any)], .none, "length of a list, tuple, or axis 0 of a tensor") { _ in .int },
-  Builtin("item", [p("t", .tensor)], .none, "the value of a one-element tensor (Float, or Int for an IntTensor)") { info in
+  Builtin("item", [p("t", .tensor)], .nonDifferentiable, "the value of a one-element tensor (Float, or Int for an IntTensor)") { info in
     if case .intTensor = info.type(0) { return .int }
     if let s = info.type(0).shape, let n = ShapeRules.count(s), n != 1 {
       info.fail("item needs a one-element tensor, got shape \(shapeText(s))", at: 0)
@@ -364,12 +357,12 @@ let misc: [Builtin] = [
     if case .intTensor(let s) = info.type(0) { return .tensor(s) }
     if case .tensor = info.type(0) { return info.type(0) }
     return .float
-  },
+  }.batched(),
   Builtin("int", [p("x", .real)], .integer, "truncates to Int (Tensor → IntTensor)") { info in
     if case .tensor(let s) = info.type(0) { return .intTensor(s) }
     if case .intTensor = info.type(0) { return info.type(0) }
     return .int
-  },
+  }.batched(),
   Builtin("str", [p("x", .any)], .none, "the printed form of a value") { _ in .string },
   Builtin("shape", [p("t", .tensor)], .none, "the shape as a list of Ints (same as t.shape)") { info in
     .list(.int, count: info.type(0).shape?.count)
@@ -395,3 +388,26 @@ let special: [Builtin] = [
   Builtin("surrogate", [p("y", .any)], .differentiable, kind: .special,
           "the DiffBypass surrogate's output net(x) for a value made by @bypass(net) f(x)") { _ in .tensor(nil) },
 ]
+
+// MARK: The docs table
+
+extension Builtins {
+  /// The Markdown table of one module's entries (the language's own for nil), as
+  /// `docs/language.md` shows it; a registry test keeps the docs equal to this.
+  public static func markdownTable(of module: NativeModule?) -> String {
+    var lines = ["| builtin | parameters (label: accepts = default) | gradient | kind | @bypass batches | meaning |",
+                 "|---|---|---|---|---|---|"]
+    for b in entries(of: module) {
+      let params = b.variadic ? "…" : b.params.map { p in "\(p.name): \(p.kind.rawValue)" + (p.defaultValue.map { " = \($0)" } ?? "") }
+        .joined(separator: ", ")
+      let batches = switch b.batching {
+      case .none: ""
+      case .alongAxis0: "axis 0"
+      case .alongLaterAxis: "axis 0 (along a later axis)"
+      }
+      let cells = ["`\(b.qualifiedName)`", params, b.gradient.rawValue, b.kind.rawValue, batches, b.summary]
+      lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

@@ -80,7 +80,8 @@ extension Checker {
     }
     // Names of special forms and builtins, unless shadowed.
     if case .name(let n) = callee.kind, lookup(n) == nil, let b = Builtins.named(n) {
-      types[callee.id] = .builtin(n)
+      types[callee.id] = .builtin(b.id)
+      requireQualified(b, at: callee.span)
       if b.kind == .special { return checkSpecial(n, args, block, e) }
       if let block { diags.error("'\(n)' does not take a block", at: block.span) }
       return checkBuiltinCall(b, args, e)
@@ -94,9 +95,8 @@ extension Checker {
       for a in args { checkExpr(a.value) }
       calls[e.id] = .dynamic
       return ct
-    case .builtin(let n):
-      if let b = Builtins.named(n) { return checkBuiltinCall(b, args, e) }
-      return .error
+    case .builtin(let id):
+      return checkBuiltinCall(id.builtin, args, e)
     case .function(let q):
       guard let info = functions[q] else { return .error }
       let params = info.decl.params.map { MatchParam(name: $0.name, hasDefault: $0.defaultValue != nil) }
@@ -195,36 +195,13 @@ extension Checker {
       diags.error("a \(info.kind) layer needs a Tensor input, got \(x)", at: span)
       return .error
     }
-    guard var s else { return .tensor(nil) }
-    switch info.kind {
-    case "dense":
-      guard let last = s.last else {
-        diags.error("a dense layer needs an input of rank at least 1", at: span)
-        return .error
-      }
-      if case .known(let v) = last, let cin = info.inFeatures, v != cin {
-        diags.error("dense layer expects \(cin) input features, got \(v) (input shape \(shapeText(s)))", at: span)
-        return .error
-      }
-      s[s.count - 1] = info.outFeatures.map(Dim.known) ?? .unknown
-      return .tensor(s)
-    case "conv2d", "conv_transpose2d", "batchnorm2d":
-      guard s.count == 4 else {
-        diags.error("a \(info.kind) layer needs an input of shape [B, C, H, W], got \(shapeText(s))", at: span)
-        return .error
-      }
-      if case .known(let c) = s[1], let cin = info.inFeatures, c != cin {
-        diags.error("\(info.kind) layer expects \(cin) input channels, got \(c) (input shape \(shapeText(s)))", at: span)
-        return .error
-      }
-      s[1] = info.outFeatures.map(Dim.known) ?? .unknown
-      for i in 2..<4 {
-        if info.kind == "conv2d" { s[i] = ShapeRules.convOut(s[i], kernel: info.kernel, stride: info.stride, pad: info.pad) }
-        if info.kind == "conv_transpose2d" { s[i] = ShapeRules.convTransposeOut(s[i], kernel: info.kernel, stride: info.stride, pad: info.pad) }
-      }
-      return .tensor(s)
-    default:
-      return .tensor(nil)
+    guard let s else { return .tensor(nil) }
+    guard let rule = info.maker?.builtin.applyRule else { return .tensor(nil) }
+    switch rule(info, s) {
+    case .success(let out): return .tensor(out)
+    case .failure(let e):
+      diags.error(e.message, at: span)
+      return .error
     }
   }
 
@@ -261,6 +238,7 @@ extension Checker {
     var b = named, scalarForm = false
     if let scalar = scalarForms[named.name], let first = args.first, first.label == nil, argTypes[0].isNumericScalar {
       b = scalar
+      b.id = named.id  // one implementation serves both forms
       scalarForm = true
     }
     if b.name == "param", !parameterFieldCalls.contains(e.id) {
@@ -274,8 +252,8 @@ extension Checker {
       for (a, t) in zip(args, argTypes) where t == .void {
         diags.error("cannot pass an expression that has no value", at: a.value.span)
       }
-      calls[e.id] = .builtin(b.name, args.indices.map { .arg($0) })
-      var info = CallInfo(types: argTypes, consts: args.map { consts[$0.value.id] })
+      calls[e.id] = .builtin(b.id, args.indices.map { .arg($0) })
+      var info = CallInfo(types: argTypes, consts: args.map { consts[$0.value.id] }, callee: b.id)
       return b.resultType(&info)
     }
     let params = b.params.map { MatchParam(name: $0.name, hasDefault: $0.defaultValue != nil) }
@@ -300,9 +278,9 @@ extension Checker {
         cs.append(p.defaultValue)
       }
     }
-    calls[e.id] = .builtin(b.name, sources(slots, defaults: b.params.map(\.defaultValue)))
+    calls[e.id] = .builtin(b.id, sources(slots, defaults: b.params.map(\.defaultValue)))
     if bad { return .error }
-    var info = CallInfo(types: types, consts: cs)
+    var info = CallInfo(types: types, consts: cs, callee: b.id)
     let r = b.resultType(&info)
     for err in info.errors {
       let span = err.param.flatMap { $0 < slots.count ? slots[$0] : nil }.map { args[$0].value.span } ?? e.span
@@ -520,7 +498,7 @@ extension Checker {
   /// A call's parameter names (nil when unknown) and where each parameter's value comes from.
   func parameters(of call: Expr) -> ([String]?, [ArgSource]) {
     switch calls[call.id] {
-    case .builtin(let n, let sources)?: return (Builtins.named(n)?.params.map(\.name), sources)
+    case .builtin(let id, let sources)?: return (id.builtin.params.map(\.name), sources)
     case .function(let q, let sources)?: return (functions[q]?.decl.params.map(\.name), sources)
     case .method(let m, let n, let sources)?:
       let q = models[m]?.methods[n] ?? (m + "." + n)

@@ -120,7 +120,10 @@ extension Checker {
       if let c = sym.constant, !sym.mutable, sym.kind != .config { consts[e.id] = c }
       return sym.type
     }
-    if let b = Builtins.named(n) { return .builtin(b.name) }
+    if let b = Builtins.named(n) {
+      requireQualified(b, at: e.span)
+      return .builtin(b.id)
+    }
     if BypassStrategy(rawValue: n) != nil {
       diags.error("'\(n)' is a bypass strategy and can only be used inside '@bypass(…)'", at: e.span)
       return .error
@@ -252,6 +255,13 @@ extension Checker {
     let bt = checkExpr(base)
     if bt.isLenient { return bt }
     switch bt {
+    case .module(let m) where NativeModule(rawValue: m) != nil:
+      let native = NativeModule(rawValue: m)
+      if let b = Builtins.named(name), b.module == native { return .builtin(b.id) }
+      var notes: [Note] = []
+      if let best = closest(name, in: Builtins.entries(of: native).map(\.name)) { notes.append(Note("did you mean '\(best)'?")) }
+      diags.error("native module '\(m)' has no member '\(name)'", at: nameSpan, notes: notes)
+      return .error
     case .module(let m):
       guard let id = moduleExports[m]?[name] else {
         var notes: [Note] = []
@@ -275,7 +285,10 @@ extension Checker {
         if info.fields.isEmpty, !checkedFunctions.contains(q) { return .any }
       }
     case .optimizer:
-      if name == "minimize" { return .builtin("minimize") }
+      if name == "minimize" {
+        diags.error("'minimize' is a method called with a block: opt.minimize { loss }", at: nameSpan)
+        return .error
+      }
       if name == "lr" { return .float }
     case .tuple(let ts):
       if let i = Int(name), i >= 0, i < ts.count { return ts[i] }

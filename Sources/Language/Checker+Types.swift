@@ -30,7 +30,7 @@ extension Checker {
       case "String": return .string
       case "Any": return .any
       case "Optimizer": return .optimizer
-      case "Layer": return .layer(LayerInfo(kind: "any"))
+      case "Layer": return .layer(LayerInfo.any)
       case "Range": return .range
       default: break
       }
@@ -58,7 +58,7 @@ extension Checker {
     case (.list(let a, _), .list(let b, _)): return assignable(a, to: b)
     case (.tuple(let a), .tuple(let b)): return a.count == b.count && zip(a, b).allSatisfy { assignable($0, to: $1) }
     case (.layer, .layer): return true
-    case (.model, .layer): return to == .layer(LayerInfo(kind: "any"))
+    case (.model, .layer): return to == .layer(LayerInfo.any)
     default: return false
     }
   }
@@ -103,7 +103,7 @@ extension Checker {
         out.append(j)
       }
       return .tuple(out)
-    case (.layer, .layer): return .layer(LayerInfo(kind: "any"))
+    case (.layer, .layer): return .layer(LayerInfo.any)
     default: return nil
     }
   }

@@ -118,7 +118,8 @@ final class Checker {
       switch s.kind {
       case .importModule(let name, let span):
         // A module that failed to load still gets a name, typed as an error so its uses are silent.
-        _ = declare(name, kind: .module(name), mutable: false, type: moduleExports[name] != nil ? .module(name) : .error, span: span)
+        let known = moduleExports[name] != nil || NativeModule(rawValue: name) != nil
+        _ = declare(name, kind: .module(name), mutable: false, type: known ? .module(name) : .error, span: span)
       case .function(let f):
         let q = qualify(f.name)
         let id = declare(f.name, kind: .function(q), mutable: false, type: .function(q), span: f.nameSpan)
@@ -530,10 +531,26 @@ final class Checker {
                   fixIts: [FixIt(span: Span(file: span.file, start: span.start, end: span.start), replacement: "self.")])
       return
     }
+    if NativeModule(rawValue: name) != nil {
+      diags.error("cannot find '\(name)' in scope", at: span, notes: [Note("'\(name)' is a native module: add 'import \(name)' at the top of the file")])
+      return
+    }
     var notes: [Note] = []
-    let candidates = scopes.flatMap { $0.keys } + Builtins.all.map(\.name)
+    let candidates = scopes.flatMap { $0.keys } + Builtins.entries(of: nil).map(\.name)
     if let best = closest(name, in: candidates) { notes.append(Note("did you mean '\(best)'?")) }
     diags.error("cannot find '\(name)' in scope", at: span, notes: notes)
+  }
+}
+
+extension Checker {
+  /// A native module's builtin named without its module (`load_data(…)`): an error with the
+  /// qualified name as the fix-it. Checking goes on as if it were qualified.
+  func requireQualified(_ b: Builtin, at span: Span) {
+    guard let m = b.module else { return }
+    let imported = lookup(m.rawValue).map { if case .module = symbols[$0].kind { return true }; return false } ?? false
+    diags.error("'\(b.name)' belongs to the native module '\(m.rawValue)': write '\(b.qualifiedName)'", at: span,
+                notes: imported ? [] : [Note("and add 'import \(m.rawValue)' at the top of the file")],
+                fixIts: [FixIt(span: span, replacement: b.qualifiedName)])
   }
 }
 

@@ -148,6 +148,7 @@ public final class Compilation {
   }
 
   func resolveImport(_ name: String, span: Span, from importer: String) {
+    if NativeModule(rawValue: name) != nil { return }  // registered by the runtime, no file
     let dir = (importer as NSString).deletingLastPathComponent
     let candidates = [(dir.isEmpty ? "" : dir + "/") + name + ".dpl"] + options.searchPaths.map { $0 + "/" + name + ".dpl" }
     for path in candidates {

@@ -36,6 +36,8 @@ extension CheckedProgram {
         Member(name: name, kind: .method, type: .function(fq), function: fq)
       }
       return fields + methods
+    case .module(let m) where NativeModule(rawValue: m) != nil:
+      return Builtins.entries(of: NativeModule(rawValue: m)).map { Member(name: $0.name, kind: .function, type: .builtin($0.id)) }
     case .module(let m):
       return symbols.filter { s in
         guard s.topLevel else { return false }
@@ -55,7 +57,7 @@ extension CheckedProgram {
     case .list:
       return [Member(name: "count", kind: .property, type: .int)]
     case .optimizer:
-      return [Member(name: "minimize", kind: .property, type: .builtin("minimize")),
+      return [Member(name: "minimize", kind: .method, type: .any),
               Member(name: "lr", kind: .property, type: .float)]
     default:
       return []

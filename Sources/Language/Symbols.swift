@@ -59,7 +59,7 @@ public struct BypassInfo: Hashable, Sendable {
 public enum CallTarget: Hashable, Sendable {
   /// A builtin function or layer/optimizer constructor; arguments in parameter order
   /// (variadic builtins list every argument).
-  case builtin(String, [ArgSource])
+  case builtin(BuiltinID, [ArgSource])
   /// A user function, by qualified name.
   case function(String, [ArgSource])
   /// Instantiation of a model, by qualified name.

@@ -21,12 +21,18 @@ public enum Dim: Hashable, Sendable, CustomStringConvertible {
 
 /// What the checker knows about a layer value made by a builtin such as `dense(2, 64)`.
 public struct LayerInfo: Hashable, Sendable {
-  public var kind: String
+  /// The builtin that made the layer; nil for any layer (`Layer` in an annotation).
+  public var maker: BuiltinID?
   public var inFeatures: Int?
   public var outFeatures: Int?
   public var kernel: Int?
   public var stride: Int?
   public var pad: Int?
+
+  /// Any layer: what the annotation `Layer` means.
+  public static let any = LayerInfo()
+  /// The maker's name (`conv2d`), or `any`.
+  public var kind: String { maker?.name ?? "any" }
 }
 
 /// The static type of a value. Tensor types carry their shape when the rank is known.
@@ -42,8 +48,8 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
   case range
   /// A user function, by qualified name (`nn.dice`).
   case function(String)
-  /// A builtin function, by name.
-  case builtin(String)
+  /// A builtin function.
+  case builtin(BuiltinID)
   /// A model declaration (calling it instantiates the model), by qualified name.
   case modelType(String)
   /// A model instance, by its model's qualified name.

@@ -55,7 +55,7 @@ enum RunFolder {
       throw Problem(message: "--resume '\(path)': damaged checkpoint: \(e.description)", exitCode: 65)
     }
     guard let found else {
-      throw Problem(message: "--resume '\(path)' holds no checkpoint (the run stopped before its first, or its program does not call checkpoint(…)); start it again with --out \(shellWord(path)) --force", exitCode: 66)
+      throw Problem(message: "--resume '\(path)' holds no checkpoint (the run stopped before its first, or its program does not call run.checkpoint(…)); start it again with --out \(shellWord(path)) --force", exitCode: 66)
     }
     try probeWritable(url, shown: path)
     return (url, found)

@@ -40,3 +40,8 @@ func tapeMarksInGrad(_ b: inout Builder, _ body: (inout Builder, ValueID) -> Val
   try Verifier.verify(f)
   return (f, f.body.ops.last!.regions[0].ops.map(\.record))
 }
+
+/// Hand-built IR names builtins as the programs do: `.builtin("relu")` is the registry's entry.
+extension BuiltinID: ExpressibleByStringLiteral {
+  public init(stringLiteral name: String) { self = Builtins.id(name) }
+}

@@ -3,13 +3,6 @@ import Testing
 @testable import Language
 
 @Suite struct BuiltinTableTests {
-  @Test func everyBuiltinIsDocumented() throws {
-    let doc = try String(contentsOf: packageRoot.appendingPathComponent("docs/language.md"), encoding: .utf8)
-    for b in Builtins.all {
-      #expect(doc.contains("`\(b.name)`"), "docs/language.md does not list builtin '\(b.name)'")
-    }
-  }
-
   @Test func namesAreUniqueAndDefaultsTrail() {
     #expect(Set(Builtins.all.map(\.name)).count == Builtins.all.count)
     for b in Builtins.all {

@@ -1,4 +1,5 @@
 import Autodiff
+import Language
 import Tensor
 
 /// How one differentiable builtin is called in its finite-difference check
@@ -88,8 +89,6 @@ struct GradInput {
 /// `Language.Builtins` and every layer builtin (whose layers are differentiable in their
 /// input and parameters). `BuiltinGradCheckTests` fails for a builtin missing here.
 enum BuiltinGradSpecs {
-  static let unaryNames = ["exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "square"]
-
   static let table: [String: [GradSpec]] = {
     var t: [String: [GradSpec]] = [:]
     func add(_ name: String, _ specs: GradSpec...) { add(name, specs) }
@@ -101,11 +100,12 @@ enum BuiltinGradSpecs {
       }
     }
 
-    // Elementwise: positive inputs where the function needs them, else away from 0.
-    for name in unaryNames {
-      let positive = ["log", "sqrt"].contains(name)
-      add(name, GradSpec(label: name, call: "\(name)(x0)",
-                         inputs: [positive ? .range([2, 5], 0.2, 2) : .awayFromZero([2, 5])], h: 1e-3))
+    // Elementwise entries, from the registry: inside each one's domain, away from 0 (the
+    // kinks of abs and relu) when the domain spans it.
+    for b in Builtins.all where b.isElementwise && b.gradient == .differentiable {
+      let (lo, hi) = (Float(b.domain.lowerBound), Float(b.domain.upperBound))
+      let input: GradInput = lo > 0 ? .range([2, 5], lo, min(hi, lo + 2)) : .awayFromZero([2, 5], 0.1, min(-lo, hi, 1.5))
+      add(b.name, GradSpec(label: b.name, call: "\(b.name)(x0)", inputs: [input], h: 1e-3))
     }
     add("pow", GradSpec(label: "pow 2.5", call: "pow(x0, 2.5)", inputs: [.range([2, 4], 0.3, 2)], h: 1e-3),
         GradSpec(label: "pow -1", call: "pow(x0, -1.0)", inputs: [.range([5], 0.5, 2)], h: 1e-3))

@@ -49,6 +49,7 @@ struct EDPCNNTests {
   @Test("surrogate fit loss and outer loss go down; a valid mask comes out")
   func smoke() throws {
     let src = """
+    import cardiac
     import contour
     import nets
     import nn
@@ -66,9 +67,9 @@ struct EDPCNNTests {
       radius: Float = 9.0
       window: Int = 3
     }
-    let (x, y, _, _) = load_data(data, size: size, train_images: train_images, validation: validation)
-    let mask = lv_mask(y)
-    let c = center_of_mass(mask)
+    let (x, y, _, _) = cardiac.load_data(data, size: size, train_images: train_images, validation: validation)
+    let mask = cardiac.lv_mask(y)
+    let c = cardiac.center_of_mass(mask)
     seed_all(seed)
     let net = nn.UNet(1, 1, depth: 3, base: base)
     let sur = nets.Surrogate(4)

@@ -11,17 +11,18 @@ import Tensor
 struct ExecResumeTests {
   /// Trains forever, checkpointing only when asked to stop.
   static let endless = """
+    import run
     model Net() {
       let l = dense(2, 1)
       fn forward(x: Tensor) -> Tensor { l(x) }
     }
     let net = Net()
     let opt = adam(net, lr: 0.01)
-    var step = resume(opt)
+    var step = run.resume(opt)
     while true {
       step += 1
       opt.minimize { sum(net(ones([1, 2]))) }
-      checkpoint(step, opt, every: 1000000)
+      run.checkpoint(step, opt, every: 1000000)
     }
     """
 
@@ -63,10 +64,10 @@ struct ExecResumeTests {
   func replIsUnaffected() throws {
     let session = Session()
     session.output = { _ in }
-    _ = session.run("model Net() {\n  let l = dense(2, 1)\n  fn forward(x: Tensor) -> Tensor { l(x) }\n}\nlet net = Net()\nlet opt = adam(net, lr: 0.1)")
-    let r = session.run("resume(opt)")
+    _ = session.run("import run\nmodel Net() {\n  let l = dense(2, 1)\n  fn forward(x: Tensor) -> Tensor { l(x) }\n}\nlet net = Net()\nlet opt = adam(net, lr: 0.1)")
+    let r = session.run("run.resume(opt)")
     guard case .value(.int(0), _) = r else { Issue.record("resume in the REPL: \(r)"); return }
-    guard case .value(.float(let best), _) = session.run("resumed(\"best\", 2.5)"), best == 2.5 else {
+    guard case .value(.float(let best), _) = session.run("run.resumed(\"best\", 2.5)"), best == 2.5 else {
       Issue.record("resumed in the REPL is not its default"); return
     }
     let outcome = interruptEndlessLoop(session)
@@ -75,21 +76,21 @@ struct ExecResumeTests {
   }
 
   @Test("misuse is a located error", arguments: [
-    ("let s = resume(opt)\nlet t = resume(opt)", "resume(…) is called a second time"),
-    ("checkpoint(1, opt)", "checkpoint(…) without resume(…)"),
-    ("let s = resume(opt)\ncheckpoint(2, opt, values: [(\"w\", ones([2]))])", "values keep Ints, Floats, Bools and Strings"),
+    ("let s = run.resume(opt)\nlet t = run.resume(opt)", "run.resume(…) is called a second time"),
+    ("run.checkpoint(1, opt)", "run.checkpoint(…) without run.resume(…)"),
+    ("let s = run.resume(opt)\nrun.checkpoint(2, opt, values: [(\"w\", ones([2]))])", "values keep Ints, Floats, Bools and Strings"),
   ])
   func misuse(_ code: String, _ message: String) throws {
     let dir = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let program = "model Net() {\n  let l = dense(2, 1)\n  fn forward(x: Tensor) -> Tensor { l(x) }\n}\nlet net = Net()\nlet opt = adam(net, lr: 0.1)\n" + code
+    let program = "import run\nmodel Net() {\n  let l = dense(2, 1)\n  fn forward(x: Tensor) -> Tensor { l(x) }\n}\nlet net = Net()\nlet opt = adam(net, lr: 0.1)\n" + code
     let out = runProgram(source: program, configure: { $0.outputDirectory = dir; $0.stopsAtCheckpoint = true })
     #expect(out.error?.contains(message) ?? false && out.error?.hasPrefix("test.dpl:") ?? false, "\(out.error ?? "no error")")
   }
 
   @Test("a checkpoint's state is optimizers and models, checked before the run")
   func stateType() {
-    let out = runProgram(source: "let s = resume(3)")
+    let out = runProgram(source: "import run\nlet s = run.resume(3)")
     #expect(out.error?.contains("a checkpoint's state is optimizers and models") ?? false, "\(out.error ?? "no error")")
   }
 

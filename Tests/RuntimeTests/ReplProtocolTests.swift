@@ -124,7 +124,7 @@ struct ReplProtocolTests {
 
   @Test func plotsTheInputWritesComeAsPNGs() throws {
     let repl = try Child()
-    let events = try repl.request(["op": "execute", "code": "for s in 0..<3 {\n  log_metrics(s, [(\"loss\", 1.0 / (s + 1.0))])\n}\nplot_metrics()"])
+    let events = try repl.request(["op": "execute", "code": "import run\nfor s in 0..<3 {\n  run.log_metrics(s, [(\"loss\", 1.0 / (s + 1.0))])\n}\nrun.plot_metrics()"])
     let image = try #require(events.first { $0["event"] as? String == "image" })
     #expect((image["path"] as? String)?.hasSuffix("runs/run/metrics.png") == true)
     #expect(Self.images(events).first?.prefix(8) == Self.pngMagic)

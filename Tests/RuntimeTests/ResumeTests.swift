@@ -146,6 +146,7 @@ struct ResumeTests {
 
   /// A small training program that checkpoints every second step.
   static let tiny = """
+    import run
     config {
       steps: Int = 6 in 1...
     }
@@ -156,16 +157,16 @@ struct ResumeTests {
     let net = Net()
     let opt = adam(net, lr: 0.1)
     let x = randn([4, 2], seed: 1)
-    let start = resume(opt)
-    var best = resumed("best", 1000.0)
+    let start = run.resume(opt)
+    var best = run.resumed("best", 1000.0)
     for step in (start + 1)..<(steps + 1) {
       let loss = opt.minimize { mse(net(x + 0.1 * randn([4, 2])), x[:, 0:1]) }
       if loss < best { best = loss }
-      log_metrics(step, [("loss", loss)])
-      checkpoint(step, opt, values: [("best", best)], every: 2)
+      run.log_metrics(step, [("loss", loss)])
+      run.checkpoint(step, opt, values: [("best", best)], every: 2)
     }
-    save(net, run_path("last.safetensors"))
-    save(net, run_path("best.safetensors"))
+    save(net, run.path("last.safetensors"))
+    save(net, run.path("best.safetensors"))
     """
 
   @Test("a resume that cannot continue the run is refused with the reason and its exit status")

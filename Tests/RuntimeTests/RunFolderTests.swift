@@ -12,7 +12,7 @@ struct RunFolderTests {
   func program() throws -> String {
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     let file = scratch.appendingPathComponent("p.dpl")
-    try "let x = tensor([1.0, 2.0])\nsave(x, run_path(\"x.safetensors\"))\nprint(1)\n".write(to: file, atomically: true, encoding: .utf8)
+    try "import run\nlet x = tensor([1.0, 2.0])\nsave(x, run.path(\"x.safetensors\"))\nprint(1)\n".write(to: file, atomically: true, encoding: .utf8)
     return file.path
   }
 

@@ -22,7 +22,7 @@ public enum Fusion {
     var applyAt: [ValueID: Int] = [:]  // result of an `apply` in this region → its index in `out`
     for var op in r.ops {
       for j in op.regions.indices { op.regions[j] = fuse(op.regions[j], uses) }
-      if op.kind == .builtin("relu"), op.operands.count == 1, let res = op.result,
+      if case .builtin(let id) = op.kind, id.builtin.fusesIntoLayers, op.operands.count == 1, let res = op.result,
          let k = applyAt[op.operands[0]], uses[op.operands[0]] == 1 {
         // The layer's value is used only here: the fused op takes over the ReLU's result.
         out[k].kind = .applyReLU

@@ -63,8 +63,8 @@ public enum TapeMarking {
   static func hasGradient(_ op: Op) -> Bool {
     switch op.kind {
     case .binary(let b): return !b.isComparison && !b.isLogical
-    case .builtin(let n):
-      return Builtins.named(n)?.gradient == .differentiable
+    case .builtin(let id):
+      return id.builtin.gradient == .differentiable
     case .const, .stopGradient, .config, .range, .format, .construct, .unary(.not), .globalGet: return false
     default: return true
     }

@@ -45,7 +45,7 @@ extension BuiltinTable {
       guard case .model(let m) = a[0] else { throw RuntimeError("fit_losses expects a model, got \(a[0].typeName)", at: op.span) }
       return .tensor(Tensor(shape: [m.fitLosses.count]) { m.fitLosses[$0] })
     },
-    "run_path": { i, a, op in
+    "path": { i, a, op in
       let url = i.runFolder.appendingPathComponent(try i.string(a[0], op))
       try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       return .string(url.path)

@@ -4,31 +4,18 @@ import IR
 import Tensor
 
 extension BuiltinTable {
+  /// An elementwise registry entry (`exp`, `round`) from its `MapOp` kernel: numbers map in
+  /// Double; tensors through the tape when the op has a gradient, on the values otherwise.
+  static func elementwise(_ m: MapOp) -> BuiltinImpl {
+    { i, a, op in
+      if let s = try i.scalarArg(a[0], op) { return .float(m.apply(s)) }
+      if m.isDifferentiable { return .tensor(try i.prim(.unary(m), [try i.tensor(a[0], op)], op)) }
+      return .tensor(try i.tensor(a[0], op).value.map(m))
+    }
+  }
+
   static let math: [String: BuiltinImpl] = {
     var t: [String: BuiltinImpl] = [:]
-    let differentiable: [(String, MapOp, @Sendable (Double) -> Double)] = [
-      ("exp", .exp, Foundation.exp), ("log", .log, Foundation.log), ("sqrt", .sqrt, { $0.squareRoot() }),
-      ("abs", .abs, Swift.abs), ("relu", .relu, { max($0, 0) }), ("sigmoid", .sigmoid, { 1 / (1 + Foundation.exp(-$0)) }),
-      ("tanh", .tanh, Foundation.tanh), ("square", .square, { $0 * $0 }), ("sin", .sin, Foundation.sin),
-      ("cos", .cos, Foundation.cos),
-    ]
-    for (name, m, scalar) in differentiable {
-      t[name] = { i, a, op in
-        if let s = try i.scalarArg(a[0], op) { return .float(scalar(s)) }
-        return .tensor(try i.prim(.unary(m), [try i.tensor(a[0], op)], op))
-      }
-    }
-    // No gradient: computed on the values, never recorded (the checker asks for @bypass).
-    let stepwise: [(String, MapOp, @Sendable (Double) -> Double)] = [
-      ("round", .round, { $0.rounded(.toNearestOrEven) }), ("floor", .floor, { $0.rounded(.down) }),
-      ("ceil", .ceil, { $0.rounded(.up) }), ("sign", .sign, { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }),
-    ]
-    for (name, m, scalar) in stepwise {
-      t[name] = { i, a, op in
-        if let s = try i.scalarArg(a[0], op) { return .float(scalar(s)) }
-        return .tensor(try i.tensor(a[0], op).value.map(m))
-      }
-    }
     t["pow"] = { i, a, op in
       let e = try i.double(a[1], op, "exponent")
       if let s = try i.scalarArg(a[0], op) { return .float(Foundation.pow(s, e)) }

@@ -8,7 +8,7 @@ import Tensor
 extension BuiltinTable {
   static let resume: [String: BuiltinImpl] = [
     "resume": { i, a, op in
-      guard !i.resumeCalled else { throw RuntimeError("resume(…) is called a second time; call it once, before the training loop", at: op.span) }
+      guard !i.resumeCalled else { throw RuntimeError("run.resume(…) is called a second time; call it once, before the training loop", at: op.span) }
       i.resumeCalled = true
       let objects = try i.checkpointObjects(a[0], op)
       guard let found = i.resumeCheckpoint else { return .int(0) }
@@ -47,7 +47,7 @@ extension BuiltinTable {
       let step = try i.int(a[0], op, "step")
       let every = try i.positive(a[3], op, "every")
       guard i.resumeCalled || !i.stopsAtCheckpoint else {
-        throw RuntimeError("checkpoint(…) without resume(…): call resume with the same state before the training loop, so that `dpl run --resume` can continue from what this writes", at: op.span)
+        throw RuntimeError("run.checkpoint(…) without run.resume(…): call resume with the same state before the training loop, so that `dpl run --resume` can continue from what this writes", at: op.span)
       }
       let stopping = i.cancelled && i.stopsAtCheckpoint
       guard step % every == 0 || stopping else { return .void }
@@ -65,7 +65,7 @@ extension BuiltinTable {
   ]
 }
 
-/// A stop request (SIGINT, SIGTERM) ended the run at `checkpoint(…)`, which wrote the
+/// A stop request (SIGINT, SIGTERM) ended the run at `run.checkpoint(…)`, which wrote the
 /// checkpoint of `step` first.
 public struct RunStopped: Error {
   public let step: Int

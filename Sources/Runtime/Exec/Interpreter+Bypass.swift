@@ -10,18 +10,6 @@ import Tensor
 /// DiffBypass model is fitted to `f` around `x` first (thesis Alg. 3). Noisy calls of `f`
 /// run as one batch along axis 0 when `f` is a builtin that treats axis 0 as a batch.
 extension Interpreter {
-  /// Builtins that map each item of axis 0 independently, so K noisy batches can be
-  /// stacked into one call.
-  static let batchedAlongAxis0: Set<String> = [
-    "dp_contour", "round", "floor", "ceil", "sign", "argmax", "argmin", "smooth_circular",
-    "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "sin", "cos", "square", "int", "float",
-    "sort", "argsort", "cumsum", "one_hot", "shortest_path", "knapsack",
-  ]
-
-  /// Of those, the ones that work along an axis (their second argument): they map the items
-  /// of axis 0 only when that axis is a later one, given as a positive constant.
-  static let batchedAlongLaterAxis: Set<String> = ["argmax", "argmin", "sort", "argsort", "cumsum"]
-
   func bypass(_ op: IR.Op, _ frame: Frame, strategy: String, optionNames: [String]) throws -> Value {
     guard let roles = op.bypassOperands else { throw RuntimeError("@bypass: malformed op", at: op.span) }
     let xs = try roles.inputs.map { try tensor(frame[$0], op, "bypassed input") }
@@ -120,9 +108,9 @@ extension Interpreter {
     let region = op.regions[0]
     let calls = region.ops.filter { if case .const = $0.kind { return false }; if case .yield = $0.kind { return false }; return true }
     let batchable = declared ?? (region.params.count == 1 && calls.count == 1 && {
-      guard case .builtin(let name) = calls[0].kind, Self.batchedAlongAxis0.contains(name),
+      guard case .builtin(let id) = calls[0].kind, id.builtin.batching != .none,
             calls[0].operands.first == region.params.first else { return false }
-      if Self.batchedAlongLaterAxis.contains(name) {
+      if id.builtin.batching == .alongLaterAxis {
         let axis = calls[0].operands.dropFirst().first.flatMap { a in region.ops.first { $0.result == a } }
         guard case .const(.int(let k))? = axis?.kind else { return false }
         return k > 0

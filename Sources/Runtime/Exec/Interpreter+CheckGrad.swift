@@ -273,7 +273,8 @@ final class HeldBypasses {
       switch call.kind {
       case _ where !call.inlinedAt.isEmpty:  // a user function the inliner copied here: its call site
         if let site = call.inlinedAt.last { (name, at) = (site.function, site.site) }
-      case .builtin(let n), .call(let n): name = n
+      case .builtin(let id): name = id.name
+      case .call(let n): name = n
       case .method(_, let n): name = n
       default: break
       }

@@ -78,6 +78,8 @@ public final class Interpreter {
     let env = ProcessInfo.processInfo.environment["DPL_MAX_CALL_DEPTH"].flatMap { Int($0) }
     return min(max(env ?? 10_000, 1), maxCallDepthLimit)
   }()
+  /// The entry a fused `relu(f(x))` applies after a call that is no layer.
+  static let relu = Builtins.id("relu")
   /// The deepest limit the interpreter's stack holds (`LargeStack`).
   public static let maxCallDepthLimit = 20_000
 
@@ -183,7 +185,7 @@ public final class Interpreter {
     case .const(let c): return Self.value(of: c, type: op.type)
     case .binary(let b): return try binary(b, x(0), x(1), op)
     case .unary(let u): return try unary(u, x(0), op)
-    case .builtin(let name): return try callBuiltin(name, op.operands.map { frame[$0] }, op)
+    case .builtin(let id): return try callBuiltin(id, op.operands.map { frame[$0] }, op)
     case .call(let name):
       guard let f = functions[name] else { throw RuntimeError("unknown function \(name)", at: op.span) }
       return try call(f, args: op.operands.map { frame[$0] }, site: op.span)
@@ -197,7 +199,7 @@ public final class Interpreter {
     case .applyReLU:
       // A fused `relu(f(x))`: in the layer's kernel, or after the call of another value.
       if case .layer = x(0) { return try applyLayer(x(0), x(1), op, relu: true) }
-      return try callBuiltin("relu", [try callValue(x(0), [x(1)], op)], op)
+      return try callBuiltin(Self.relu, [try callValue(x(0), [x(1)], op)], op)
     case .callDynamic: return try callValue(x(0), Array(op.operands.dropFirst()).map { frame[$0] }, op)
     case .list: return .list(op.operands.map { frame[$0] })
     case .tuple: return .tuple(op.operands.map { frame[$0] })
@@ -271,7 +273,7 @@ public final class Interpreter {
     case .string(let s):
       switch type {  // functions, models and modules used as values are named constants
       case .function: return .function(s)
-      case .builtin: return .builtin(s)
+      case .builtin(let id): return .builtin(id)
       case .modelType: return .modelType(s)
       case .module: return .module(s)
       default: return .string(s)
@@ -307,7 +309,7 @@ public final class Interpreter {
     case .function(let name):
       guard let f = functions[name] else { throw RuntimeError("unknown function \(name)", at: op.span) }
       return try call(f, args: args, site: op.span)
-    case .builtin(let name): return try callBuiltin(name, args, op)
+    case .builtin(let id): return try callBuiltin(id, args, op)
     case .modelType(let name): return try construct(name, args: args, site: op.span)
     case .model(let m):
       guard let fname = models[m.typeName]?.methods["forward"], let f = functions[fname] else {

@@ -1,3 +1,4 @@
+import Language
 import Autodiff
 import Tensor
 
@@ -16,7 +17,7 @@ public enum Value {
   case tuple([Value])
   case range(Int, Int)
   case function(String)
-  case builtin(String)
+  case builtin(BuiltinID)
   case modelType(String)
   case module(String)
   case model(ModelInstance)

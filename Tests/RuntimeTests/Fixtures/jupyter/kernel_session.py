@@ -101,7 +101,7 @@ try:
     reply, out = run(kc, ":compare sum(@bypass(ste) round(x) * x) wrt x")
     check(":compare tables the strategies", reply["status"] == "ok" and "perturbed" in text_of(out), out)
 
-    reply, out = run(kc, 'for s in 0..<3 {\n  log_metrics(s, [("loss", 1.0 / (s + 1.0))])\n}\nplot_metrics()')
+    reply, out = run(kc, 'import run\nfor s in 0..<3 {\n  run.log_metrics(s, [("loss", 1.0 / (s + 1.0))])\n}\nrun.plot_metrics()')
     images = pngs(out)
     check("a plot the cell writes displays as a PNG", reply["status"] == "ok" and len(images) == 1
           and images[0].startswith(PNG), (reply, out))
