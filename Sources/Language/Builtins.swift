@@ -223,7 +223,7 @@ let elementwise: [Builtin] =
   [
     unary("exp", "eˣ"), unary("log", "the natural logarithm", domain: 0.2...3), unary("sqrt", "the square root", domain: 0.2...3),
     unary("abs", "|x|"), unary("relu", "max(x, 0)", fuses: true), unary("sigmoid", "1 / (1 + e⁻ˣ)"), unary("tanh", "the hyperbolic tangent"),
-    unary("sin", "the sine"), unary("cos", "the cosine"), unary("square", "x²"),
+    unary("sin", "the sine"), unary("cos", "the cosine"), unary("square", "x²"), unary("softplus", "log(1 + eˣ), a smooth relu"),
     unary("round", "to the nearest integer, ties to even", gradient: .nonDifferentiable),
     unary("floor", "rounded down", gradient: .nonDifferentiable), unary("ceil", "rounded up", gradient: .nonDifferentiable),
     unary("sign", "−1, 0 or 1", gradient: .nonDifferentiable),

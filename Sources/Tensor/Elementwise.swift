@@ -28,7 +28,7 @@ public enum ZipOp: String, Sendable, CaseIterable {
 /// tensors and Double scalars alike) and its derivative. A builtin of the same name in the
 /// language's registry marked elementwise is implemented and differentiated from it alone.
 public enum MapOp: String, Sendable, CaseIterable {
-  case neg, exp, log, sqrt, abs, relu, sigmoid, tanh, round, floor, ceil, sign, square, sin, cos
+  case neg, exp, log, sqrt, abs, relu, sigmoid, tanh, round, floor, ceil, sign, square, sin, cos, softplus
 
   @inline(__always) public func apply<T: MathScalar>(_ x: T) -> T {
     switch self {
@@ -47,6 +47,7 @@ public enum MapOp: String, Sendable, CaseIterable {
     case .square: return x * x
     case .sin: return T.sin(x)
     case .cos: return T.cos(x)
+    case .softplus: return Swift.max(x, 0) + T.log(1 + T.exp(-Swift.abs(x)))  // log(1 + eˣ) without overflow
     }
   }
 
@@ -65,6 +66,7 @@ public enum MapOp: String, Sendable, CaseIterable {
     case .square: return 2 * x
     case .sin: return Foundation.cos(x)
     case .cos: return -Foundation.sin(x)
+    case .softplus: return x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
     case .round, .floor, .ceil, .sign: return nil
     }
   }
@@ -74,7 +76,7 @@ public enum MapOp: String, Sendable, CaseIterable {
     switch self {
     case .neg, .round, .floor, .ceil, .sign: return .neither
     case .exp, .sqrt, .relu, .sigmoid, .tanh: return .output
-    case .log, .abs, .square, .sin, .cos: return .input
+    case .log, .abs, .square, .sin, .cos, .softplus: return .input
     }
   }
 
