@@ -256,7 +256,7 @@ extension Checker {
     if bt.isLenient { return bt }
     switch bt {
     case .module(let m) where NativeModule(rawValue: m) != nil:
-      let native = NativeModule(rawValue: m)
+      let native = NativeModule(rawValue: m)!
       if let b = Builtins.named(name), b.module == native { return .builtin(b.id) }
       var notes: [Note] = []
       if let best = closest(name, in: Builtins.entries(of: native).map(\.name)) { notes.append(Note("did you mean '\(best)'?")) }

@@ -66,7 +66,7 @@ public enum MapOp: String, Sendable, CaseIterable {
     case .square: return 2 * x
     case .sin: return Foundation.cos(x)
     case .cos: return -Foundation.sin(x)
-    case .softplus: return x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
+    case .softplus: return MapOp.sigmoid.apply(x)
     case .round, .floor, .ceil, .sign: return nil
     }
   }
