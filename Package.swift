@@ -24,25 +24,35 @@ let package = Package(
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-    .target(name: "KernelsAVX512", swiftSettings: avx512),
+    .target(name: "KernelsAVX512", exclude: ["README.md"], swiftSettings: avx512),
     .target(name: "Tensor", dependencies: ["CBLAS", "KernelsAVX512"], exclude: ["README.md", "Contour/README.md"], swiftSettings: fast),
     .target(name: "Autodiff", dependencies: ["Tensor"], exclude: ["README.md"], swiftSettings: fast),
     .target(name: "Language", exclude: ["README.md"]),
     .target(name: "IR", dependencies: ["Language"], exclude: ["README.md"]),
     .target(name: "LSP", dependencies: ["Language"], exclude: ["README.md"]),
-    .target(name: "Runtime", dependencies: ["IR", "Autodiff", "Tensor", "CZlib"], swiftSettings: fast),
+    // File formats (PNG, NPY, safetensors, CSV, gzip) and atomic writes.
+    .target(name: "Formats", dependencies: ["Tensor", "CZlib"], exclude: ["README.md"], swiftSettings: fast),
+    // The cardiac-MRI data sets behind `import cardiac`: ACDC (NIfTI) and the synthetic one.
+    .target(name: "Datasets", dependencies: ["Formats", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
+    // What a run leaves in its folder: metrics, plots, overlays, checkpoints; the progress bar.
+    .target(name: "RunOutput", dependencies: ["Formats", "Language", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
+    // The executor: runs lowered programs on the tape; the builtins' implementations.
+    .target(name: "Runtime", dependencies: ["IR", "Autodiff", "Tensor", "Formats", "Datasets", "RunOutput"],
+            exclude: ["README.md"], swiftSettings: fast),
+    // Sessions: inputs compiled and run one at a time (`dpl repl`, the Jupyter kernel).
+    .target(name: "Interactive", dependencies: ["Runtime", "Formats"], exclude: ["README.md"], swiftSettings: fast),
     // The program and input fuzzers: used by `dpl fuzz` and the test suite, not by the language.
-    .target(name: "Fuzz", dependencies: ["Runtime", "IR", "Language", "Autodiff", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
+    .target(name: "Fuzz", dependencies: ["Runtime", "Interactive", "IR", "Language", "Autodiff", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
     // The Jupyter kernel's Python file is embedded, so `dpl kernel install` writes it anywhere.
     .executableTarget(name: "dpl", dependencies: [
-      "Runtime", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ], resources: [.embedInCode("Jupyter/dpl_kernel.py")]),
+      "Runtime", "Interactive", "RunOutput", "Formats", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ], exclude: ["README.md"], resources: [.embedInCode("Jupyter/dpl_kernel.py")]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language"], exclude: ["Fixtures"]),
     .testTarget(name: "IRTests", dependencies: ["IR", "Fuzz"], exclude: ["Fixtures"]),
     .testTarget(name: "LSPTests", dependencies: ["LSP", "Language", "Fuzz"]),
-    .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Fuzz"], exclude: ["Fixtures", "Programs"]),
+    .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Interactive", "Formats", "Datasets", "RunOutput", "Fuzz"], exclude: ["Fixtures", "Programs"]),
   ],
   swiftLanguageModes: [.v6]
 )

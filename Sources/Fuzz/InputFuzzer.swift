@@ -1,4 +1,5 @@
 import Foundation
+import Interactive
 import Runtime
 import IR
 import Language

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IR
 import Language
+import RunOutput
 import Runtime
 
 /// `dpl run FILE [--set name=value …] [--seed N] [--out DIR | --resume DIR]`: compiles and
@@ -152,14 +153,6 @@ struct RunCommand: ParsableCommand {
       }
       throw ExitCode(e.exitCode)
     }
-  }
-
-  /// `runs/<program>-<yyyymmdd-hhmmss>/`, created when the program first writes to it.
-  static func defaultOutput(for file: String) -> URL {
-    let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-    let f = DateFormatter()
-    f.dateFormat = "yyyyMMdd-HHmmss"
-    return URL(fileURLWithPath: "runs").appendingPathComponent("\(stem)-\(f.string(from: Date()))")
   }
 
   /// Lists a program's `config` fields with their types and defaults.

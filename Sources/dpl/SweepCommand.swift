@@ -1,5 +1,7 @@
 import ArgumentParser
+import Formats
 import Foundation
+import RunOutput
 import Runtime
 
 /// `dpl sweep`: runs of programs over one config field — the thesis' experiments (Fig. 5.3,
@@ -36,7 +38,7 @@ struct SweepCommand: ParsableCommand {
     let (field, values) = try parseVary()
     let names = programs.split(separator: ",").map(String.init)
     let seedList = seeds.split(separator: ",").map(String.init)
-    let folder = URL(fileURLWithPath: out ?? RunCommand.defaultOutput(for: "sweep").path)
+    let folder = URL(fileURLWithPath: out ?? RunFolder.defaultOutput(for: "sweep").path)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let exe = Bundle.main.executablePath ?? CommandLine.arguments[0]
     let metrics = metric.split(separator: ",").map(String.init)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Runtime
+@testable import Datasets
+@testable import Formats
 
 /// The shared ACDC copy, found relative to the package root (`../shared/data/acdc`).
 let acdcRoot: URL = {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Runtime
+@testable import Datasets
+@testable import Formats
 
 @Suite("Synthetic cardiac MRI")
 struct DataSyntheticTests {

@@ -3,6 +3,8 @@ import IR
 import Language
 import Testing
 @testable import Runtime
+@testable import RunOutput
+@testable import Datasets
 
 /// EDPCNN end to end at a tiny scale: the programs in `programs/` run through the
 /// interpreter with small settings.

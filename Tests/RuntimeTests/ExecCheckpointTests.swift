@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Runtime
+@testable import Formats
 import Tensor
 
 /// Checkpoints: `save`/`load_into` of models, optimizers and tensors, and a resumed run

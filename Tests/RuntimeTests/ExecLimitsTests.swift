@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Runtime
+@testable import Interactive
 
 /// Limits that end a run with a located error instead of a signal: the call depth and
 /// 64-bit integer overflow.

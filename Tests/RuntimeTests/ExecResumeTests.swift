@@ -3,6 +3,9 @@ import IR
 import Language
 import Testing
 @testable import Runtime
+@testable import Interactive
+@testable import RunOutput
+@testable import Formats
 import Tensor
 
 /// `resume`, `resumed` and `checkpoint` in the interpreter, and the checkpoint folder's

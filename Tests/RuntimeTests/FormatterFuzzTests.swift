@@ -4,6 +4,7 @@ import Language
 import Testing
 @testable import Fuzz
 @testable import Runtime
+@testable import Formats
 
 /// `dpl fmt` over random programs: the differential fuzzer's generated programs, and the
 /// front-end fuzzer's mutated and generated inputs that parse. Formatting must keep the

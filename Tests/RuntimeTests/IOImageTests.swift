@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Runtime
+@testable import Datasets
+@testable import Formats
 
 /// Splits a PNG into chunks, checking each CRC, and returns (type, body) pairs.
 func pngChunks(_ d: Data) throws -> [(String, Data)] {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Runtime
+@testable import Formats
 
 func temporaryFolder() throws -> URL {
   let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-io-\(UUID().uuidString)")

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import Fuzz
 @testable import Runtime
+@testable import Interactive
+@testable import Formats
 import Language
 
 /// A seeded slice of the front-end and REPL-input fuzzing (`dpl fuzz --inputs N` runs the

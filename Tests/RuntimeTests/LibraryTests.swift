@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Runtime
+@testable import Formats
 
 /// The library builtins as programs use them: loading `.npy`, CSV and one tensor of a
 /// safetensors file, run-time errors of slice assignment, activity analysis around

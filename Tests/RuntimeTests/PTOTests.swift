@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Runtime
+@testable import RunOutput
+@testable import Formats
 import Tensor
 
 /// `import pto` and `programs/pto/shortest_path.dpl`: the solver models against brute force,

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import Tensor
 @testable import Runtime
+@testable import Interactive
+@testable import Formats
 
 /// Tensors as pictures (`ValueDisplay.image`), and the values the engine lists for front
 /// ends that draw them (the Jupyter kernel).

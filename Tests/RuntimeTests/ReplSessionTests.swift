@@ -2,6 +2,7 @@ import Foundation
 import Language
 import Testing
 @testable import Runtime
+@testable import Interactive
 
 /// The session API and the REPL engine's pieces that transcripts do not show.
 @Suite struct ReplSessionTests {

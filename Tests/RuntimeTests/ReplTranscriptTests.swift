@@ -2,6 +2,7 @@ import Foundation
 import Language
 import Testing
 @testable import Runtime
+@testable import Interactive
 
 /// Golden transcripts of piped REPL sessions: each `Fixtures/repl/NAME.repl` is fed to a
 /// `ReplEngine` line by line, exactly as `dpl repl < NAME.repl` reads it, and the

@@ -43,7 +43,6 @@ extension BuiltinTable {
                                        rotation: try i.rotation(a[5], batch: idx.shape[0], op), pattern: pattern,
                                        height: size, width: size))
     },
-    "center_of_mass": { i, a, op in .tensor(try objectCenters(try i.tensor(a[0], op).value).centers) },
   ]
 }
 

@@ -1,4 +1,5 @@
 import Autodiff
+import Formats
 import Foundation
 import IR
 import Tensor

@@ -1,7 +1,9 @@
 import Autodiff
+import Formats
 import Foundation
 import IR
 import Language
+import RunOutput
 import Tensor
 
 /// Runs a lowered program op by op on real tensors (define-by-run).

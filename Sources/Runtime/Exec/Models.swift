@@ -59,7 +59,7 @@ public final class ModelInstance {
     }
   }
 
-  static func parameters(of value: Value) -> [Parameter] {
+  package static func parameters(of value: Value) -> [Parameter] {
     switch value {
     case .layer(let l): return l.layer.parameters
     case .parameter(let p): return [p]

@@ -31,11 +31,11 @@ public enum Value {
   case void
 
   /// A plain tensor value (no tape node).
-  static func tensor(_ t: Tensor) -> Value { .tensor(Var(constant: t), nil) }
-  static func tensor(_ v: Var) -> Value { .tensor(v, nil) }
+  package static func tensor(_ t: Tensor) -> Value { .tensor(Var(constant: t), nil) }
+  package static func tensor(_ v: Var) -> Value { .tensor(v, nil) }
 
   /// The name of this value's type, for error messages.
-  var typeName: String {
+  package var typeName: String {
     switch self {
     case .int: return "Int"
     case .float: return "Float"

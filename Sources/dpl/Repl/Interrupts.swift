@@ -1,4 +1,5 @@
 import Foundation
+import Interactive
 import Runtime
 
 /// Set by the SIGINT handler; read by the line editor and by the watcher that cancels a

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interactive
 import Runtime
 
 /// `dpl repl`: an interactive session for exploring gradients (see docs/repl.md).

@@ -1,4 +1,6 @@
+import Formats
 import Foundation
+import Interactive
 import Runtime
 
 /// `dpl repl --json`: the REPL for another program (the Jupyter kernel, docs/jupyter.md).

@@ -1,0 +1,56 @@
+import Foundation
+
+/// A file could not be read or written: which file, and what was wrong with it.
+///
+/// Readers of every format (safetensors, NIfTI, gzip, PNG) throw this instead of trapping
+/// on corrupt or truncated input; the CLI prints `description` and exits with 74.
+public struct IOError: Error, CustomStringConvertible, Equatable {
+  /// The file involved (empty for in-memory data).
+  public let path: String
+  /// What went wrong, lowercase, no trailing period.
+  public let message: String
+
+  public init(_ path: String, _ message: String) {
+    self.path = path
+    self.message = message
+  }
+
+  public init(_ url: URL, _ message: String) {
+    self.init(url.path, message)
+  }
+
+  public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+
+  /// The same error, attached to `path` (used when an in-memory decoder's error surfaces from a file read).
+  func at(_ path: String) -> IOError { IOError(path, message) }
+
+  /// The operating system's reason behind a Foundation error (`No space left on device`),
+  /// rather than Cocoa's wording and error domains.
+  public static func systemReason(_ error: Error) -> String {
+    let ns = error as NSError
+    for e in [ns.userInfo[NSUnderlyingErrorKey] as? NSError, ns].compactMap({ $0 }) where e.domain == NSPOSIXErrorDomain {
+      return String(cString: strerror(Int32(e.code)))
+    }
+    switch ns.code {
+    case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return String(cString: strerror(ENOENT))
+    case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return String(cString: strerror(EACCES))
+    case NSFileWriteOutOfSpaceError: return String(cString: strerror(ENOSPC))
+    case NSFileWriteVolumeReadOnlyError: return String(cString: strerror(EROFS))
+    default: return ns.localizedFailureReason ?? ns.localizedDescription
+    }
+  }
+}
+
+/// Reads a whole file, turning Foundation's error into an `IOError`.
+public func readFile(_ url: URL) throws -> Data {
+  do {
+    return try Data(contentsOf: url, options: .mappedIfSafe)
+  } catch {
+    var isDir: ObjCBool = false
+    if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) {
+      throw IOError(url, "no such file")
+    }
+    if isDir.boolValue { throw IOError(url, "is a directory, expected a file") }
+    throw IOError(url, "cannot read: \(IOError.systemReason(error))")
+  }
+}

@@ -1,0 +1,210 @@
+import Autodiff
+import Foundation
+import Language
+import Runtime
+import Tensor
+
+/// `:compare e wrt x`: how far each bypass strategy's gradient is from the gradient of a
+/// Gaussian-smoothed version of the expression.
+///
+/// The reference is `∇ E_ε[L(x + σε)]` by central finite differences of a Monte-Carlo
+/// estimate with common random numbers: `ĝ_i = 1/(2hM) Σ_m L(x + h e_i + σε_m) − L(x − h e_i + σε_m)`,
+/// with `h = σ/4` (the smoothed function varies on the scale σ). Each strategy — the
+/// written one, then `es`, `perturbed`, `ste`, `blackbox` and `net` (a default surrogate
+/// MLP on the last axis) — is asked for its gradient under K seeds; the table gives the
+/// cosine similarity and norm ratio to the reference (mean ± sd over seeds), the bias
+/// `|mean − ref| / |ref|`, the variance `mean |g − mean|² / |ref|²`, and the calls of the
+/// bypassed function per gradient. A strategy that does not apply says why.
+extension Session {
+  /// Default DiffBypass surrogates: an MLP applied to every element (`1 → 32 → 1`), for
+  /// calls whose output is shaped like their input (`round`), else an MLP on the last axis
+  /// (`cin → 32 → cin`: class scores for index outputs such as `dp_contour`'s).
+  static let surrogateSource = """
+    model __ReplSurrogate(cin: Int, cout: Int) {
+      let l1 = dense(cin, 32)
+      let l2 = dense(32, cout)
+      fn forward(x: Tensor) -> Tensor {
+        if cin == 1 { reshape(l2(tanh(l1(reshape(x, x.shape + [1])))), x.shape) } else { l2(tanh(l1(x))) }
+      }
+    }
+    """
+
+  public struct Comparison {
+    public struct Row {
+      public var strategy: String
+      public var written: Bool
+      public var cosine: (Double, Double) = (0, 0)
+      public var ratio: (Double, Double) = (0, 0)
+      public var bias = 0.0
+      public var variance = 0.0
+      public var calls = 0
+      public var problem: String?
+    }
+    public var sigma: Double
+    public var samples: Int
+    public var h: Double
+    public var seeds: Int
+    public var referenceNorm: Double
+    public var rows: [Row]
+
+    public var text: String {
+      var out = "reference: central differences (h \(ValueDisplay.number(h))) of the Gaussian-smoothed expression, σ \(ValueDisplay.number(sigma)), \(samples) samples; |∇| \(ValueDisplay.number(referenceNorm))\n"
+      out += "each strategy over \(seeds) seeds (mean ± sd):\n"
+      let header = ["strategy", "cosine", "norm ratio", "bias", "variance", "calls of f"]
+      var table = [header]
+      for r in rows {
+        let name = r.strategy + (r.written ? " (written)" : "")
+        if let p = r.problem { table.append([name, "n/a: " + p]); continue }
+        func pm(_ v: (Double, Double)) -> String { String(format: "%.3f ± %.3f", v.0, v.1) }
+        table.append([name, pm(r.cosine), pm(r.ratio), String(format: "%.3f", r.bias), String(format: "%.3f", r.variance), String(r.calls)])
+      }
+      var widths = (0..<header.count).map { k in table.filter { $0.count == header.count }.map { $0[k].count }.max() ?? 0 }
+      widths[0] = table.map { $0[0].count }.max() ?? 0
+      for row in table {
+        if row.count < header.count { out += "  " + row[0].padding(toLength: widths[0], withPad: " ", startingAt: 0) + "  " + row[1] + "\n"; continue }
+        out += "  " + row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+      }
+      return out
+    }
+  }
+
+  /// Where the strategy of the first `@bypass(` in `expr` is, as a character range.
+  static func strategyRange(_ expr: String) -> Range<String.Index>? {
+    guard let at = expr.range(of: "@bypass(") else { return nil }
+    var depth = 0
+    var i = at.upperBound
+    while i < expr.endIndex {
+      let c = expr[i]
+      if c == "(" || c == "[" { depth += 1 }
+      if c == ")" || c == "]" { if depth == 0 { break }; depth -= 1 }
+      if c == ",", depth == 0 { break }
+      i = expr.index(after: i)
+    }
+    return at.upperBound..<i
+  }
+
+  /// `:compare e wrt x`.
+  public func compare(_ expr: String, wrt: String, seeds: Int = 8) throws -> Comparison {
+    guard let range = Self.strategyRange(expr) else {
+      throw SessionError("error: :compare needs an expression containing @bypass(strategy) f(\(wrt))")
+    }
+    let written = expr[range].trimmingCharacters(in: .whitespaces)
+    let base = try probe(expr, wrt: wrt)
+    setCurrent(base.interpreter)
+    defer { setCurrent(nil) }
+    let site = Self.bypassOps(base.compiled.module).first
+    let sigma = site?.options["sigma"] ?? 1
+    let x = base.x
+
+    // The reference: finite differences of the smoothed expression.
+    let n = x.count
+    let m = max(32, min(256, 24_000 / max(1, 2 * n)))
+    let h = sigma / 4
+    var noise = RNG(seed: 12345)
+    let eps = noise.normal([m] + x.shape)
+    let quiet = Tape(recording: false)
+    func loss(_ t: Tensor) throws -> Double {
+      base.interpreter.rng = RNG(seed: 0)
+      return Double(try evaluate(base, at: Var(constant: t), on: quiet).value[flat: 0])
+    }
+    var ref = [Double](repeating: 0, count: n)
+    for s in 0..<m {
+      var p = try eps.sliced([SliceRange(s, s + 1)]).reshaped(x.shape).zip(scalar: Float(sigma), .mul).zip(x, .add)
+      for i in 0..<n {
+        let xi = p[flat: i]
+        p[flat: i] = xi + Float(h)
+        let up = try loss(p)
+        p[flat: i] = xi - Float(h)
+        let down = try loss(p)
+        p[flat: i] = xi
+        ref[i] += (up - down) / (2 * h * Double(m))
+      }
+    }
+    let refNorm = (ref.reduce(0) { $0 + $1 * $1 }).squareRoot()
+
+    var names = [written]
+    for s in [BypassStrategy.es, .perturbed, .ste, .blackbox].map(\.rawValue) + ["net"] where s != written { names.append(s) }
+    if site?.strategy == "net" { names.removeAll { $0 == "net" } }
+    var rows: [Comparison.Row] = []
+    var writtenTape: TapeReport?
+    defer { if let writtenTape { lastTape = writtenTape } }
+    for s in names {
+      var row = Comparison.Row(strategy: s, written: s == written)
+      do {
+        let gs = try gradients(expr, range: range, strategy: s, wrt: wrt, seeds: seeds, isWritten: s == written)
+        row.calls = gs.calls
+        if s == written { writtenTape = lastTape }
+        Self.score(&row, gs.grads, ref: ref, refNorm: refNorm)
+      } catch let e as SessionError {
+        row.problem = Self.firstLine(e.text)
+      } catch let e as RuntimeError {
+        row.problem = e.message
+      }
+      rows.append(row)
+    }
+    return Comparison(sigma: sigma, samples: m, h: h, seeds: seeds, referenceNorm: refNorm, rows: rows)
+  }
+
+  static func firstLine(_ text: String) -> String {
+    let line = text.split(separator: "\n").first.map(String.init) ?? text
+    if let r = line.range(of: "error: ") { return String(line[r.upperBound...]) }
+    return line
+  }
+
+  /// The gradient under each seed for one strategy, and its cost in calls of f.
+  func gradients(_ expr: String, range: Range<String.Index>, strategy: String, wrt: String, seeds: Int,
+                 isWritten: Bool) throws -> (grads: [[Double]], calls: Int) {
+    var text = expr
+    var extra: [(path: String, text: String)] = []
+    var extraBindings: [EnvironmentBinding] = []
+    if !isWritten {
+      text.replaceSubrange(range, with: strategy == "net" ? "__repl_net" : strategy)
+    }
+    if strategy == "net", !isWritten {
+      extra = [("<surrogate>", Self.surrogateSource)]
+      extraBindings = [EnvironmentBinding(name: "__repl_net", type: .model("__ReplSurrogate"), mutable: false)]
+    }
+    let p = try probe(text, wrt: wrt, extra: extra, extraBindings: extraBindings)
+    setCurrent(p.interpreter)
+    let site = Self.bypassOps(p.compiled.module).first
+    var grads: [[Double]] = []
+    for k in 0..<seeds {
+      let seed = UInt64(1000 + k)
+      if strategy == "net", !isWritten {
+        // A fresh surrogate per seed, warmed up on a few gradients as it would be in training.
+        p.interpreter.rng = RNG(seed: seed)
+        var made = false
+        for width in [1, p.x.shape.last ?? 1] where !made {
+          p.interpreter.setGlobal("__repl_net", try p.interpreter.constructModel("__ReplSurrogate", [.int(width), .int(width)]))
+          do {
+            for w in 0..<5 { _ = try gradient(p, rng: seed &+ 100 &* UInt64(w + 1)) }
+            made = true
+          } catch where width == 1 {}
+        }
+      }
+      grads.append(try gradient(p, rng: seed).grad.scalars.map(Double.init))
+    }
+    return (grads, 1 + (site?.backwardCalls ?? 0))
+  }
+
+  static func score(_ row: inout Comparison.Row, _ gs: [[Double]], ref: [Double], refNorm: Double) {
+    func norm(_ v: [Double]) -> Double { (v.reduce(0) { $0 + $1 * $1 }).squareRoot() }
+    func meanSD(_ xs: [Double]) -> (Double, Double) {
+      let m = xs.reduce(0, +) / Double(xs.count)
+      return (m, (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, xs.count - 1))).squareRoot())
+    }
+    let cos = gs.map { g in
+      let d = zip(g, ref).reduce(0) { $0 + $1.0 * $1.1 }
+      let den = norm(g) * refNorm
+      return den > 0 ? d / den : 0
+    }
+    row.cosine = meanSD(cos)
+    row.ratio = meanSD(gs.map { refNorm > 0 ? norm($0) / refNorm : 0 })
+    let n = ref.count
+    var mean = [Double](repeating: 0, count: n)
+    for g in gs { for i in 0..<n { mean[i] += g[i] / Double(gs.count) } }
+    let r2 = max(refNorm * refNorm, 1e-30)
+    row.bias = norm(zip(mean, ref).map { $0 - $1 }) / max(refNorm, 1e-15)
+    row.variance = gs.reduce(0) { acc, g in acc + zip(g, mean).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } } / Double(gs.count) / r2
+  }
+}

@@ -1,0 +1,178 @@
+import Autodiff
+import IR
+import Language
+import Runtime
+import Tensor
+
+/// `:grad`, `:check` and the tape they leave.
+///
+/// An expression asked about is compiled twice: as `grad(x) { e }` — so the checker's
+/// activity analysis reports gradients that would silently be zero, with the usual
+/// diagnostics — and as the body of a hidden function `__repl_probe(x: T) { e }` (the parameter
+/// shadows the binding), which the session calls on a tape it owns with a watched tensor.
+/// Owning the tape lets `:tape` show the nodes before the backward pass consumes them.
+extension Session {
+  static let probeName = "__repl_probe"
+
+  /// An expression compiled as a callable probe, with the interpreter that runs it.
+  struct Probe {
+    var compiled: Compiled
+    var interpreter: Interpreter
+    var wrt: String
+    var x: Tensor
+  }
+
+  /// Compiles `expr` as a gradient probe with respect to the binding `wrt`.
+  func probe(_ expr: String, wrt: String, extra: [(path: String, text: String)] = [],
+             extraBindings: [EnvironmentBinding] = [], extraGlobals: [String: Value] = [:]) throws -> Probe {
+    guard let b = bindings[wrt] else {
+      throw SessionError("error: '\(wrt)' is not a binding of this session" + (namesInScope.isEmpty ? "" : " (bindings: \(bindingOrder.joined(separator: ", ")))"))
+    }
+    guard case .tensor(let v, _) = b.value else {
+      throw SessionError("error: '\(wrt)' is \(b.value.typeName); gradients are taken with respect to a Tensor")
+    }
+    // Diagnostics (activity analysis included) come from the `grad` form. The user's text
+    // stays on a line of its own, numbered 1, so every message shows it as typed.
+    if case .failure(let e) = compile("grad(\(wrt)) {\n\(expr)\n}", extra: extra, extraBindings: extraBindings,
+                                      returningLastValue: false, firstLine: 0) { throw e }
+    // The input is a parameter (shadowing the global), so the tape pass marks the body.
+    let body = "fn \(Self.probeName)(\(wrt): \(b.type)) {\n\(expr)\n}"
+    switch compile(body, path: "<repl>", extra: extra, extraBindings: extraBindings, returningLastValue: false, firstLine: 0) {
+    case .failure(let e): throw e
+    case .success(let c):
+      return Probe(compiled: c, interpreter: interpreter(for: c, extraGlobals: extraGlobals), wrt: wrt, x: v.value)
+    }
+  }
+
+  /// Runs the probe at `x` on tape `t` and returns its scalar value there.
+  func evaluate(_ p: Probe, at x: Var, on t: Tape) throws -> Var {
+    try evaluate(p.interpreter, p.compiled, at: [x], on: t)
+  }
+
+  /// Runs a compiled probe with its tensor parameters at `xs` on tape `t`; its scalar value.
+  func evaluate(_ interpreter: Interpreter, _ compiled: Compiled, at xs: [Var], on t: Tape) throws -> Var {
+    let p = (interpreter: interpreter, compiled: compiled)
+    let out: Value
+    do {
+      out = try p.interpreter.callRecording(Self.probeName, xs.map { .tensor($0, nil) }, on: t)
+    } catch var e as RuntimeError {
+      // The probe is the session's wrapper, not the user's function: its frame is not shown.
+      e.trace.removeAll { $0.0 == Self.probeName }
+      throw SessionError(e.render(files: p.compiled.module.files))
+    }
+    guard case .tensor(let v, _) = out else {
+      throw SessionError("error: the expression must be a scalar tensor (a 0-d or one-element Tensor), got \(out.typeName)")
+    }
+    guard v.value.count == 1 else {
+      throw SessionError("error: the expression must be a scalar (a 0-d or one-element Tensor), got shape \(shapeString(v.shape)); wrap it in sum(…) or mean(…)")
+    }
+    return v.shape.isEmpty ? v : try t.apply(.reshape([]), [v])
+  }
+
+  /// The probe's value and gradient at its binding's value, recording a `TapeReport`.
+  func gradient(_ p: Probe, rng seed: UInt64? = nil) throws -> (value: Double, grad: Tensor) {
+    if let seed { p.interpreter.rng = RNG(seed: seed) }
+    let t = Tape(recording: true, tracksParameters: false)
+    let w = t.watch(p.x)
+    let loss = try evaluate(p, at: w, on: t)
+    let report = TapeReport(nodes: t.summary, bypasses: Self.bypassOps(p.compiled.module), wrt: p.wrt)
+    guard loss.isActive else {
+      throw SessionError("error: the expression does not depend on '\(p.wrt)'")
+    }
+    let g = try t.gradients(of: loss, wrt: [w])[0]
+    lastTape = report
+    return (Double(loss.value[flat: 0]), g)
+  }
+
+  /// `:grad e wrt x`.
+  public func grad(_ expr: String, wrt: String) throws -> (value: Double, grad: Tensor) {
+    let p = try probe(expr, wrt: wrt)
+    setCurrent(p.interpreter)
+    defer { setCurrent(nil); rng = p.interpreter.rng }
+    p.interpreter.rng = rng
+    return try gradient(p)
+  }
+
+  /// `:check e wrt x`: autodiff against central differences (`Autodiff.gradCheck`).
+  public func check(_ expr: String, wrt: String, h: Float = 1e-2) throws -> GradCheckResult {
+    let p = try probe(expr, wrt: wrt)
+    guard p.x.count <= 4096 else {
+      throw SessionError("error: '\(wrt)' has \(p.x.count) elements; :check perturbs each one, so it takes at most 4096")
+    }
+    setCurrent(p.interpreter)
+    defer { setCurrent(nil) }
+    _ = try gradient(p, rng: 0)  // leaves the tape for `:tape`
+    return try gradCheck([p.x], h: h) { tape, xs in
+      p.interpreter.rng = RNG(seed: 0)  // bypass noise is the same at every point
+      return try evaluate(p, at: xs[0], on: tape)
+    }
+  }
+
+  /// `:type e`: the static type, without running anything.
+  public func typeOf(_ expr: String) throws -> ValueType {
+    switch compile(expr) {
+    case .failure(let e): throw e
+    case .success(let c):
+      return c.module.function(named: "main")?.resultType ?? .void
+    }
+  }
+
+  /// The `bypass` ops of every function of a module, in the order they appear.
+  static func bypassOps(_ m: IRModule) -> [BypassSite] {
+    var sites: [BypassSite] = []
+    for f in m.functions {
+      var consts: [ValueID: ConstValue] = [:]
+      func visit(_ r: Region) {
+        for op in r.ops {
+          if case .const(let c) = op.kind, let id = op.result { consts[id] = c }
+          if case .bypass(let s, let names, _) = op.kind, let roles = op.bypassOperands {
+            var opts: [String: Double] = [:]
+            for (n, v) in zip(names, roles.options) {
+              switch consts[v] {
+              case .int(let v)?: opts[n] = Double(v)
+              case .float(let v)?: opts[n] = v
+              default: break
+              }
+            }
+            sites.append(BypassSite(strategy: s == "model" ? "net" : s, options: opts))
+          }
+          op.regions.forEach(visit)
+        }
+      }
+      visit(f.body)
+    }
+    return sites
+  }
+}
+
+/// A `@bypass` call site: its strategy and constant options.
+public struct BypassSite {
+  public var strategy: String
+  public var options: [String: Double]
+
+  var samples: Int { Int(options["samples"] ?? 10) }
+  var sigma: Double { options["sigma"] ?? 1 }
+
+  /// Calls of the bypassed function one gradient costs beyond the forward call.
+  public var backwardCalls: Int {
+    if strategy == "net" { return samples }
+    switch BypassStrategy(rawValue: strategy) {
+    case .es: return 2 * samples
+    case .perturbed: return samples
+    case .blackbox: return 1
+    case .ste, nil: return 0
+    }
+  }
+
+  /// How the estimator computes its gradient, in a few words.
+  public var rule: String {
+    if strategy == "net" { return "DiffBypass surrogate fitted \(Int(options["fit_steps"] ?? 10)) steps on \(samples) noisy copies" }
+    switch BypassStrategy(rawValue: strategy) {
+    case .es: return "evolution strategies, σ \(ValueDisplay.number(sigma)), \(samples) antithetic pairs"
+    case .perturbed: return "perturbed optimiser, σ \(ValueDisplay.number(sigma)), \(samples) samples"
+    case .blackbox: return "blackbox interpolation, λ \(ValueDisplay.number(options["lambda"] ?? 10))"
+    case .ste: return "straight-through (identity)"
+    case nil: return strategy
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// Every target's `README.md` has a table of its files (`ls Sources` and these tables are
+/// how a newcomer finds the layout): each Swift file of the target is named in it — by its
+/// path, a folder row (`Layers/`) or a pattern (`SourceFormatter*.swift`) — and every file
+/// a table row names exists.
+@Suite struct TargetReadmeTests {
+  static let sources = packageRoot.appendingPathComponent("Sources")
+
+  /// The targets with Swift files, and each one's files relative to its folder.
+  static func targets() throws -> [(name: String, files: [String])] {
+    let fm = FileManager.default
+    return try fm.contentsOfDirectory(atPath: sources.path).sorted().compactMap { name in
+      let root = sources.appendingPathComponent(name)
+      let files = (fm.subpaths(atPath: root.path) ?? []).filter { $0.hasSuffix(".swift") }.sorted()
+      return files.isEmpty ? nil : (name, files)
+    }
+  }
+
+  /// The back-quoted words of the table rows' first cells.
+  static func tableNames(_ readme: String) -> [String] {
+    readme.split(separator: "\n").filter { $0.hasPrefix("| `") }.flatMap { row -> [String] in
+      let cell = row.dropFirst(2).prefix { $0 != "|" }
+      return cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+    }
+  }
+
+  static func covers(_ name: String, _ file: String) -> Bool {
+    if name == file { return true }
+    if name.hasSuffix("/") { return file.hasPrefix(name) }
+    if let star = name.firstIndex(of: "*") {
+      return file.hasPrefix(name[..<star]) && file.hasSuffix(name[name.index(after: star)...])
+    }
+    return false
+  }
+
+  @Test func everyTargetReadmeTablesItsFiles() throws {
+    let targets = try Self.targets()
+    #expect(targets.count >= 10)
+    for (target, files) in targets {
+      let url = Self.sources.appendingPathComponent(target).appendingPathComponent("README.md")
+      guard let readme = try? String(contentsOf: url, encoding: .utf8) else {
+        Issue.record("Sources/\(target) has no README.md with a table of its files"); continue
+      }
+      let names = Self.tableNames(readme)
+      for f in files where !names.contains(where: { Self.covers($0, f) }) {
+        Issue.record("Sources/\(target)/README.md does not name \(f)")
+      }
+      for n in names where n.hasSuffix(".swift") && !n.contains("*") && !files.contains(n) {
+        Issue.record("Sources/\(target)/README.md names \(n), which is not a file of the target")
+      }
+    }
+  }
+
+  @Test func coversMatchesPathsFoldersAndPatterns() {
+    #expect(Self.covers("Tape.swift", "Tape.swift"))
+    #expect(!Self.covers("Tape.swift", "Tape+Ops.swift"))
+    #expect(Self.covers("Layers/", "Layers/Dense.swift"))
+    #expect(Self.covers("SourceFormatter*.swift", "SourceFormatter+Layout.swift"))
+    #expect(!Self.covers("SourceFormatter*.swift", "Source.swift"))
+    #expect(Self.tableNames("| `A.swift`, `B.swift` | holds `C.swift` |\ntext `D.swift`") == ["A.swift", "B.swift"])
+  }
+}
