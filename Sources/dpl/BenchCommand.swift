@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensor
 
 /// `dpl bench [NAME] [--json]`: runs the benchmarks whose names start with NAME.
 struct BenchCommand: ParsableCommand {
@@ -17,6 +18,10 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "List the benchmark names and exit.")
   var list = false
 
+  @Option(name: .customLong("conv-off"),
+          help: "Convolution strategies to switch off, comma-separated (\(ConvStrategies.names.joined(separator: ", "))), to time one against another.")
+  var convOff: String?
+
   func run() throws {
     let chosen = allBenchmarks.filter { $0.name.hasPrefix(name) }
     if list { chosen.forEach { print($0.name) }; return }
@@ -24,6 +29,14 @@ struct BenchCommand: ParsableCommand {
     guard !chosen.isEmpty else {
       throw ValidationError("no benchmark name starts with '\(name)'; try `dpl bench --list`")
     }
+    let strategies: ConvStrategies
+    do { strategies = try ConvStrategies(off: (convOff ?? "").split(separator: ",").map(String.init)) } catch let e as TensorError {
+      throw ValidationError("--conv-off: \(e.message)")
+    }
+    try ConvStrategies.$current.withValue(strategies) { try run(chosen) }
+  }
+
+  func run(_ chosen: [Benchmark]) throws {
     var records: [[String: Any]] = []
     if !json { print(pad("benchmark", 34) + pad("median ms", 12) + "figures") }
     for b in chosen {

@@ -91,12 +91,15 @@ struct NaiveConv {
   }
 }
 
-/// Every case through the kernels this CPU uses, and (on AVX-512 CPUs) again through the
-/// portable im2col/GEMM paths.
-@Test(arguments: convSweep, [true, false])
-func conv2dMatchesDirectLoops(_ c: ConvCase, direct: Bool) throws {
-  if !direct && !ConvTuning.directOnThisCPU { return }  // the first run already took the portable paths
-  try ConvTuning.$directAllowed.withValue(direct) { try checkConv2d(c) }
+/// The strategy sets every convolution test runs under: all (what runs), all but the
+/// AVX-512 kernels (the portable paths; the same as all on other CPUs), and none (plain
+/// im2col + GEMM).
+let convStrategySets: [ConvStrategies] = ConvTuning.directOnThisCPU ? [.all, .portable, .plain] : [.all, .plain]
+
+/// Every case through each strategy set.
+@Test(arguments: convSweep, convStrategySets)
+func conv2dMatchesDirectLoops(_ c: ConvCase, strategies: ConvStrategies) throws {
+  try ConvStrategies.$current.withValue(strategies) { try checkConv2d(c) }
 }
 
 func checkConv2d(_ c: ConvCase) throws {
@@ -133,10 +136,9 @@ func checkConv2d(_ c: ConvCase) throws {
                   ConvCase(n: 2, cin: 16, cout: 70, h: 3, w: 66, k: 3, stride: 1, pad: 1),
                   ConvCase(n: 2, cin: 3, cout: 2, h: 5, w: 4, k: 1, stride: 1, pad: 0),
                   ConvCase(n: 4, cin: 32, cout: 6, h: 5, w: 66, k: 3, stride: 1, pad: 1),
-                  ConvCase(n: 9, cin: 16, cout: 16, h: 4, w: 5, k: 3, stride: 1, pad: 1)], [true, false])
-func conv2dFusedReLUMatchesConvThenReLU(_ c: ConvCase, direct: Bool) throws {
-  if !direct && !ConvTuning.directOnThisCPU { return }
-  try ConvTuning.$directAllowed.withValue(direct) { try checkFusedReLU(c) }
+                  ConvCase(n: 9, cin: 16, cout: 16, h: 4, w: 5, k: 3, stride: 1, pad: 1)], convStrategySets)
+func conv2dFusedReLUMatchesConvThenReLU(_ c: ConvCase, strategies: ConvStrategies) throws {
+  try ConvStrategies.$current.withValue(strategies) { try checkFusedReLU(c) }
 }
 
 func checkFusedReLU(_ c: ConvCase) throws {
@@ -149,11 +151,16 @@ func checkFusedReLU(_ c: ConvCase) throws {
   #expect(noBias == (try conv2d(x, weight: wt, bias: nil, stride: c.stride, padding: c.pad)).map(.relu))
 }
 
-@Test(arguments: convSweep)
-func convTranspose2dMatchesDirectLoops(_ c: ConvCase) throws {
+@Test(arguments: convSweep, convStrategySets)
+func convTranspose2dMatchesDirectLoops(_ c: ConvCase, strategies: ConvStrategies) throws {
   // Reuse the case as (input h×w, Cin → Cout); transposed convs need pad < k to be non-empty.
   let ho = (c.h - 1) * c.stride - 2 * c.pad + c.k, wo = (c.w - 1) * c.stride - 2 * c.pad + c.k
   guard ho >= 1, wo >= 1 else { return }
+  try ConvStrategies.$current.withValue(strategies) { try checkConvTranspose2d(c) }
+}
+
+func checkConvTranspose2d(_ c: ConvCase) throws {
+  let ho = (c.h - 1) * c.stride - 2 * c.pad + c.k, wo = (c.w - 1) * c.stride - 2 * c.pad + c.k
   let x = randomTensor([c.n, c.cin, c.h, c.w], seed: 5), wt = randomTensor([c.cin, c.cout, c.k, c.k], seed: 6)
   let bias = randomTensor([c.cout], seed: 7)
   let (xs, ws) = (doubles(x), doubles(wt))

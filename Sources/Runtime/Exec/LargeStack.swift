@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Runs the interpreter on a thread whose stack holds `Interpreter.maxCallDepth` nested dpl
 /// calls, so deep recursion ends in the depth limit's located error, never in a signal.
@@ -12,12 +13,15 @@ public enum LargeStack {
   /// rethrows its outcome.
   public static func run<T>(_ body: () throws -> T) throws -> T {
     if Thread.current.threadDictionary[key] != nil { return try body() }
+    // The new thread sees none of the caller's task-local values: the ones the run reads
+    // are carried over.
+    let strategies = ConvStrategies.current
     return try withoutActuallyEscaping(body) { body in
       let box = Outcome<T>(body)
       let done = DispatchSemaphore(value: 0)
       let thread = Thread {
         Thread.current.threadDictionary[key] = true
-        box.result = box.body.map { body in Result { try body() } }
+        box.result = box.body.map { body in Result { try ConvStrategies.$current.withValue(strategies) { try body() } } }
         box.body = nil  // the thread object outlives the call: it must not keep `body`
         done.signal()
       }

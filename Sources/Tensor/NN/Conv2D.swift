@@ -51,7 +51,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, 
 /// and conv_transpose2d's.
 ///
 /// The work items are (image, block of output rows), split evenly over the workers, each
-/// with its own column block; the GEMM per block is cut as `g.plan` says.
+/// with its own column block; the block's rows are `g.blockRows`.
 func convForward(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                  bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>, relu: Bool = false) {
   let K = g.colRows, L = g.colCols
@@ -69,24 +69,21 @@ func convForward(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, 
     convForwardDirect(g, n: n, cout: cout, x: x, weight: weight, bias: bias, y: y, relu: relu)
     return
   }
-  if ConvTuning.shifted && n >= 2 * Parallel.workers && g.shiftedApplies(cout: cout) {
+  if g.strategies.shifted && n >= 2 * Parallel.workers && g.shiftedApplies(cout: cout) {
     convForwardShifted(g, n: n, cout: cout, x: x, weight: weight, bias: bias, y: y, relu: relu)
     return
   }
-  let plan = g.plan(m: cout)
-  let blocks = (g.oh + plan.rows - 1) / plan.rows
+  let rb = g.blockRows(m: cout)
+  let blocks = (g.oh + rb - 1) / rb
   forEachWorkPart(n * blocks) { _, items in
-    let scratch = Tensor(uninitialized: [K * plan.rows * g.ow])
+    let scratch = Tensor(uninitialized: [K * rb * g.ow])
     let col = scratch.buffer.pointer
     for item in items {
-      let b = item / blocks, r0 = (item % blocks) * plan.rows
+      let b = item / blocks, r0 = (item % blocks) * rb
       let yb = y + b * cout * L
-      let rows = r0..<min(g.oh, r0 + plan.rows), lb = rows.count * g.ow
+      let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
       g.im2col(x + b * g.imageSize, col, rows: rows)
-      for m0 in Swift.stride(from: 0, to: cout, by: plan.chunk) {
-        sgemm(m: min(plan.chunk, cout - m0), n: lb, k: K, a: weight + m0 * K, lda: K, b: col, ldb: lb,
-              c: yb + m0 * L + r0 * g.ow, ldc: L)
-      }
+      sgemm(m: cout, n: lb, k: K, a: weight, lda: K, b: col, ldb: lb, c: yb + r0 * g.ow, ldc: L)
       finishBlock(bias, relu: relu, yb, cout: cout, columns: r0 * g.ow..<(r0 * g.ow + lb), ld: L)  // while in cache
     }
     withExtendedLifetime(scratch) {}
@@ -135,7 +132,7 @@ func convInputGrad(_ g: ConvGeometry, n: Int, cout: Int, weight: UnsafePointer<F
     }
     return
   }
-  let rb = g.plan(m: K, depth: cout).rows
+  let rb = g.blockRows(m: K, depth: cout)
   forEachWorkPart(n) { _, images in
     let scratch = Tensor(uninitialized: [K * rb * g.ow])
     let col = scratch.buffer.pointer
@@ -156,13 +153,13 @@ extension ConvGeometry {
   /// Whether the input gradient runs as a convolution with the flipped kernel (see
   /// `convInputGrad`): stride 1, a square kernel, padding `p < k`, at least 8 input channels.
   var hasFlippedInputGrad: Bool {
-    stride == 1 && kh == kw && pad < kh && !isPointwise && channels >= 8 && ConvTuning.flippedInputGrad
+    stride == 1 && kh == kw && pad < kh && !isPointwise && channels >= 8 && strategies.flippedInputGrad
   }
 
   /// The geometry of that convolution: `dy` (`cout` channels, `oh × ow`) padded by `k − 1 − p`,
   /// whose output places are the input's `height × width`.
   func flipped(cout: Int) -> ConvGeometry {
-    ConvGeometry(channels: cout, height: oh, width: ow, kh: kh, kw: kw, stride: 1, pad: kh - 1 - pad)
+    ConvGeometry(channels: cout, height: oh, width: ow, kh: kh, kw: kw, stride: 1, pad: kh - 1 - pad, strategies: strategies)
   }
 }
 
@@ -214,20 +211,17 @@ func convForwardSharingColumns(_ g: ConvGeometry, n: Int, m: Int, kernel: Unsafe
                                x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                other: UnsafePointer<Float>) -> Tensor {
   let K = g.colRows, L = g.colCols
-  let plan = g.plan(m: m)
-  let blocks = (g.oh + plan.rows - 1) / plan.rows
+  let rb = g.blockRows(m: m)
+  let blocks = (g.oh + rb - 1) / rb
   return forEachWorkPartSumming(n * blocks, size: K * m) { items, acc in
-    let scratch = Tensor(uninitialized: [(K + m) * plan.rows * g.ow])
-    let col = scratch.buffer.pointer, otherT = col + K * plan.rows * g.ow
+    let scratch = Tensor(uninitialized: [(K + m) * rb * g.ow])
+    let col = scratch.buffer.pointer, otherT = col + K * rb * g.ow
     for item in items {
-      let b = item / blocks, r0 = (item % blocks) * plan.rows
-      let rows = r0..<min(g.oh, r0 + plan.rows), lb = rows.count * g.ow
+      let b = item / blocks, r0 = (item % blocks) * rb
+      let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
       let offset = b * m * L + r0 * g.ow
       g.im2col(x + b * g.imageSize, col, rows: rows)
-      for m0 in Swift.stride(from: 0, to: m, by: plan.chunk) {
-        sgemm(m: min(plan.chunk, m - m0), n: lb, k: K, a: kernel + m0 * K, lda: K, b: col, ldb: lb,
-              c: y + offset + m0 * L, ldc: L)
-      }
+      sgemm(m: m, n: lb, k: K, a: kernel, lda: K, b: col, ldb: lb, c: y + offset, ldc: L)
       transpose(other + offset, ld: L, rows: m, columns: lb, into: otherT)
       sgemm(m: K, n: m, k: lb, a: col, lda: lb, b: otherT, ldb: m, beta: 1, c: acc, ldc: m)
     }
@@ -260,8 +254,8 @@ func forEachWorkPartSumming(_ count: Int, size: Int, _ body: (Range<Int>, Unsafe
 func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>,
                     dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
   let K = g.colRows, L = g.colCols
-  let plan = g.isPointwise ? ConvPlan(rows: g.oh, chunk: cout) : g.plan(m: cout)
-  let blocks = (g.oh + plan.rows - 1) / plan.rows
+  let rb = g.isPointwise ? g.oh : g.blockRows(m: cout)
+  let blocks = (g.oh + rb - 1) / rb
   let sum = forEachWorkPartSumming(n * blocks, size: K * cout) { items, acc in
     if g.isPointwise {
       for b in items {
@@ -270,17 +264,14 @@ func convWeightGrad(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float
       }
       return
     }
-    let scratch = Tensor(uninitialized: [(K + cout) * plan.rows * g.ow])
-    let col = scratch.buffer.pointer, dyT = col + K * plan.rows * g.ow
+    let scratch = Tensor(uninitialized: [(K + cout) * rb * g.ow])
+    let col = scratch.buffer.pointer, dyT = col + K * rb * g.ow
     for item in items {
-      let b = item / blocks, r0 = (item % blocks) * plan.rows
-      let rows = r0..<min(g.oh, r0 + plan.rows), lb = rows.count * g.ow
+      let b = item / blocks, r0 = (item % blocks) * rb
+      let rows = r0..<min(g.oh, r0 + rb), lb = rows.count * g.ow
       g.im2col(x + b * g.imageSize, col, rows: rows)
       transpose(dy + b * cout * L + r0 * g.ow, ld: L, rows: cout, columns: lb, into: dyT)
-      for n0 in Swift.stride(from: 0, to: cout, by: plan.chunk) {
-        sgemm(m: K, n: min(plan.chunk, cout - n0), k: lb, a: col, lda: lb, b: dyT + n0, ldb: cout,
-              beta: 1, c: acc + n0, ldc: cout)
-      }
+      sgemm(m: K, n: cout, k: lb, a: col, lda: lb, b: dyT, ldb: cout, beta: 1, c: acc, ldc: cout)
     }
     withExtendedLifetime(scratch) {}
   }
@@ -320,7 +311,7 @@ public func conv2dBackward(_ dy: Tensor, x: Tensor, weight: Tensor, hasBias: Boo
   if g.directBackwardApplies(cout: cout) {
     convBackwardDirect(g, n: n, cout: cout, x: x.buffer.pointer, weight: weight.buffer.pointer,
                        dy: dy.buffer.pointer, dx: dx?.buffer.pointer, dw: dw.buffer.pointer)
-  } else if let dx, g.hasFlippedInputGrad && ConvTuning.sharedBackward {
+  } else if let dx, g.hasFlippedInputGrad && g.strategies.sharedBackward {
     convBackwardFlipped(g, n: n, cout: cout, x: x.buffer.pointer, weight: weight.buffer.pointer,
                         dy: dy.buffer.pointer, dx: dx.buffer.pointer, dw: dw.buffer.pointer)
   } else {

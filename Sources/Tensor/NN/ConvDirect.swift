@@ -18,13 +18,13 @@ import KernelsAVX512
 /// instead of 42 (or of a 48-place tile, unstacked).
 
 extension ConvGeometry {
-  /// Whether `convForwardDirect` applies: an AVX-512 CPU (unless `DPL_CONV_DIRECT=0`),
+  /// Whether `convForwardDirect` applies: an AVX-512 CPU (with `strategies.direct`),
   /// stride 1, a window larger than 1×1 (those are plain GEMMs), and at least 8 output
   /// channels (the kernel computes them in eights). Any width: at 4 × 5 it beat GEMM even
   /// before small images were stacked, with 2/7 of each row junk (surrogate fit profile:
   /// 64 → 64 channels 61.6 vs 71.7 ms per 30 steps); at 8 × 8 with 256 channels, a tie.
   func directApplies(cout: Int) -> Bool {
-    ConvTuning.direct && stride == 1 && !isPointwise && cout >= 8
+    strategies.direct && ConvTuning.directOnThisCPU && stride == 1 && !isPointwise && cout >= 8
   }
 
   /// Zeros between two rows, and between two stacked images' rows, of the wide grid: `pad`
@@ -130,7 +130,7 @@ extension ConvGeometry {
   /// sweeps are too short and the GEMM path won (U-Net 256 → 256 at 8²: 15.0 vs 13.9 ms;
   /// surrogate 64 → 64 at 4 × 5: 119 vs 107 ms per 30 fit steps); from 7 × 10 on GEMM loses.
   func directBackwardApplies(cout: Int) -> Bool {
-    ConvTuning.direct && stride == 1 && kh == 3 && kw == 3 && (channels % 16 == 0 || channels == 8) && cout >= 8 && ow > 8
+    strategies.direct && ConvTuning.directOnThisCPU && stride == 1 && kh == 3 && kw == 3 && (channels % 16 == 0 || channels == 8) && cout >= 8 && ow > 8
   }
 }
 

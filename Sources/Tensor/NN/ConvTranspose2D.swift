@@ -56,7 +56,7 @@ public func convTranspose2dBackward(_ dy: Tensor, x: Tensor, weight: Tensor, has
   }
   let dx = needInputGrad ? Tensor(uninitialized: x.shape) : nil
   let dw = Tensor(uninitialized: weight.shape)
-  if let dx, !g.isPointwise && ConvTuning.sharedBackward {
+  if let dx, !g.isPointwise && g.strategies.sharedBackward {
     // dx = conv2d(dy) and dw from the same columns of dy; the sum comes as dwᵀ.
     let acc = convForwardSharingColumns(g, n: n, m: cin, kernel: weight.buffer.pointer, x: dy.buffer.pointer,
                                         y: dx.buffer.pointer, other: x.buffer.pointer)

@@ -7,9 +7,13 @@ struct ConvGeometry {
   let channels, height, width: Int
   let kh, kw, stride, pad: Int
   let oh, ow: Int
+  /// The strategies this convolution may use, read when it is planned (`ConvStrategies`).
+  let strategies: ConvStrategies
 
-  init(channels: Int, height: Int, width: Int, kh: Int, kw: Int, stride: Int, pad: Int) {
+  init(channels: Int, height: Int, width: Int, kh: Int, kw: Int, stride: Int, pad: Int,
+       strategies: ConvStrategies = .current) {
     self.channels = channels; self.height = height; self.width = width
+    self.strategies = strategies
     self.kh = kh; self.kw = kw; self.stride = stride; self.pad = pad
     oh = (height + 2 * pad - kh) / stride + 1
     ow = (width + 2 * pad - kw) / stride + 1
@@ -198,51 +202,25 @@ func forEachWorkPart(_ count: Int, parts: Int? = nil, _ body: (Int, Range<Int>) 
   }
 }
 
-/// How a convolution's GEMM is cut: output rows per column block, and output channels (GEMM
-/// rows) per call.
-struct ConvPlan {
-  let rows: Int
-  let chunk: Int
-}
-
-/// Switches for measuring the convolution strategies against each other
-/// (`DPL_CONV_SMALL=0`, `DPL_CONV_FLIP=0` turn them off).
+/// The direct kernels' CPU check and OpenBLAS' small-matrix limit.
 enum ConvTuning {
-  /// Cut GEMMs to OpenBLAS' unpacked small-matrix size.
-  static let smallKernel = ProcessInfo.processInfo.environment["DPL_CONV_SMALL"] != "0"
-  /// Compute stride-1 input gradients as a convolution with the flipped kernel.
-  static let flippedInputGrad = ProcessInfo.processInfo.environment["DPL_CONV_FLIP"] != "0"
-  /// Stride-1 convolutions by the direct AVX-512 kernels (`ConvDirect.swift`): on when the
-  /// CPU has AVX-512, unless `DPL_CONV_DIRECT=0`, and not inside `$directAllowed.withValue(false)`.
-  static var direct: Bool { directOnThisCPU && directAllowed }
-  static let directOnThisCPU = CPUFeatures.avx512 && ProcessInfo.processInfo.environment["DPL_CONV_DIRECT"] != "0"
-  /// Lets tests run the portable paths on the same shapes, within one task.
-  @TaskLocal static var directAllowed = true
-  /// "Same" stride-1 convolutions as shifted GEMMs (`convForwardShifted`; `DPL_CONV_SHIFTED=0` off).
-  static let shifted = ProcessInfo.processInfo.environment["DPL_CONV_SHIFTED"] != "0"
-  /// Compute both gradients of such a convolution from one unfolding of `dy`
-  /// (`convBackwardFlipped`; `DPL_CONV_SHARED=0` turns it off).
-  static let sharedBackward = ProcessInfo.processInfo.environment["DPL_CONV_SHARED"] != "0"
+  /// Whether this CPU runs the direct AVX-512 kernels.
+  static let directOnThisCPU = CPUFeatures.avx512
   /// OpenBLAS (≥ 0.3.17 on AVX-512 cores) multiplies without packing when M·N·K ≤ 100³; with
   /// the operands in cache that kernel runs ~1.5× faster than the packed one here.
   static let smallLimit = 1_000_000
-  /// Also cut the output channels into chunks to reach that size (`DPL_CONV_CHUNK=1`): measured
-  /// slower for 64→64 channels at 64² (backward 37–53 ms against 32–34 ms packed), so off.
-  static let chunked = ProcessInfo.processInfo.environment["DPL_CONV_CHUNK"] == "1"
 }
 
 extension ConvGeometry {
-  /// Blocks for a GEMM with `m` rows and depth `depth` (default: `colRows`) per output column.
+  /// Output rows per block for a GEMM with `m` rows and depth `depth` (default: `colRows`).
   /// Prefers blocks small enough for OpenBLAS' small-matrix kernel (whole output rows, at
   /// least 64 columns); else the L2-sized blocks of `rowsPerBlock`.
-  func plan(m: Int, depth: Int? = nil) -> ConvPlan {
+  func blockRows(m: Int, depth: Int? = nil) -> Int {
     let k = depth ?? colRows
-    if ConvTuning.smallKernel {
-      for chunk in [m, 64, 32, 16].prefix(ConvTuning.chunked ? 4 : 1) where chunk <= m {
-        let r = ConvTuning.smallLimit / max(1, chunk * k * ow)
-        if r >= 1 && r * ow >= 64 { return ConvPlan(rows: min(oh, r), chunk: chunk) }
-      }
+    if strategies.smallKernel {
+      let r = ConvTuning.smallLimit / max(1, m * k * ow)
+      if r >= 1 && r * ow >= 64 { return min(oh, r) }
     }
-    return ConvPlan(rows: rowsPerBlock, chunk: m)
+    return rowsPerBlock
   }
 }
