@@ -2,7 +2,7 @@
 ///
 /// For each batch item `b`, finds indices `v_0 … v_(N-1)` (0-based) minimising
 /// `Σ_n g[b, n, v_n]` subject to `|v_n − v_(n+1 mod N)| ≤ delta`. This is the same
-/// minimiser as the thesis/peer energy `Σ_n (g[n, v_n] + g[n+1, v_(n+1)]) / 2`.
+/// minimiser as the thesis' energy (and the PyTorch reimplementation's) `Σ_n (g[n, v_n] + g[n+1, v_(n+1)]) / 2`.
 ///
 /// The search is exact. For one start `s = v_0` a min-plus chain runs backward from ray
 /// N−1 to ray 1 over a band: ray n may only use `|j − s| ≤ δ·min(n, N−n)` (it must get

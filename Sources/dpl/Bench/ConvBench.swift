@@ -1,6 +1,6 @@
 import Tensor
 
-/// One 3×3, pad 1 convolution with bias, as the peer's `conv_layer.py`: forward, and the
+/// One 3×3, pad 1 convolution with bias, as the PyTorch benchmark's `conv_layer.py`: forward, and the
 /// backward pass for input, weight and bias together; `/dw` is the weight and bias gradient
 /// alone. Shapes are `(n, cin, cout, h, w)`: the fourth and fifth are the U-Net's deepest
 /// layers (base 16 at 128²), the last two the EDPCNN surrogate's first and deepest layers on

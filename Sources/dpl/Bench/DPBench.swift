@@ -1,6 +1,6 @@
 import Tensor
 
-/// The closed-contour DP on a batch of random cost maps (uniform in [0, 1), as the peer script draws them).
+/// The closed-contour DP on a batch of random cost maps (uniform in [0, 1), as the PyTorch benchmark draws them).
 enum DPBench {
   static let all = [1, 5].map { delta in
     Benchmark(name: "dp_contour/B100_N25_M65_d\(delta)") {

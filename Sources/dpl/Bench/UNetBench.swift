@@ -1,7 +1,7 @@
 import Autodiff
 import Tensor
 
-/// One U-Net training step through the Swift API — the network of the peer's
+/// One U-Net training step through the Swift API — the network of the PyTorch benchmark's
 /// `unet_step.py` (depth 4, padded convs, no batch norm, 1×1 out), batch 10 at 1×128×128:
 /// clear gradients, forward, MSE against a fixed random target, backward, Adam.
 enum UNetBench {
