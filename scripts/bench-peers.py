@@ -7,6 +7,10 @@ per-round median. Prints a Markdown table (what BENCHMARKS.md quotes) and writes
 record to --out as JSON.
 
     scripts/bench-peers.py --rounds 3 [--groups conv2d unet_step dp_contour sgemm]
+    scripts/bench-peers.py --groups unet_step dp_contour --baseline OLD/dpl --baseline-name e940628
+
+With --baseline, a second dpl binary (an earlier build) runs in every round beside the
+first, and the table gains its column: a before/after comparison under the same load.
 
 Needs a release build (.build/release/dpl) and a Python with torch, for the scripts in
 ../shared/bench/peer (see their README: python3 -m venv ~/.peer-venv && ...).
@@ -118,35 +122,48 @@ def main():
     ap.add_argument("--dpl", default=os.path.join(ROOT, ".build", "release", "dpl"))
     ap.add_argument("--python", default=os.path.expanduser("~/.peer-venv/bin/python"))
     ap.add_argument("--out", default="bench-peers.json")
+    ap.add_argument("--baseline", help="another dpl binary to run in every round (a before/after comparison)")
+    ap.add_argument("--baseline-name", default="baseline", help="its column's name in the table")
     args = ap.parse_args()
+    if args.baseline and not os.path.exists(args.baseline):
+        sys.exit(f"bench-peers: {args.baseline} not found (--baseline)")
     for path, what in ((args.dpl, "a release build: swift build -c release"), (args.python, "the peer venv")):
         if not os.path.exists(path):
             sys.exit(f"bench-peers: {path} not found ({what})")
     commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).strip()
     torch = run([args.python, "-c", "import torch; print(torch.__version__)"]).strip()
     start, loads = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), [load()]
-    records = {g: {"dpl": [], "peer": []} for g in args.groups}
+    records = {g: {"dpl": [], "baseline": [], "peer": []} for g in args.groups}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.rounds):
             for g in args.groups:
                 spec = GROUPS[g]
                 records[g]["dpl"].append(dpl_round(args.dpl, spec["dpl"]))
                 loads.append(load())
+                if args.baseline:
+                    records[g]["baseline"].append(dpl_round(args.baseline, spec["dpl"]))
+                    loads.append(load())
                 records[g]["peer"].append(peer_round(args.python, spec["peer"], tmp, f"{g}-{k}.json")["results"])
                 loads.append(load())
                 print(f"round {k + 1}/{args.rounds}: {g} (load {loads[-1]:.1f})", file=sys.stderr)
     print(f"Machine: {machine()}. dpl {commit} (release), PyTorch {torch} (2 threads).")
     print(f"{args.rounds} alternating rounds from {start}; 1-minute load {min(loads):.1f}–{max(loads):.1f}.\n")
-    print("| benchmark | dpl (ms) | PyTorch (ms) | dpl / PyTorch |")
-    print("| --- | --- | --- | --- |")
+    base = f" dpl {args.baseline_name} (ms) |" if args.baseline else ""
+    print(f"| benchmark | dpl (ms) |{base} PyTorch (ms) | dpl / PyTorch |")
+    print("| --- | --- |" + (" --- |" if args.baseline else "") + " --- | --- |")
     table = []
     for g in args.groups:
         for (label, name, dkey, pick, pkey) in GROUPS[g]["rows"]:
             d = statistics.median(field(r[name], dkey) for r in records[g]["dpl"])
             # The fastest matching peer record of each round (dp_contour has several variants).
             p = statistics.median(min(field(x, pkey) for x in rs if pick(x)) for rs in records[g]["peer"])
-            table.append({"benchmark": label, "dpl_ms": d, "pytorch_ms": p, "ratio": d / p})
-            print(f"| {label} | {d:.3g} | {p:.3g} | {d / p:.3g} |")
+            row = {"benchmark": label, "dpl_ms": d, "pytorch_ms": p, "ratio": d / p}
+            cell = ""
+            if args.baseline:
+                row["baseline_ms"] = statistics.median(field(r[name], dkey) for r in records[g]["baseline"])
+                cell = f" {row['baseline_ms']:.3g} |"
+            table.append(row)
+            print(f"| {label} | {d:.3g} |{cell} {p:.3g} | {d / p:.3g} |")
     with open(args.out, "w") as f:
         json.dump({"machine": machine(), "commit": commit, "torch": torch, "start": start, "loads": loads,
                    "rows": table, "records": records}, f, indent=1, default=str)
