@@ -320,7 +320,10 @@ struct ActivityAnalysis {
       let all = argActs(args).reduce(Activity.inactive) { $0.join($1) }
       return nondifferentiable(all, name: "check_grad", span: callee.span, fix: nil, real: true)
     case .dynamic:
-      return (given ?? argActs(args)).reduce(expr(callee)) { $0.join($1) }
+      // A value of unknown type (`net: Any`) called inside `minimize` may be a model whose
+      // parameters reach the loss; the run checks that the optimizer's do.
+      let holder = parametersActive && checker.types[callee.id] == .any ? Activity.source : expr(callee)
+      return (given ?? argActs(args)).reduce(holder) { $0.join($1) }
     }
   }
 
