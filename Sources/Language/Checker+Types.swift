@@ -104,6 +104,9 @@ extension Checker {
       }
       return .tuple(out)
     case (.layer, .layer): return .layer(LayerInfo.any)
+    // Two kinds of model (or a model and a layer): some value with parameters, used as a
+    // parameter typed `Any` is (calls and members checked at run time).
+    case (.model, .model), (.model, .layer), (.layer, .model): return .any
     default: return nil
     }
   }

@@ -2,8 +2,8 @@ import Language
 
 /// Marks the ops that must be recorded on the tape (`record`). Inside a `grad`/`minimize`
 /// region, an op is recorded when it has a gradient and one of its operands is active:
-/// derived from a requested input, or (for `minimize`) from a model or layer value, whose
-/// parameters are the inputs. Variables carry activity through `var.set`/`var.get`.
+/// derived from a requested input, or (for `minimize`) from a model or layer value (or an
+/// `Any`, which may be one), whose parameters are the inputs. Variables carry activity through `var.set`/`var.get`.
 /// User functions and methods may be called from a gradient block, so their ops are marked
 /// when they can depend on a parameter or a model; the executor records a marked op only
 /// when one of its operands is tracked at run time.
@@ -13,7 +13,10 @@ public enum TapeMarking {
   }
 
   public static func run(_ f: inout Function) {
-    let types = f.valueTypes()
+    var types = f.valueTypes()
+    // A constant holds no parameters, whatever its static type (an omitted argument's
+    // `none` is an `Any`).
+    f.body.forEachOp { op in if case .const = op.kind, let r = op.result { types[r] = nil } }
     var active: Set<ValueID> = []
     if f.name != "main" {
       // Any parameter may be active at a call from a gradient block.
@@ -52,6 +55,10 @@ public enum TapeMarking {
     }
   }
 
+  /// A model or layer, or an `Any` that may hold one (`let net = if … { A() } else { B() }`):
+  /// marking too much costs nothing, since the executor records only ops on tracked values.
+  static func mayHoldParameters(_ t: ValueType?) -> Bool { isParameterHolder(t) || t == .any }
+
   static func mayCarryGradient(_ t: ValueType) -> Bool {
     switch t {
     case .tensor, .float, .any, .tuple, .list, .error: return true
@@ -84,8 +91,8 @@ public enum TapeMarking {
         op.regions[j] = mark(op.regions[j], &active, types, parameters: parameters)
       }
       var isActive = op.operands.contains { active.contains($0) }
-      if parameters, op.operands.contains(where: { isParameterHolder(types[$0]) }) { isActive = true }
-      if parameters, isParameterHolder(op.type), op.kind.isRemovableRead { active.insert(op.result ?? -1) }
+      if parameters, op.operands.contains(where: { mayHoldParameters(types[$0]) }) { isActive = true }
+      if parameters, mayHoldParameters(op.type), op.kind.isRemovableRead { active.insert(op.result ?? -1) }
       // Values yielded by nested regions make the op's result active.
       for reg in op.regions {
         if let y = reg.ops.last, y.kind == .yield, y.operands.contains(where: { active.contains($0) }) { isActive = true }
