@@ -3,7 +3,8 @@ import Language
 /// Marks the ops that must be recorded on the tape (`record`). Inside a `grad`/`minimize`
 /// region, an op is recorded when it has a gradient and one of its operands is active:
 /// derived from a requested input, or (for `minimize`) from a model or layer value (or an
-/// `Any`, which may be one), whose parameters are the inputs. Variables carry activity through `var.set`/`var.get`.
+/// `Any`, which may be one), whose parameters are the inputs. Variables carry activity
+/// through `var.set`/`var.get`.
 /// User functions and methods may be called from a gradient block, so their ops are marked
 /// when they can depend on a parameter or a model; the executor records a marked op only
 /// when one of its operands is tracked at run time.

@@ -65,16 +65,13 @@ extension Interpreter {
                          notes: ["a NaN or infinite loss stops the run; lower the learning rate or check the inputs",
                                  Self.anomalyNote])
     }
-    guard loss.isActive else {
-      throw RuntimeError("the loss does not depend on the optimizer's parameters", at: op.span)
-    }
+    // The loss may read no parameters, or only others than the optimizer's (another model,
+    // or a value the checker could not type): the step would be a silent no-op.
+    let unreached = RuntimeError("the loss does not depend on the parameters of this optimizer's model", at: op.span,
+                                 notes: ["the optimizer updates \(o.optimizer.parameters.count) parameters, and no gradient reaches any of them; make it for the model the loss calls"])
+    guard loss.isActive else { throw unreached }
     try t.backward(from: loss)
-    // The loss may read other parameters than the optimizer's (another model, or a value
-    // the checker could not type): when it reads none of them, the step would be a silent no-op.
-    guard o.optimizer.parameters.contains(where: { $0.grad != nil }) else {
-      throw RuntimeError("the loss does not depend on the parameters of this optimizer's model", at: op.span,
-                         notes: ["the optimizer updates \(o.optimizer.parameters.count) parameters, and no gradient reaches any of them; make it for the model the loss calls"])
-    }
+    guard o.optimizer.parameters.contains(where: { $0.grad != nil }) else { throw unreached }
     for p in o.optimizer.parameters {
       if let g = p.grad, !Self.allFinite(g) {
         throw RuntimeError("the gradient of parameter '\(p.name)' is not finite at step \(o.steps)", at: op.span,
