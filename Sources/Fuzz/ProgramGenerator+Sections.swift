@@ -165,7 +165,14 @@ extension ProgramGenerator {
                  "  fn hidden(x: Tensor) -> Tensor {", "    let h = l1(x)", "    \(second.replacingOccurrences(of: "l1(x)", with: "h"))", "  }", "}"]
       let (cin, cout) = rng.pick([(3, 3), (2, 2), (3, 2), (2, 3)])
       let name = fresh("net"), opt = fresh("opt")
-      body.append("let \(name) = \(type)(\(cin), \(cout))")
+      // The second model is sometimes chosen by an `if` between the two types: an `Any` that
+      // the checker and the tape pass must treat as the model it holds (the constant folder
+      // picks the branch when it runs; with it skipped, the run does).
+      if k == 1, rng.chance(0.4) {
+        body.append("let \(name) = if 2 > 1 { \(type)(\(cin), \(cout)) } else { Net0(\(cin), \(cout)) }")
+      } else {
+        body.append("let \(name) = \(type)(\(cin), \(cout))")
+      }
       body.append(rng.chance(0.5) ? "let \(opt) = adam(\(name), lr: 0.01)" : "let \(opt) = sgd(\(name), lr: 0.05, momentum: 0.5)")
       models.append(GenModel(name: name, cin: cin, cout: cout, optimizer: opt))
     }

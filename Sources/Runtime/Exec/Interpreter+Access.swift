@@ -115,6 +115,7 @@ extension Interpreter {
       if let i = Int(name), i >= 0, i < xs.count { return xs[i] }
     case (.model(let m), _):
       if let v = m.field(name) { return fieldValue(v, op) }
+      if models[m.typeName]?.methods[name] != nil { return .method(m, name) }
     default: break
     }
     throw RuntimeError("\(base.typeName) has no member '\(name)'", at: op.span)

@@ -318,6 +318,11 @@ public final class Interpreter {
         throw RuntimeError("model \(m.typeName) has no forward method", at: op.span)
       }
       return try call(f, args: [callee] + args, site: op.span)
+    case .method(let m, let name):
+      guard let fname = models[m.typeName]?.methods[name], let f = functions[fname] else {
+        throw RuntimeError("model \(m.typeName) has no method '\(name)'", at: op.span)
+      }
+      return try call(f, args: [.model(m)] + args, site: op.span)
     case .layer:
       guard args.count == 1 else { throw RuntimeError("a layer takes one argument", at: op.span) }
       return try applyLayer(callee, args[0], op)

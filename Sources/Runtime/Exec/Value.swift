@@ -21,6 +21,9 @@ public enum Value {
   case modelType(String)
   case module(String)
   case model(ModelInstance)
+  /// A model's method read as a member of a value whose type is only known at run time
+  /// (`net.hidden` with `net: Any`); the call that follows runs it on the model.
+  case method(ModelInstance, String)
   case layer(LayerValue)
   /// A model's own trainable tensor (`let w = param(…)`), as its field holds it; reading
   /// the field gives the tensor, watched on the tape when a gradient is recorded.
@@ -51,6 +54,7 @@ public enum Value {
     case .modelType(let n): return "model type \(n)"
     case .module(let n): return "module \(n)"
     case .model(let m): return m.typeName
+    case .method(let m, let name): return "method \(m.typeName).\(name)"
     case .layer(let l): return "Layer(\(l.kind))"
     case .parameter(let p): return "Tensor\(shapeString(p.value.shape))"
     case .optimizer: return "Optimizer"
