@@ -61,4 +61,27 @@ import Testing
     #expect(!Self.covers("SourceFormatter*.swift", "Source.swift"))
     #expect(Self.tableNames("| `A.swift`, `B.swift` | holds `C.swift` |\ntext `D.swift`") == ["A.swift", "B.swift"])
   }
+
+  /// The docs name Swift files that exist: each back-quoted `….swift` in `docs/*.md`,
+  /// README.md and BENCHMARKS.md is a file of `Sources` or `Tests` (by its last component,
+  /// since the docs name files relative to different folders).
+  @Test func docsNameExistingSwiftFiles() throws {
+    let fm = FileManager.default
+    let swiftFiles = Set(["Sources", "Tests"].flatMap { top in
+      (fm.subpaths(atPath: packageRoot.appendingPathComponent(top).path) ?? []).filter { $0.hasSuffix(".swift") }
+        .map { String($0.split(separator: "/").last!) }
+    })
+    let docs = packageRoot.appendingPathComponent("docs")
+    let pages = try fm.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }.map { docs.appendingPathComponent($0) }
+      + ["README.md", "BENCHMARKS.md"].map { packageRoot.appendingPathComponent($0) }
+    #expect(pages.count >= 10)
+    for page in pages {
+      let text = try String(contentsOf: page, encoding: .utf8)
+      let quoted = text.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+      for name in quoted where name.hasSuffix(".swift") && !name.contains(" ") && !name.contains("*") && !name.contains("<") {
+        let file = String(name.split(separator: "/").last!)
+        #expect(swiftFiles.contains(file), "\(page.lastPathComponent) names \(name), which is no file of Sources or Tests")
+      }
+    }
+  }
 }
