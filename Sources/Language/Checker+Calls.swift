@@ -453,9 +453,10 @@ extension Checker {
     return t
   }
 
-  /// The index of the call's first tensor argument.
+  /// The argument `@bypass` routes the gradient to when `wrt:` names none: the first tensor.
   func firstTensorArgument(_ args: [CallArgument]) -> Int? {
-    args.firstIndex { (types[$0.value.id] ?? .any).isTensor }
+    // Else the first whose type is only known at run time: an `Any` may hold a tensor.
+    args.firstIndex { (types[$0.value.id] ?? .any).isTensor } ?? args.firstIndex { (types[$0.value.id] ?? .any) == .any }
   }
 
   /// The arguments `wrt: p` or `wrt: [p, q]` names, by parameter name or label, however
