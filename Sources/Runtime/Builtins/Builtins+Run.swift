@@ -155,9 +155,7 @@ extension Interpreter {
     }
     return out
   }
-}
 
-extension Interpreter {
   /// The run folder: `--out` (or the CLI's default), else `runs/run` under the working directory.
   var runFolder: URL { outputDirectory ?? workingDirectory.appendingPathComponent("runs/run") }
 

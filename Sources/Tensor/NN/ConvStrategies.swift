@@ -45,7 +45,7 @@ public struct ConvStrategies: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  /// The strategies switched off, as `--conv-off` names them ("none" when all are on).
+  /// The strategies switched off, as `--conv-off` names them ("all" when every one is on).
   public var description: String {
     let on = [direct, smallKernel, flippedInputGrad, shifted, sharedBackward]
     let off = zip(Self.names, on).filter { !$0.1 }.map(\.0)
