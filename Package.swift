@@ -29,7 +29,7 @@ let package = Package(
     .target(name: "Autodiff", dependencies: ["Tensor"], exclude: ["README.md"], swiftSettings: fast),
     .target(name: "Language", exclude: ["README.md"]),
     .target(name: "IR", dependencies: ["Language"], exclude: ["README.md"]),
-    .target(name: "LSP", dependencies: ["Language"], exclude: ["README.md"]),
+    .target(name: "LSP", dependencies: ["Language", "IR"], exclude: ["README.md"]),
     // File formats (PNG, NPY, safetensors, CSV, gzip) and atomic writes.
     .target(name: "Formats", dependencies: ["Tensor", "CZlib"], exclude: ["README.md"], swiftSettings: fast),
     // The cardiac-MRI data sets behind `import cardiac`: ACDC (NIfTI) and the synthetic one.

@@ -9,7 +9,7 @@ extension DifferentialFuzzer {
   func outcomes(of source: String) -> [(String, Outcome)]? {
     let c = Compilation(options: CompileOptions(searchPaths: [], readFile: { _ in nil }))
     c.parse(source: source, path: "fuzz.dpl")
-    guard let checked = c.check(), let modules = try? Pipeline.run(Lowering.lower(checked), settings: Self.settings.map(\.skipping))
+    guard let lowered = c.checkAndLower(), let modules = try? Pipeline.run(lowered, settings: Self.settings.map(\.skipping))
     else { return nil }
     return zip(Self.settings, modules).map { ($0.name, execute($1)) }
   }

@@ -98,8 +98,7 @@ public struct DifferentialFuzzer {
     }
     let c = Compilation(options: CompileOptions(searchPaths: [], readFile: { _ in nil }))
     c.parse(source: p.source, path: "fuzz.dpl")
-    guard let checked = c.check() else { return fail("does not check (a generator bug)", c.renderDiagnostics()) }
-    let lowered = Lowering.lower(checked)
+    guard let lowered = c.checkAndLower() else { return fail("does not check (a generator bug)", c.renderDiagnostics()) }
     lap("front end")
     let modules: [IRModule]
     do {

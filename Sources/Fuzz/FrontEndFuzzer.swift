@@ -64,8 +64,7 @@ public struct Fuzzer {
       _ = c.renderDiagnostics()
       return 0
     }
-    guard let checked = c.check() else { _ = c.renderDiagnostics(); return 1 }
-    let m = Lowering.lower(checked)
+    guard let m = c.checkAndLower() else { _ = c.renderDiagnostics(); return 1 }
     do {
       let out = try Pipeline.run(m, verify: true)
       _ = Printer.print(out)

@@ -151,6 +151,9 @@ public struct Function: Hashable, Sendable {
   public var span: Span
   /// One past the largest value id (new ids are allocated from here).
   public var valueCount: Int
+  /// What the source said that the ops do not keep, for the diagnostics read off the
+  /// lowered IR (the passes do not update it).
+  public var sourceNotes = SourceNotes()
 
   public init(name: String, paramNames: [String], paramTypes: [ValueType], resultType: ValueType,
               body: Region, span: Span, valueCount: Int) {
@@ -162,6 +165,25 @@ public struct Function: Hashable, Sendable {
     self.span = span
     self.valueCount = valueCount
   }
+}
+
+/// The source's names and spans behind some values of a freshly lowered function: the
+/// activity analysis names gradient inputs and places fix-its with them.
+public struct SourceNotes: Hashable, Sendable {
+  /// Names of gradient-block inputs as written (`grad(x)` → the region parameter's name).
+  public var names: [ValueID: String] = [:]
+  /// For each call, method, layer application and builtin: the span of each operand's
+  /// argument as written, in operand order (nil for a default or the receiver).
+  public var arguments: [ValueID: [Span?]] = [:]
+  /// For each `@bypass`: the strategy as written and the `wrt:` value, if given.
+  public var bypasses: [ValueID: BypassSpans] = [:]
+
+  public struct BypassSpans: Hashable, Sendable {
+    public var strategy: Span
+    public var wrt: Span?
+  }
+
+  public init() {}
 }
 
 /// A user model: constructor parameters, fields in creation order, and method functions.

@@ -164,9 +164,11 @@ public final class Session {
     let kept = definitions.filter { !replacing.contains($0.name) }
     c.parse(chunks: kept.map { ($0.path, $0.text) } + extra + [(path, text)])
     let inputFile = c.files.lastIndex { $0.path == path } ?? c.files.count - 1
-    guard let program = c.check() else { return .failure(SessionError(c.renderDiagnostics())) }
+    guard let program = c.check(), let lowered = c.lower(program, returningLastValue: returningLastValue) else {
+      return .failure(SessionError(c.renderDiagnostics()))
+    }
     do {
-      let m = try Pipeline.run(Lowering.lower(program, returningLastValue: returningLastValue))
+      let m = try Pipeline.run(lowered)
       return .success(Compiled(module: m, program: program, compilation: c, inputFile: inputFile))
     } catch {
       c.reportInternal("\(error)")

@@ -1,3 +1,4 @@
+import IR
 import Language
 
 /// One check of an open document as the main program — the same front end and the same
@@ -29,6 +30,8 @@ final class Analysis {
     compilation = Compilation(options: options)
     compilation.parse(source: document.text, path: document.path)
     program = compilation.analyze()
+    // The gradient diagnostics read the lowered IR: they come once the program type-checks.
+    if !compilation.diagnostics.hasErrors, !compilation.hasSyntaxErrors { _ = compilation.lower(program) }
     fileID = program.modules.last?.fileID ?? 0
     paths = Set(compilation.files.map { Document.standard($0.path) })
   }

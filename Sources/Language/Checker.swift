@@ -21,7 +21,6 @@ final class Checker {
   var bypasses: [NodeID: BypassInfo] = [:]
   /// `param(…)` calls that are a model field's value, and the fields they make.
   var parameterFieldCalls: Set<NodeID> = []
-  var parameterFields: Set<Int> = []
 
   // The REPL (see `EnvironmentBinding`, `CompileOptions.exportTopLevel`).
   var environment: [EnvironmentBinding] = []
@@ -233,7 +232,6 @@ final class Checker {
       checkBinding(b, stmt: f, kind: .field(model: q))
       for id in before..<symbols.count where symbols[id].kind == .field(model: q) {
         fields.append((symbols[id].name, id))
-        if isParameter { parameterFields.insert(id) }
       }
     }
     info.fields = fields

@@ -195,11 +195,7 @@ public final class Compilation {
     for (i, m) in modules.enumerated() {
       checker.checkModule(m, isMain: i == modules.count - 1)
     }
-    if !hasSyntaxErrors {
-      var activity = ActivityAnalysis(checker: checker)
-      activity.run(modules)
-      diagnostics = activity.diags
-    }
+    if !hasSyntaxErrors { diagnostics = checker.diags }
     return CheckedProgram(modules: modules, files: files, types: checker.types, constants: checker.consts,
                           symbols: checker.symbols, references: checker.references, bindings: checker.bindings,
                           calls: checker.calls, functions: checker.functions, models: checker.models,
@@ -212,6 +208,11 @@ public final class Compilation {
 }
 
 extension Compilation {
+  /// Records diagnostics found after checking (the gradient diagnostics on the IR).
+  public func report(_ found: [Diagnostic]) {
+    for d in found { diagnostics.emit(d) }
+  }
+
   /// Records an internal compiler error (a broken IR invariant) as a diagnostic.
   public func reportInternal(_ message: String) {
     diagnostics.error("internal compiler error: \(message)", at: .none)

@@ -17,9 +17,13 @@ public struct FixIt: Hashable, Sendable {
 public struct Note: Hashable, Sendable {
   public var message: String
   public var span: Span?
-  public init(_ message: String, at span: Span? = nil) {
+  /// An alternative to the diagnostic's own fix-its (`stop_gradient(…)` where the main
+  /// fix inserts `@bypass(…)`): applied together, never with the diagnostic's.
+  public var fixIts: [FixIt]
+  public init(_ message: String, at span: Span? = nil, fixIts: [FixIt] = []) {
     self.message = message
     self.span = span
+    self.fixIts = fixIts
   }
 }
 
@@ -112,12 +116,18 @@ extension Diagnostic {
       }
     }
     header(severity.rawValue, message, span)
-    for fix in fixIts where fix.span.file >= 0 && fix.span.file < files.count {
-      let (line, col) = files[fix.span.file].location(of: fix.span.start)
-      let what = fix.span.start == fix.span.end ? "insert" : "replace with"
-      out += "fix-it: \(line):\(col): \(what) '\(fix.replacement)'\n"
+    func fixLines(_ fixes: [FixIt]) {
+      for fix in fixes where fix.span.file >= 0 && fix.span.file < files.count {
+        let (line, col) = files[fix.span.file].location(of: fix.span.start)
+        let what = fix.span.start == fix.span.end ? "insert" : "replace with"
+        out += "fix-it: \(line):\(col): \(what) '\(fix.replacement)'\n"
+      }
     }
-    for note in notes { header("note", note.message, note.span) }
+    fixLines(fixIts)
+    for note in notes {
+      header("note", note.message, note.span)
+      fixLines(note.fixIts)
+    }
     return out
   }
 }

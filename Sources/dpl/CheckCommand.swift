@@ -15,7 +15,7 @@ struct CheckCommand: ParsableCommand {
   func run() throws {
     let c = Compilation(options: FrontEnd.options())
     c.parse(path: file)
-    _ = c.check()
+    _ = c.checkAndLower()
     try FrontEnd.finish(c)
   }
 }

@@ -81,14 +81,6 @@ import Testing
     #expect(c2.renderDiagnostics().contains("^"))
   }
 
-  @Test func blockedGradientHasFixIt() {
-    let src = "let x = tensor([1.0, 2.0])\nlet g = grad(x) { sum(round(x)) }\n"
-    let (c, _) = compile(src, path: "t.dpl")
-    let d = c.diagnostics.diagnostics.first
-    #expect(d?.fixIts.first?.replacement == "@bypass(ste) ")
-    #expect(errorLocations(c).first.map { "\($0.line):\($0.col)" } == "2:23")
-  }
-
   @Test func noCascadeAfterUndefinedName() {
     let (c, _) = compile("let a = nope + 1\nlet b = a * 2\nlet t = a @ a\nprint(b.shape)\n")
     #expect(c.diagnostics.errorCount == 1)

@@ -25,7 +25,7 @@ import Language
     let options = CompileOptions(searchPaths: [dir, repositoryRoot.appendingPathComponent("stdlib").path])
     let c = Compilation(options: options)
     c.parse(source: source, path: path)
-    _ = c.check()
+    _ = c.checkAndLower()
     return c.diagnostics.diagnostics.filter { $0.severity == .error }
   }
 

@@ -115,11 +115,15 @@ extension Lowering {
   mutating func call(_ e: Expr, _ t: ValueType, valueUsed: Bool) -> ValueID {
     guard case .call(let callee, let args, let block) = e.kind else { return constant(.none, e.span) }
     let target = program.calls[e.id] ?? .dynamic
+    // The written argument behind each operand, for diagnostics on the lowered IR.
+    func spans(_ sources: [ArgSource]) -> [Span?] {
+      sources.map { if case .arg(let i) = $0, i < args.count { return args[i].value.span }; return nil }
+    }
     switch target {
     case .builtin(let n, let sources):
-      return emit(.builtin(n), arguments(args, sources, e.span), t, e.span)
+      return noted(emit(.builtin(n), arguments(args, sources, e.span), t, e.span), spans(sources))
     case .function(let q, let sources):
-      return emit(.call(q), arguments(args, sources, e.span), t, e.span)
+      return noted(emit(.call(q), arguments(args, sources, e.span), t, e.span), spans(sources))
     case .construct(let q, let sources):
       return emit(.construct(q), arguments(args, sources, e.span), t, e.span)
     case .method(let model, let n, let sources):
@@ -129,16 +133,17 @@ extension Lowering {
       } else {
         receiver = expr(callee)
       }
-      return emit(.method(model: model, name: n), [receiver] + arguments(args, sources, e.span), t, e.span)
+      return noted(emit(.method(model: model, name: n), [receiver] + arguments(args, sources, e.span), t, e.span), [nil] + spans(sources))
     case .layer(let sources):
       let l = expr(callee)
-      return emit(.apply, [l] + arguments(args, sources, e.span), t, e.span)
+      return noted(emit(.apply, [l] + arguments(args, sources, e.span), t, e.span), [nil] + spans(sources))
     case .grad(let valueToo):
       // As check_grad: the block reads each input as its own region parameter, so two names
       // of one value (`let y = x; grad(x, y)`) are two inputs, and no pass can take an
       // input for the same name's value outside.
       let wrt = args.map { expr($0.value) }
       let params = args.map { _ in fresh() }
+      for (a, p) in zip(args, params) { notes.names[p] = text(a.value.span) }
       let r = gradientRegion(block, inputs: Array(zip(args, params)), params: params)
       return emit(.grad(valueToo: valueToo), wrt, t, e.span, regions: [r])
     case .checkGrad:
@@ -149,6 +154,7 @@ extension Lowering {
       // The block reads its inputs as region parameters, which the executor binds to the
       // watched values: no pass can take them for the same names' values outside.
       let params = inputs.map { _ in fresh() }
+      for (a, p) in zip(inputs, params) { notes.names[p] = text(a.value.span) }
       return emit(.checkGrad(options: options.compactMap(\.label)), wrt + values, t, e.span,
                   regions: [gradientRegion(block, inputs: Array(zip(inputs, params)), params: params)])
     case .minimize:
@@ -216,7 +222,23 @@ extension Lowering {
       l.emitVoid(.yield, [v], call.span)
     }
     for a in args { overrides[a.value.id] = nil }
-    return emit(.bypass(strategy: info.strategy, options: labels, inputs: inputs.count), operands, t, e.span, regions: [r])
+    let v = emit(.bypass(strategy: info.strategy, options: labels, inputs: inputs.count), operands, t, e.span, regions: [r])
+    notes.bypasses[v] = SourceNotes.BypassSpans(strategy: strategy.span, wrt: options.first { $0.label == "wrt" }?.value.span)
+    return v
+  }
+
+  /// Records the written arguments of call `v`.
+  mutating func noted(_ v: ValueID, _ spans: [Span?]) -> ValueID {
+    notes.arguments[v] = spans
+    return v
+  }
+
+  /// The source text under `span`.
+  func text(_ span: Span) -> String {
+    guard span.file >= 0, span.file < program.files.count else { return "?" }
+    let bytes = program.files[span.file].bytes
+    guard span.start >= 0, span.start <= span.end, span.end <= bytes.count else { return "?" }
+    return String(decoding: bytes[span.start..<span.end], as: UTF8.self)
   }
 
 }

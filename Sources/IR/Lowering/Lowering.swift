@@ -23,6 +23,8 @@ public struct Lowering {
   var depth = 0
   /// `main` returns the value of its last statement when that is an expression (the REPL).
   var returnsLastValue = false
+  /// The current function's `SourceNotes`.
+  var notes = SourceNotes()
 
   init(program: CheckedProgram) {
     self.program = program
@@ -96,6 +98,7 @@ public struct Lowering {
 
   mutating func startFunction() {
     next = 0
+    notes = SourceNotes()
     stack = [[]]
     values = [:]
     cells = [:]
@@ -106,7 +109,9 @@ public struct Lowering {
 
   mutating func finishFunction(name: String, params: [ValueID], names: [String] = [], types: [ValueType], result: ValueType, span: Span) -> Function {
     let body = Region(params: params, ops: stack.last ?? [])
-    return Function(name: name, paramNames: names, paramTypes: types, resultType: result, body: body, span: span, valueCount: next)
+    var f = Function(name: name, paramNames: names, paramTypes: types, resultType: result, body: body, span: span, valueCount: next)
+    f.sourceNotes = notes
+    return f
   }
 
   mutating func fresh() -> ValueID {

@@ -150,8 +150,7 @@ public enum Compiler {
   }
 
   static func finish(_ c: Compilation, after: String?, skipping: Set<String>) -> IRModule? {
-    guard let checked = c.check() else { return nil }
-    let m = Lowering.lower(checked)
+    guard let m = c.checkAndLower() else { return nil }
     do {
       return try Pipeline.run(m, after: after, skipping: skipping)
     } catch {

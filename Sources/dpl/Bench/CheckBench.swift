@@ -1,4 +1,5 @@
 import Foundation
+import IR
 import Language
 
 /// Parses and checks a generated 2,000-line program (goal: under 100 ms).
@@ -9,7 +10,7 @@ enum CheckBench {
       let (ms, iters) = Measure.median(iterations: 10) {
         let c = Compilation()
         c.parse(source: source, path: "bench.dpl")
-        _ = c.check()
+        _ = c.checkAndLower()
       }
       return BenchResult(medianMs: ms, figures: [("lines_per_s", 2000 / (ms / 1000))], iterations: iters)
     },
