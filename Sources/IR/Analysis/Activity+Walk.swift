@@ -125,8 +125,8 @@ final class Walk {
     case .globalGet(let name):
       var r = engine.readGlobal(name)
       if engine.marking, function.name != "main" {
-        if mayCarryGradient(op.type) { r.flows[.assumed("global " + name)] = Flow(diff: true) }
-        if mayHoldParameters(op.type), r.holders.isEmpty { r.holders = [Holder(root: .unknown, path: [name])] }
+        if TapeMarking.mayCarryGradient(op.type) { r.flows[.assumed("global " + name)] = Flow(diff: true) }
+        if TapeMarking.mayHoldParameters(op.type), r.holders.isEmpty { r.holders = [Holder(root: .unknown, path: [name])] }
       }
       a = r
     case .globalSet(let name):
@@ -322,18 +322,4 @@ final class Walk {
 
   /// The op that defines `v` in this function, if an op does.
   func definition(_ v: ValueID) -> Op? { engine.definitions(of: function)[v] }
-
-  func mayCarryGradient(_ t: ValueType) -> Bool {
-    switch t {
-    case .tensor, .float, .any, .tuple, .list, .error: return true
-    default: return false
-    }
-  }
-
-  func mayHoldParameters(_ t: ValueType) -> Bool {
-    switch t {
-    case .model, .layer, .any, .list, .tuple: return true
-    default: return false
-    }
-  }
 }

@@ -28,10 +28,7 @@ public enum ActivityCheck {
         let e = ActivityEngine(module: module, marking: false, target: (f.name, v), globals: globals)
         // A function's model and optimizer parameters are holders of a model not known here.
         let arguments = zip(f.body.params.indices, f.paramTypes).map { i, t -> Act in
-          switch t {
-          case .model, .layer, .optimizer, .any, .list, .tuple: return Act(holders: [Holder(root: .parameter(i), path: [])])
-          default: return .empty
-          }
+          TapeMarking.mayHoldParameters(t) || t == .optimizer ? Act(holders: [Holder(root: .parameter(i), path: [])]) : .empty
         }
         e.rounds {
           e.targetLoss = .empty

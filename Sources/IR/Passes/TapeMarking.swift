@@ -35,14 +35,8 @@ public enum TapeMarking {
   /// A parameter of a function analysed on its own: it may be active, and may hold a model.
   static func assumed(_ name: String, _ t: ValueType) -> Act {
     var a = Act()
-    switch t {
-    case .tensor, .float, .any, .tuple, .list, .error: a.flows[.assumed("parameter " + name)] = Flow(diff: true)
-    default: break
-    }
-    switch t {
-    case .model, .layer, .any, .list, .tuple: a.holders = [Holder(root: .unknown, path: [name])]
-    default: break
-    }
+    if mayCarryGradient(t) { a.flows[.assumed("parameter " + name)] = Flow(diff: true) }
+    if mayHoldParameters(t) { a.holders = [Holder(root: .unknown, path: [name])] }
     return a
   }
 
@@ -64,6 +58,14 @@ public enum TapeMarking {
       out.ops[i] = op
     }
     return out
+  }
+
+  /// A value of this type may be a model or layer, or contain one.
+  static func mayHoldParameters(_ t: ValueType) -> Bool {
+    switch t {
+    case .model, .layer, .any, .list, .tuple: return true
+    default: return false
+    }
   }
 
   static func mayCarryGradient(_ t: ValueType) -> Bool {
