@@ -38,7 +38,7 @@ extension Checker {
       case .tensor, .model, .layer: continue  // a model or layer: its parameters are the inputs
       default:
         if !t.isLenient {
-          let what = path.contains(".") ? "'\(path)' holds \(t); a field must hold a param, a layer or a model"
+          let what = path.contains(".") ? "'\(path)': it holds \(t); a field must hold a param, a layer or a model"
             : "a value of type \(t): it must be a Tensor, a model or a layer"
           diags.error("cannot check a gradient with respect to \(what)", at: a.value.span)
         }
