@@ -130,7 +130,8 @@ extension ReplEngine {
       + "  max abs error \(ValueDisplay.number(r.report.maxAbsError))\n"
     let tolerance = ValueDisplay.number(FiniteDifferences.tolerance)
     out += r.report.passed ? "  ok (error ≤ \(tolerance))\n"
-      : error("  error: mismatch (error > \(tolerance))\n") + "  note: kinks within eps of a point (relu at 0, max ties) also differ\n"
+      : error("  error: mismatch (error > \(tolerance))\n") + "  note: kinks within eps of a point (relu at 0, max ties) also differ"
+        + (estimate ? ", and so does each @bypass estimator from its call's own slope\n" : "\n")
     if let note = r.heldNote { out += "  note: \(note); --estimate checks their estimators\n" }
     return out
   }

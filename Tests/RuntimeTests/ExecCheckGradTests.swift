@@ -198,10 +198,9 @@ struct ExecCheckGradTests {
       print(check_grad(z, c, bypass: "estimate") { sum(square(@bypass(ste) q(z, c))) })
       fn smooth(z: Tensor, c: Tensor) -> Tensor { sin(z) * c }
       print(check_grad(z, c) { sum(@bypass(es, seed: 2) smooth(z, c) * c) } < 1e-2)
-      print(check_grad(z, c, bypass: "estimate") { sum(@bypass(es, seed: 2, sigma: 0.01, samples: 200) smooth(z, c) * c) } < 0.2)
       """)
     #expect(r.error == nil, "\(r.error ?? "")")
-    #expect(r.lines == ["[0.0, -8.0, 16.0]", "true", "true", "true", "1.0", "true", "true"], "\(r.lines)")
+    #expect(r.lines == ["[0.0, -8.0, 16.0]", "true", "true", "true", "1.0", "true"], "\(r.lines)")
     let notes = r.stderr.split(separator: "\n").map(String.init)
     #expect(notes == ["note: check_grad: bypassed inputs held fixed in 1 call: q at cg.dpl:6:50 (ste)",
                       "note: check_grad: bypassed inputs held fixed in 1 call: smooth at cg.dpl:10:51 (es)"],
