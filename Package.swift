@@ -47,7 +47,7 @@ let package = Package(
     .executableTarget(name: "dpl", dependencies: [
       "Runtime", "Interactive", "RunOutput", "Formats", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["README.md"], resources: [.embedInCode("Jupyter/dpl_kernel.py")]),
-    .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+    .testTarget(name: "TensorTests", dependencies: ["Tensor", "Autodiff"]),  // Autodiff: the finite-difference engine
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language"], exclude: ["Fixtures"]),
     .testTarget(name: "IRTests", dependencies: ["IR", "Fuzz"], exclude: ["Fixtures"]),

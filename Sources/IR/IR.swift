@@ -62,11 +62,13 @@ public enum OpKind: Hashable, Sendable {
   case fieldSet(String)
   /// `grad(x, …) { loss }`: operands the inputs; region 0 yields the loss.
   case grad(valueToo: Bool)
-  /// `check_grad(x, …, eps:, directions:) { loss }`: operands the inputs (tensors, models,
-  /// layers), then one value per given option, in `options` order; region 0 has a
+  /// `check_grad(x, …, eps:, directions:, bypass:) { loss }`: operands the inputs (tensors,
+  /// models, layers), then one value per given option, in `options` order; region 0 has a
   /// parameter per input (bound to the watched value) and yields the loss; result the
   /// largest relative error of the tape gradient against central finite differences (a Float).
-  case checkGrad(options: [String])
+  /// `fields[k]`, when set, names a field of input `k` (a model): `check_grad(net.codebook)`
+  /// checks that field's parameters (a `param`, a layer, a model), and the operand is `net`.
+  case checkGrad(options: [String], fields: [String?])
   /// `opt.minimize { loss }`: operand the optimizer; region 0 yields the loss; result the loss as Float.
   case minimize
   /// `eval { … }`: region 0 runs without recording, in evaluation mode.

@@ -69,7 +69,9 @@ public struct Printer {
     case .fieldGet(let n): return "field.get \(n)"
     case .fieldSet(let n): return "field.set \(n)"
     case .grad(let v): return v ? "value_and_grad" : "grad"
-    case .checkGrad(let opts): return "check_grad" + (opts.isEmpty ? "" : " [" + opts.joined(separator: ", ") + "]")
+    case .checkGrad(let opts, let fields):
+      let paths = fields.contains { $0 != nil } ? " fields [" + fields.map { $0 ?? "_" }.joined(separator: ", ") + "]" : ""
+      return "check_grad" + (opts.isEmpty ? "" : " [" + opts.joined(separator: ", ") + "]") + paths
     case .minimize: return "minimize"
     case .eval: return "eval"
     case .stopGradient: return "stop_gradient"

@@ -64,9 +64,9 @@ public enum Verifier {
     case .ifElse: try need(n == 1 && r == 2, "needs a condition and two regions")
     case .forEach: try need(n == 1 && r == 1 && op.regions[0].params.count == 1, "needs a sequence and a region with one parameter")
     case .whileLoop: try need(n == 0 && r == 2, "needs two regions")
-    case .checkGrad(let opts):
-      try need(n > opts.count && r == 1 && op.regions[0].params.count == n - opts.count && op.result != nil,
-               "needs inputs, its options, a region with a parameter per input, and a result")
+    case .checkGrad(let opts, let fields):
+      try need(n > opts.count && r == 1 && op.regions[0].params.count == n - opts.count && fields.count == n - opts.count
+               && op.result != nil, "needs inputs, its options, a region with a parameter per input, a field slot per input, and a result")
     case .grad: try need(r == 1 && op.regions[0].params.count == n, "needs one region with a parameter per input")
     case .minimize, .eval: try need(r == 1, "needs one region")
     case .bypass(let s, let opts, let k):

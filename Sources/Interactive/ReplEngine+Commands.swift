@@ -1,3 +1,4 @@
+import Autodiff
 import Foundation
 import IR
 import Language
@@ -48,14 +49,7 @@ extension ReplEngine {
           }
         }
         return out
-      case "check":
-        let (e, x) = try splitWrt(arg, cmd.name)
-        let r = try session.check(e, wrt: x)
-        let ok = r.passed(1e-3, 1e-2)
-        return "autodiff vs central differences (h 0.01) over \(r.checked) element\(r.checked == 1 ? "" : "s"):\n"
-          + "  max abs error \(ValueDisplay.number(r.maxAbsError))\n  max rel error \(ValueDisplay.number(r.maxRelError))\n"
-          + (ok ? "  ok (abs ≤ 1e-3 or rel ≤ 1e-2)\n" : error("  error: mismatch (abs > 1e-3 and rel > 1e-2)\n")
-             + "  note: kinks within h of a point (relu at 0, max ties) and bypass estimators also differ\n")
+      case "check": return try check(arg)
       case "compare":
         let (e, x) = try splitWrt(arg, cmd.name)
         return try session.compare(e, wrt: x).text
@@ -115,13 +109,40 @@ extension ReplEngine {
     return out + "Commands can be shortened (:g for :grad). Ctrl-C cancels, Ctrl-D leaves.\n"
   }
 
-  /// `e wrt x, y, net` → (e, [x, y, net]) (`:grad` only).
-  func splitWrtList(_ arg: String, _ cmd: String) throws -> (String, [String]) {
+  /// `:check e wrt x, net.codebook [--estimate] [--directions k]`: `check_grad` of `e`, its
+  /// error measure and verdict.
+  func check(_ arg: String) throws -> String {
+    var rest = arg.trimmingCharacters(in: .whitespaces), estimate = false, directions: Int?
+    while let r = rest.range(of: " --", options: .backwards) {
+      let flag = rest[r.upperBound...].split(separator: " ").map(String.init)
+      switch (flag.first, flag.count) {
+      case ("estimate", 1): estimate = true
+      case ("directions", 2) where Int(flag[1]) != nil: directions = Int(flag[1])
+      default: throw SessionError("error: ':check' takes --estimate and --directions k, got '--\(flag.joined(separator: " "))'")
+      }
+      rest = rest[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
+    }
+    let (e, names) = try splitWrtList(rest, "check", paths: true)
+    let r = try session.check(e, wrt: names, estimate: estimate, directions: directions)
+    let what = r.report.alongDirections ? "random direction" : "element"
+    var out = "autodiff vs central differences over \(r.report.checked) \(what)\(r.report.checked == 1 ? "" : "s"):\n"
+      + "  error \(ValueDisplay.number(r.report.error)) (as check_grad returns it)\n"
+      + "  max abs error \(ValueDisplay.number(r.report.maxAbsError))\n"
+    let tolerance = ValueDisplay.number(FiniteDifferences.tolerance)
+    out += r.report.passed ? "  ok (error ≤ \(tolerance))\n"
+      : error("  error: mismatch (error > \(tolerance))\n") + "  note: kinks within eps of a point (relu at 0, max ties) also differ"
+        + (estimate ? ", and so does each @bypass estimator from its call's own slope\n" : "\n")
+    if let note = r.heldNote { out += "  note: \(note); --estimate checks their estimators\n" }
+    return out
+  }
+
+  /// `e wrt x, y, net` → (e, [x, y, net]) (`:grad`; `:check` also takes fields, `net.codebook`).
+  func splitWrtList(_ arg: String, _ cmd: String, paths: Bool = false) throws -> (String, [String]) {
     guard let r = arg.range(of: " wrt ", options: .backwards) else {
       throw SessionError("error: usage: :\(cmd) e wrt x, y (tensor, model or layer bindings)")
     }
     let names = arg[r.upperBound...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    for x in names where x.isEmpty || !x.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+    for x in names where x.isEmpty || !x.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || (paths && $0 == ".") }) {
       throw SessionError("error: ':\(cmd)' takes gradients with respect to names, got '\(x)'")
     }
     return (arg[..<r.lowerBound].trimmingCharacters(in: .whitespaces), names)

@@ -108,17 +108,11 @@ extension Session {
       return Double(try evaluate(base, at: Var(constant: t), on: quiet).value[flat: 0])
     }
     var ref = [Double](repeating: 0, count: n)
+    let differences = FiniteDifferences(step: h)
     for s in 0..<m {
-      var p = try eps.sliced([SliceRange(s, s + 1)]).reshaped(x.shape).zip(scalar: Float(sigma), .mul).zip(x, .add)
-      for i in 0..<n {
-        let xi = p[flat: i]
-        p[flat: i] = xi + Float(h)
-        let up = try loss(p)
-        p[flat: i] = xi - Float(h)
-        let down = try loss(p)
-        p[flat: i] = xi
-        ref[i] += (up - down) / (2 * h * Double(m))
-      }
+      let p = try eps.sliced([SliceRange(s, s + 1)]).reshaped(x.shape).zip(scalar: Float(sigma), .mul).zip(x, .add)
+      let d = try differences.derivatives(at: [p]) { try loss($0[0]) }[0]
+      for i in 0..<n { ref[i] += d[i] / Double(m) }
     }
     let refNorm = (ref.reduce(0) { $0 + $1 * $1 }).squareRoot()
 

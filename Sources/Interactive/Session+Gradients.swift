@@ -93,19 +93,45 @@ extension Session {
     return try gradient(p)
   }
 
-  /// `:check e wrt x`: autodiff against central differences (`Autodiff.gradCheck`).
-  public func check(_ expr: String, wrt: String, h: Float = 1e-2) throws -> GradCheckResult {
-    let p = try probe(expr, wrt: wrt)
-    guard p.x.count <= 4096 else {
-      throw SessionError("error: '\(wrt)' has \(p.x.count) elements; :check perturbs each one, so it takes at most 4096")
+  /// Element-by-element `:check` moves at most this many elements (else `--directions k`).
+  static let checkElementLimit = 4096
+
+  /// `:check e wrt x, net, net.codebook [--estimate] [--directions k]`: runs
+  /// `check_grad(x, …, bypass: "estimate", directions: k) { e }` — the same check, so the
+  /// same verdict and error measure — and returns what it measured, leaving its tape for
+  /// `:tape`.
+  public func check(_ expr: String, wrt names: [String], estimate: Bool = false, directions: Int? = nil) throws -> CheckGradResult {
+    if directions == nil {
+      let elements = names.reduce(0) { n, name in
+        switch bindings[name]?.value {
+        case .tensor(let v, _)?: return n + v.value.count
+        case let v? where !ModelInstance.parameters(of: v).isEmpty: return n + ModelInstance.parameters(of: v).reduce(0) { $0 + $1.value.count }
+        default: return n
+        }
+      }
+      guard elements <= Self.checkElementLimit else {
+        throw SessionError("error: \(names.map { "'\($0)'" }.joined(separator: ", ")) \(names.count == 1 ? "has" : "have") \(elements) elements; "
+                           + ":check moves each one, so it takes at most \(Self.checkElementLimit): add --directions 8")
+      }
     }
-    setCurrent(p.interpreter)
-    defer { setCurrent(nil) }
-    _ = try gradient(p, rng: 0)  // leaves the tape for `:tape`
-    return try gradCheck([p.x], h: h) { tape, xs in
-      p.interpreter.rng = RNG(seed: 0)  // bypass noise is the same at every point
-      return try evaluate(p, at: xs[0], on: tape)
+    let options = names + (estimate ? ["bypass: \"estimate\""] : []) + (directions.map { ["directions: \($0)"] } ?? [])
+    let compiled: Compiled
+    switch compile("check_grad(\(options.joined(separator: ", "))) {\n\(expr)\n}", firstLine: 0) {
+    case .failure(let e): throw e
+    case .success(let c): compiled = c
     }
+    let i = interpreter(for: compiled)
+    i.log = { [log] s in if !s.hasPrefix("note: check_grad:") { log(s) } }  // the result carries the note
+    setCurrent(i)
+    defer { setCurrent(nil); rng = i.rng }
+    do {
+      _ = try i.runMain()
+    } catch let e as RuntimeError {
+      throw SessionError(e.render(files: compiled.module.files))
+    }
+    guard let r = i.lastCheckGrad else { throw SessionError("error: check_grad measured nothing") }
+    lastTape = TapeReport(nodes: r.tape, bypasses: Self.bypassOps(compiled.module), wrt: names.joined(separator: ", "))
+    return r
   }
 
   /// `:type e`: the static type, without running anything.

@@ -55,8 +55,8 @@ struct BuiltinGradCheckTests {
 }
 
 /// One `GradSpec` compiled and run: tape gradients of `L = Σ w ⊙ f(x…)` (a fixed random `w`)
-/// against `(L(x + h) − L(x − h)) / 2h`, accumulated in Double, for every element of every
-/// input and (when asked) every parameter.
+/// against `(L(x + h) − L(x − h)) / 2h` (`Autodiff.FiniteDifferences`), accumulated in Double,
+/// for every element of every input and (when asked) every parameter.
 struct FiniteDifferenceCheck {
   let spec: GradSpec
   let interpreter: Interpreter
@@ -141,36 +141,21 @@ struct FiniteDifferenceCheck {
     for p in parameters { p.grad = nil }
 
     var report = Report()
-    func compare(_ name: String, _ i: Int, analytic: Float, up: Double, down: Double, step: Double) {
-      let numeric = (up - down) / step
-      let a = Double(analytic)
-      report.checked += 1
-      if Swift.abs(a - numeric) > spec.atol + spec.rtol * Swift.abs(numeric) || !a.isFinite {
-        report.failures.append("\(name)[\(i)]: tape \(a), finite differences \(numeric)")
-      }
+    let names = inputs.indices.map { "x\($0)" } + parameters.map(\.name)
+    let originals = parameters.map(\.value)
+    defer { for (p, v) in zip(parameters, originals) { p.value = v } }
+    let numeric = try FiniteDifferences(step: Double(spec.h)).derivatives(at: inputs + originals, names: names) { xs in
+      for (p, v) in zip(parameters, xs.dropFirst(inputs.count)) { p.value = v }
+      defer { for (p, v) in zip(parameters, originals) { p.value = v } }  // so the next element moves in place
+      return try loss(Array(xs.prefix(inputs.count)), w)
     }
-    for (k, x) in inputs.enumerated() {
-      for i in 0..<x.count {
-        var xs = inputs
-        let (hi, lo) = (x[flat: i] + spec.h, x[flat: i] - spec.h)
-        xs[k][flat: i] = hi
-        let up = try loss(xs, w)
-        xs[k][flat: i] = lo
-        let down = try loss(xs, w)
-        compare("x\(k)", i, analytic: inputGrads[k][flat: i], up: up, down: down, step: Double(hi) - Double(lo))
-      }
-    }
-    for (p, g) in zip(parameters, paramGrads) {
-      let original = p.value
-      defer { p.value = original }
-      for i in 0..<original.count {
-        let (hi, lo) = (original[flat: i] + spec.h, original[flat: i] - spec.h)
-        p.value[flat: i] = hi
-        let up = try loss(inputs, w)
-        p.value[flat: i] = lo
-        let down = try loss(inputs, w)
-        p.value[flat: i] = original[flat: i]
-        compare(p.name, i, analytic: g[flat: i], up: up, down: down, step: Double(hi) - Double(lo))
+    for (k, (g, n)) in zip(inputGrads + paramGrads, numeric).enumerated() {
+      for (i, d) in n.enumerated() {
+        let a = Double(g[flat: i])
+        report.checked += 1
+        if Swift.abs(a - d) > spec.atol + spec.rtol * Swift.abs(d) || !a.isFinite {
+          report.failures.append("\(names[k])[\(i)]: tape \(a), finite differences \(d)")
+        }
       }
     }
     return report

@@ -1,3 +1,4 @@
+import Autodiff
 import Foundation
 import Language
 import Testing
@@ -102,8 +103,48 @@ import Testing
     #expect(g.scalars == [2, -4, 6])
     let report = try #require(session.lastTape)
     #expect(report.nodes.map(\.op) == ["leaf", "mul", "sum"])
-    let check = try session.check("sum(tanh(x) * x)", wrt: "x")
-    #expect(check.passed(1e-3, 1e-2))
+    let check = try session.check("sum(tanh(x) * x)", wrt: ["x"])
+    #expect(check.report.passed)
+    #expect(check.report.checked == 3)
+    #expect(session.lastTape?.nodes.map(\.op) == ["leaf", "tanh", "mul", "sum"])
+  }
+
+  /// The expressions `checkGradAndCheckAgree` runs both ways: (expression, wrt, estimate, passes).
+  static let agreement: [(String, [String], Bool, Bool)] = [
+    ("sum(tanh(x) * x)", ["x"], false, true),
+    ("sum(x * stop_gradient(x))", ["x"], false, false),
+    ("sum(square(@bypass(ste) q(z, c)))", ["c"], false, true),
+    ("sum(square(@bypass(ste) q(z, c)))", ["z", "c"], false, true),
+    ("sum(square(@bypass(ste) q(z, c)))", ["c"], true, true),
+    ("sum(square(@bypass(ste) q(z, c)))", ["z", "c"], true, false),
+    ("sum(@bypass(es, seed: 3) round(x) * x) + sum(x * x)", ["x"], false, true),
+    ("sum(@bypass(es, seed: 3) round(x) * x) + sum(x * x)", ["x"], true, false),
+    ("sum(soft(x) * c)", ["x", "c"], false, true),
+    ("mean(square(net(xs)))", ["net"], false, true),
+    ("mean(tanh(net(xs)))", ["net.l"], false, true),
+    ("mean(net(xs) * stop_gradient(net(xs)))", ["net"], false, false),
+  ]
+
+  @Test("check_grad in a program and :check give the same verdict and error on every expression")
+  func checkGradAndCheckAgree() throws {
+    let session = Session()
+    for line in ["let x = tensor([0.4, -1.1, 2.3])", "let z = tensor([0.3, 2.2, -1.8])", "let c = tensor([1.0, -1.0, 2.0])",
+                 "fn q(z: Tensor, c: Tensor) -> Tensor { round(z) * c }", "fn soft(t: Tensor) -> Tensor { log(1.0 + exp(t)) }",
+                 "model Lin() {\n  let l = dense(3, 1)\n  fn forward(t: Tensor) -> Tensor { tanh(l(t)) }\n}",
+                 "let net = Lin()", "let xs = randn([4, 3], seed: 1)"] {
+      if case .failure(let e) = session.run(line) { Issue.record("\(line): \(e)") }
+    }
+    for (e, wrt, estimate, passes) in Self.agreement {
+      let options = wrt + (estimate ? ["bypass: \"estimate\""] : [])
+      guard case .value(.float(let inProgram), _) = session.run("check_grad(\(options.joined(separator: ", "))) {\n\(e)\n}") else {
+        Issue.record("check_grad of \(e) wrt \(wrt) did not give a Float")
+        continue
+      }
+      let r = try session.check(e, wrt: wrt, estimate: estimate)
+      #expect(r.report.error == inProgram, "\(e) wrt \(wrt): :check \(r.report.error), check_grad \(inProgram)")
+      #expect(r.report.passed == passes && (inProgram <= FiniteDifferences.tolerance) == passes,
+              "\(e) wrt \(wrt)\(estimate ? " (estimate)" : ""): error \(inProgram)")
+    }
   }
 }
 

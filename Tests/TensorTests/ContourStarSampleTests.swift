@@ -1,4 +1,5 @@
 import Foundation
+import Autodiff
 import Testing
 @testable import Tensor
 
@@ -64,14 +65,8 @@ private func naiveSample(_ map: Tensor, centers: [Float], rotation: [Float], pat
       zip(naiveSample(m, centers: centersList, rotation: rotationList, pattern: pattern, nearest: false), vs)
         .reduce(0) { $0 + $1.0 * $1.1 }
     }
-    let eps: Float = 0.25
-    for i in 0..<map.count {
-      var plus = map, minus = map
-      plus[flat: i] += eps
-      minus[flat: i] -= eps
-      let fd = (loss(plus) - loss(minus)) / Double(2 * eps)
-      #expect(abs(fd - Double(grad[flat: i])) < 1e-4, "pixel \(i)")
-    }
+    let fd = try FiniteDifferences(step: 0.25).derivatives(at: [map]) { loss($0[0]) }[0]
+    for i in 0..<map.count { #expect(abs(fd[i] - Double(grad[flat: i])) < 1e-4, "pixel \(i)") }
   }
 
   @Test func nearestBackwardIsAScatter() throws {

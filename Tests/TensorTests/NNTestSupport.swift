@@ -1,3 +1,4 @@
+import Autodiff
 import Testing
 @testable import Tensor
 
@@ -35,31 +36,21 @@ func expectClose(_ got: Tensor, _ ref: [Double], rtol: Double = 1e-4, atol: Doub
           sourceLocation: sourceLocation)
 }
 
-/// Central finite differences of `L(x) = Σ r·f(x)` (evaluated in Double) against the
-/// analytic gradient `grad(r)`, for a random `r` fixed by `seed`. Perturbs each element of
-/// `x` by ±`h` in Float32; tolerance ~1e-2 relative to the gradient's scale.
+/// Central finite differences (`Autodiff.FiniteDifferences`) of `L(x) = Σ r·f(x)`
+/// (evaluated in Double) against the analytic gradient `grad(r)`, for a random `r` fixed by
+/// `seed`. Moves each element of `x` by ±`h` in Float32; tolerance ~1e-2 relative to the
+/// gradient's scale.
 func checkGradient(_ x: Tensor, h: Float = 1e-2, tol: Double = 1e-2, seed: UInt64 = 99, _ what: String = "",
                    sourceLocation: SourceLocation = #_sourceLocation,
                    f: (Tensor) throws -> Tensor, grad: (Tensor) throws -> Tensor) throws {
   let y0 = try f(x)
   let r = randomTensor(y0.shape, seed: seed)
   let rd = doubles(r)
-  func loss(_ t: Tensor) throws -> Double {
-    zip(doubles(try f(t)), rd).reduce(0) { $0 + $1.0 * $1.1 }
-  }
   let analytic = try grad(r)
   #expect(analytic.shape == x.shape, "\(what): gradient shape", sourceLocation: sourceLocation)
-  var numeric = [Double](repeating: 0, count: x.count)
-  var xp = x
-  for i in 0..<x.count {
-    let v = x[flat: i]
-    xp[flat: i] = v + h
-    let lp = try loss(xp)
-    xp[flat: i] = v - h
-    let lm = try loss(xp)
-    xp[flat: i] = v
-    numeric[i] = (lp - lm) / Double((v + h) - (v - h))
-  }
+  let numeric = try FiniteDifferences(step: Double(h)).derivatives(at: [x]) { xs in
+    zip(doubles(try f(xs[0])), rd).reduce(0) { $0 + $1.0 * $1.1 }
+  }[0]
   expectClose(analytic, numeric, rtol: tol, atol: tol, "\(what) gradient", sourceLocation: sourceLocation)
 }
 

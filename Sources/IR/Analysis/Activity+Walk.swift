@@ -309,6 +309,7 @@ final class Walk {
     if isTarget, engine.probing == 0 {
       engine.targetLoss = engine.targetLoss.join(loss)
       if case .minimize = op.kind { engine.targetOptimizer = act(op.operands[0]) }
+      engine.targetInputs = inputs
     }
     switch op.kind {
     case .grad:

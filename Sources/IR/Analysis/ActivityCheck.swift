@@ -36,13 +36,13 @@ public enum ActivityCheck {
           e.walk(f, arguments: arguments, parametersActive: false)
         }
         for d in e.diagnostics.diagnostics { out.emit(d) }
-        report(op, in: f, e.targetLoss, optimizer: e.targetOptimizer, into: &out)
+        report(op, in: f, e.targetLoss, optimizer: e.targetOptimizer, inputs: e.targetInputs, into: &out)
       }
     }
     return out.diagnostics
   }
 
-  static func report(_ op: Op, in f: Function, _ loss: Act, optimizer: Act, into out: inout DiagnosticEngine) {
+  static func report(_ op: Op, in f: Function, _ loss: Act, optimizer: Act, inputs given: [Act], into out: inout DiagnosticEngine) {
     let what: String
     switch op.kind {
     case .grad(let valueToo): what = valueToo ? "value_and_grad" : "grad"
@@ -60,9 +60,16 @@ public enum ActivityCheck {
       case (.parameter(let h), .minimize):
         guard !known || roots.contains(h.root) else { return nil }
         return h.path.isEmpty ? "the parameters of a model known only at run time" : "parameter '\(h.path.joined(separator: "."))'"
-      case (.parameter(let h), .checkGrad):
-        guard case .input(let i) = h.root, i < inputs.count else { return nil }
-        return "parameter '" + ([inputs[i]] + h.path).joined(separator: ".") + "'"
+      case (.parameter(let h), .checkGrad(_, let fields)):
+        if case .input(let i) = h.root, i < inputs.count {
+          return "parameter '" + ([inputs[i]] + h.path).joined(separator: ".") + "'"
+        }
+        // A field (`check_grad(net.codebook)`): the block reads it through the model.
+        for (i, field) in fields.enumerated() where i < given.count && i < inputs.count {
+          guard let field, h.path.first == field, given[i].holders.contains(where: { $0.root == h.root && $0.path.isEmpty }) else { continue }
+          return "parameter '" + ([inputs[i]] + h.path.dropFirst()).joined(separator: ".") + "'"
+        }
+        return nil
       default:
         return nil
       }

@@ -37,6 +37,8 @@ final class ActivityEngine {
   /// The target op's loss and the optimizer's model (checking).
   var targetLoss = Act.empty
   var targetOptimizer = Act.empty
+  /// The target's inputs as given (a `check_grad` field's model).
+  var targetInputs: [Act] = []
   /// Diagnostics found on the way (unbypassed arguments of `@bypass` calls).
   var diagnostics = DiagnosticEngine()
   private var types: [String: [ValueID: ValueType]] = [:]

@@ -149,13 +149,23 @@ extension Lowering {
     case .checkGrad:
       // Operands: the inputs, then the options given (the executor knows their defaults).
       let inputs = args.filter { $0.label == nil }, options = args.filter { $0.label != nil }
-      let wrt = inputs.map { expr($0.value) }
+      // A field (`net.codebook`, `net.enc`) is its model and the field's name: the executor
+      // reads the parameters the field holds, which the block reaches through the model.
+      var fields: [String?] = []
+      let wrt = inputs.map { a -> ValueID in
+        if case .member(let base, let name, _) = a.value.kind {
+          fields.append(name)
+          return expr(base)
+        }
+        fields.append(nil)
+        return expr(a.value)
+      }
       let values = options.map { expr($0.value) }
       // The block reads its inputs as region parameters, which the executor binds to the
       // watched values: no pass can take them for the same names' values outside.
       let params = inputs.map { _ in fresh() }
       for (a, p) in zip(inputs, params) { notes.names[p] = text(a.value.span) }
-      return emit(.checkGrad(options: options.compactMap(\.label)), wrt + values, t, e.span,
+      return emit(.checkGrad(options: options.compactMap(\.label), fields: fields), wrt + values, t, e.span,
                   regions: [gradientRegion(block, inputs: Array(zip(inputs, params)), params: params)])
     case .minimize:
       guard case .member(let base, _, _) = callee.kind else { return constant(.none, e.span) }

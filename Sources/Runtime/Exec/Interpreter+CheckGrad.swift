@@ -3,60 +3,97 @@ import IR
 import Language
 import Tensor
 
-/// `check_grad(x, net, …, eps: h, directions: k) { loss }`: the tape gradient of the block
-/// with respect to tensors and to models' or layers' parameters, against central finite
-/// differences, as JAX's `check_grads` and PyTorch's `gradcheck` (docs/language.md).
+/// What the latest `check_grad` measured: the REPL's `:check` shows it.
+public struct CheckGradResult {
+  /// The error measure, its largest absolute difference and what was compared.
+  public var report: FiniteDifferences.Report
+  /// The gradient run's tape, before its backward pass.
+  public var tape: [Tape.NodeSummary]
+  /// The `note:` naming the bypassed calls whose bypassed inputs were held fixed, if any.
+  public var heldNote: String?
+}
+
+/// `check_grad(x, net, net.codebook, …, eps: h, directions: k, bypass: "exact") { loss }`:
+/// the tape gradient of the block with respect to tensors and to the parameters of models,
+/// layers and fields, against central finite differences (`Autodiff.FiniteDifferences`), as
+/// JAX's `check_grads` and PyTorch's `gradcheck` (docs/language.md).
 ///
 /// The block runs once on a tape, as `grad` runs it, then twice per input element at
-/// `x ± h` (or twice per random direction) without recording. Every run starts from the same random stream, and the
-/// finite-difference runs print nothing, so the block is the same function of its inputs
-/// each time. `@bypass` calls are held at their values at `x`: their estimators are not
-/// on the tape, and the finite differences see the same fixed values, so both sides
-/// measure the deterministic part of the block.
+/// `x ± h` (or twice per random direction) without recording. Every run starts from the same
+/// random stream, and the finite-difference runs print nothing, so the block is the same
+/// function of its inputs each time. `@bypass` calls (`bypass: "exact"`, the default): each
+/// call's bypassed inputs are held at their values at `x` — on the tape no estimator runs and
+/// the call's other arguments get its ordinary gradient, and the finite differences replay the
+/// same bypassed inputs — so both sides measure the exact part of the gradient. With
+/// `bypass: "estimate"` nothing is held: the estimators' gradients meet the finite
+/// differences of the calls themselves.
 extension Interpreter {
-  /// The step when `eps:` is not given (tensors are Float32: much smaller steps measure rounding).
-  static let defaultCheckStep = 1e-2
-  /// Differences are compared no finer than this many units in the last place of the block's
-  /// Float32 value (over the step): below that they are rounding, so a correct gradient
-  /// still scores under 1e-2.
-  static let resolutionMultiple = 300.0
+  /// How `check_grad` treats `@bypass` calls (`Checker.checkGradBypassModes`).
+  enum BypassCheck: String {
+    case exact, estimate
+  }
 
   /// The options given to a `check_grad` op (the trailing operands), with their defaults.
-  func checkGradOptions(_ op: IR.Op, _ frame: Frame, _ options: [String]) throws -> (eps: Double, directions: Int?) {
-    var eps = Self.defaultCheckStep, directions: Int?
+  func checkGradOptions(_ op: IR.Op, _ frame: Frame, _ options: [String]) throws -> (FiniteDifferences, BypassCheck) {
+    var engine = FiniteDifferences(), mode = BypassCheck.exact
     for (name, id) in zip(options, op.operands.suffix(options.count)) {
       switch name {
-      case "eps": eps = try double(frame[id], op, "eps")
-      case "directions": directions = try int(frame[id], op, "directions")
+      case "eps": engine.step = try double(frame[id], op, "eps")
+      case "directions": engine.directions = try int(frame[id], op, "directions")
+      case "bypass":
+        guard case .string(let s) = frame[id], let m = BypassCheck(rawValue: s) else {
+          throw RuntimeError("check_grad: bypass must be \"exact\" or \"estimate\", got \(frame[id])", at: op.span)
+        }
+        mode = m
       default: throw RuntimeError("check_grad has no option '\(name)'", at: op.span)
       }
     }
-    guard eps > 0, eps.isFinite else { throw RuntimeError("check_grad: eps must be a positive number, got \(eps)", at: op.span) }
-    if let d = directions, d < 1 { throw RuntimeError("check_grad: directions must be at least 1, got \(d)", at: op.span) }
-    return (eps, directions)
+    guard engine.step > 0, engine.step.isFinite else {
+      throw RuntimeError("check_grad: eps must be a positive number, got \(engine.step)", at: op.span)
+    }
+    if let d = engine.directions, d < 1 { throw RuntimeError("check_grad: directions must be at least 1, got \(d)", at: op.span) }
+    return (engine, mode)
   }
 
-  func checkGradient(_ op: IR.Op, _ frame: Frame, options: [String]) throws -> Value {
-    guard op.operands.count > options.count else { throw RuntimeError("check_grad needs at least one input", at: op.span) }
-    let (eps, directions) = try checkGradOptions(op, frame, options)
-    // The region's parameters: a tensor input is watched there; a model or layer is passed
-    // as it is, and its parameters are watched on the tape.
+  /// A `check_grad` op's inputs: tensors (whose region parameters the block reads) with their
+  /// names in messages, and the parameters of models, layers and fields, each once.
+  func checkGradInputs(_ op: IR.Op, _ frame: Frame, options: [String], fields: [String?]) throws
+    -> (ids: [ValueID], points: [Tensor], names: [String], parameters: [Parameter]) {
     let slots = op.regions[0].params
     var ids: [ValueID] = [], points: [Tensor] = [], parameters: [Parameter] = []
     for (k, id) in op.operands.dropLast(options.count).enumerated() where k < slots.count {
-      switch frame[id] {
-      case .model, .layer:
+      var v = frame[id]
+      if let field = k < fields.count ? fields[k] : nil {
+        guard case .model(let m) = v, let raw = m.field(field) else {
+          throw RuntimeError("check_grad: \(v.typeName) has no field '\(field)'", at: op.span)
+        }
+        guard !ModelInstance.parameters(of: raw).isEmpty else {
+          throw RuntimeError("check_grad: field '\(field)' of \(m.typeName) holds no parameters", at: op.span,
+                             notes: ["a field to check holds a param(…), a layer or a model"])
+        }
+        v = raw
+      }
+      switch v {
+      case .model, .layer, .parameter, .list:
         frame[slots[k]] = frame[id]
-        parameters += ModelInstance.parameters(of: frame[id]).filter { p in !parameters.contains { $0 === p } }
+        parameters += ModelInstance.parameters(of: v).filter { p in !parameters.contains { $0 === p } }
       default:
         ids.append(slots[k])
-        points.append(try tensor(frame[id], op, "input of check_grad").value)
+        points.append(try tensor(v, op, "input of check_grad").value)
       }
     }
+    let names = points.indices.map { points.count > 1 ? "input \($0 + 1)" : "the input" } + parameters.map { "parameter '\($0.name)'" }
+    return (ids, points, names, parameters)
+  }
+
+  func checkGradient(_ op: IR.Op, _ frame: Frame, options: [String], fields: [String?]) throws -> Value {
+    guard op.operands.count > options.count else { throw RuntimeError("check_grad needs at least one input", at: op.span) }
+    let (engine, mode) = try checkGradOptions(op, frame, options)
+    let (ids, points, names, parameters) = try checkGradInputs(op, frame, options: options, fields: fields)
 
     let tape = Tape(recording: true, tracksParameters: !parameters.isEmpty)
     tape.trackedParameters = Set(parameters.map { ObjectIdentifier($0) })
-    let held = HeldBypasses(tape: tape)
+    let held = mode == .exact ? HeldBypasses(tape: tape) : nil
     let outer = heldBypasses
     heldBypasses = held
     defer { heldBypasses = outer }
@@ -69,16 +106,12 @@ extension Interpreter {
     let loss = try scalarLoss(result, op)
     let after = rng
     defer { rng = after }
-    guard loss.isActive else {
-      if held.sites.isEmpty { throw RuntimeError("the block's value does not depend on the inputs of check_grad", at: op.span) }
-      throw RuntimeError("with its @bypass calls held fixed, the block's value does not depend on the inputs of check_grad",
-                         at: op.span, notes: [held.note(files: module.files),
-                                              "check_grad checks the deterministic part of a block; the bypass estimators are not checked"])
-    }
+    guard loss.isActive else { throw Self.independent(op, held, files: module.files) }
     let value = Double(loss.value[flat: 0])
     guard value.isFinite else {
       throw RuntimeError("the value of the block is \(Self.nonFinite(value))", at: op.span, notes: [Self.anomalyNote])
     }
+    let nodes = tape.summary
     let savedGrads = parameters.map(\.grad)
     for p in parameters { p.grad = nil }
     let leaves = try tape.backward(from: loss)
@@ -90,176 +123,124 @@ extension Interpreter {
       throw RuntimeError("\(which) is not finite (NaN or Inf)", at: op.span, notes: [Self.anomalyNote])
     }
 
-    // Central differences, in Double, from silent runs without recording.
+    // Central differences from silent runs without recording, each from the same stream.
     let savedOutput = output
     output = { _ in }
     defer { output = savedOutput }
-    var current = points
-    func blockLoss() throws -> Double {
+    let bases = parameters.map(\.value)
+    func blockLoss(_ xs: [Tensor]) throws -> Double {
       rng = stream
-      held.cursor = 0
-      held.tape = Tape(recording: false)
-      for (id, x) in zip(ids, current) { frame[id] = .tensor(x) }
-      let v = try scalarLoss(try with(tape: held.tape, training: training) { try run(op.regions[0], frame) ?? .void }, op)
-      for id in ids { frame[id] = .none }  // so the next step writes the perturbed tensor in place
-      guard held.cursor == held.values.count else { throw held.changed(op) }
+      let quiet = Tape(recording: false)
+      held?.replay(on: quiet)
+      for (id, x) in zip(ids, xs) { frame[id] = .tensor(x) }
+      for (p, x) in zip(parameters, xs.dropFirst(ids.count)) { p.value = x }
+      // Release the moved tensors, so the engine moves the next element in place.
+      defer {
+        for id in ids { frame[id] = .none }
+        for (p, b) in zip(parameters, bases) { p.value = b }
+      }
+      let v = try scalarLoss(try with(tape: quiet, training: training) { try run(op.regions[0], frame) ?? .void }, op)
+      try held?.endReplay(op)
       return Double(v.value[flat: 0])
     }
-    // The smallest change of the block's Float32 value the differences resolve.
-    let rounding = Self.resolutionMultiple * Double(Float(value).ulp)
-    if let directions {
-      let worst = try directionalDifferences(directions, analytic, points + parameters.map(\.value), eps: eps,
-                                             rounding: rounding, op, set: { j, t in
-        if j < current.count { current[j] = t } else { parameters[j - current.count].value = t }
-      }, blockLoss)
-      if !held.sites.isEmpty, checkGradNoted.insert(op.span).inserted { log("note: " + held.note(files: module.files) + "\n") }
-      return .float(worst)
+    let report: FiniteDifferences.Report
+    do {
+      report = try engine.check(analytic, at: points + bases, value: value, names: names, blockLoss)
+    } catch let failure as FiniteDifferences.Failure {
+      throw Self.checkGradError(failure, engine, op)
     }
-    var worst = 0.0
-    for k in points.indices {
-      let what = points.count > 1 ? "input \(k + 1)" : "the input"
-      let numeric = try centralDifferences(points[k], what, eps: eps, op, poke: { current[k][flat: $0] = $1 }, blockLoss)
-      worst = max(worst, Self.largestRelativeError(analytic[k], numeric, floor: rounding / (2 * eps)))
-    }
-    for (j, p) in parameters.enumerated() {
-      let numeric = try centralDifferences(p.value, "parameter '\(p.name)'", eps: eps, op, poke: { p.value[flat: $0] = $1 },
-                                           blockLoss)
-      worst = max(worst, Self.largestRelativeError(analytic[points.count + j], numeric, floor: rounding / (2 * eps)))
-    }
-    if !held.sites.isEmpty, checkGradNoted.insert(op.span).inserted { log("note: " + held.note(files: module.files) + "\n") }
-    return .float(worst)
+    let note = held.flatMap { $0.sites.isEmpty ? nil : $0.note(files: module.files) }
+    if let note, checkGradNoted.insert(op.span).inserted { log("note: " + note + "\n") }
+    lastCheckGrad = CheckGradResult(report: report, tape: nodes, heldNote: note)
+    return .float(report.error)
   }
 
-  /// The derivative of `loss` in each element of `x`: the central difference
-  /// `(L(x + eps) − L(x − eps)) / 2eps`, the step measured between the two Float32 points
-  /// actually evaluated. (A Richardson step, from `eps` and `eps/2`, was tried: in Float32
-  /// its amplified rounding cost more than the `eps²` term it cancels.) `poke(i, v)` writes
-  /// element `i` of the tensor the block reads, in place; each element is written back
-  /// after its two runs.
-  func centralDifferences(_ x: Tensor, _ what: String, eps: Double, _ op: IR.Op, poke: (Int, Float) -> Void,
-                          _ loss: () throws -> Double) throws -> [Double] {
-    var numeric = [Double](repeating: 0, count: x.count)
-    for i in numeric.indices {
-      let v = Double(x[flat: i])
-      defer { poke(i, x[flat: i]) }
-      func quotient(_ h: Double) throws -> Double {
-        let (hi, lo) = (Float(v + h), Float(v - h))
-        guard Double(hi) > Double(lo) else {
-          throw RuntimeError("check_grad: eps \(eps) is below the Float32 resolution of element \(i) of \(what) (\(v))", at: op.span)
-        }
-        poke(i, hi)
-        let up = try loss()
-        poke(i, lo)
-        let down = try loss()
-        guard up.isFinite, down.isFinite else {
-          throw RuntimeError("check_grad: the block's value is not finite when element \(i) of \(what) moves by ±\(h)", at: op.span,
-                             notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
-        }
-        return (up - down) / (Double(hi) - Double(lo))
-      }
-      numeric[i] = try quotient(eps)
+  /// The error for a block whose value does not depend on the inputs (with its bypassed
+  /// inputs held fixed, when there are such calls).
+  static func independent(_ op: IR.Op, _ held: HeldBypasses?, files: [SourceFile]) -> RuntimeError {
+    guard let held, !held.sites.isEmpty else {
+      return RuntimeError("the block's value does not depend on the inputs of check_grad", at: op.span)
     }
-    return numeric
+    return RuntimeError("with the bypassed inputs of its @bypass calls held fixed, the block's value does not depend on the inputs of check_grad",
+                        at: op.span, notes: [held.note(files: files),
+                                             "bypass: \"estimate\" checks the estimators' gradients against finite differences of the calls"])
   }
 
-  /// `check_grad(…, directions: k)`: along each of `k` random unit directions `u` (the same
-  /// ones every time) through all inputs at once: `x± = x ± eps·u` in Float32, `Δ = x⁺ − x⁻`
-  /// as evaluated, the tape's slope `g = ⟨a, Δ⟩ / ‖Δ‖` and the finite difference's
-  /// `n = (L(x⁺) − L(x⁻)) / ‖Δ‖`. Returns the largest `|g − n| / max(|g|, |n|, s)`,
-  /// `s = max(10⁻³‖a‖, resolution)`: 2k runs of the block however many elements the inputs
-  /// (a model's parameters) have.
-  func directionalDifferences(_ count: Int, _ analytic: [Tensor], _ bases: [Tensor], eps: Double, rounding: Double, _ op: IR.Op,
-                              set: (Int, Tensor) -> Void, _ loss: () throws -> Double) throws -> Double {
-    var directions = RNG(seed: 0x636865636b)
-    defer { for (j, b) in bases.enumerated() { set(j, b) } }
-    var gradNorm = 0.0
-    for a in analytic { for i in 0..<a.count { gradNorm += Double(a[flat: i]) * Double(a[flat: i]) } }
-    gradNorm = gradNorm.squareRoot()
-    var worst = 0.0
-    for d in 0..<count {
-      let vs = bases.map { directions.normal($0.shape) }
-      var norm = 0.0
-      for v in vs { for i in 0..<v.count { norm += Double(v[flat: i]) * Double(v[flat: i]) } }
-      let unit = 1 / max(norm.squareRoot(), Double.leastNormalMagnitude)
-      /// (tape slope g, finite-difference slope n, ‖Δ‖) for a step h along the direction.
-      func probe(_ h: Double) throws -> (Double, Double, Double) {
-        var along = 0.0, length = 0.0
-        var plus: [Tensor] = [], minus: [Tensor] = []
-        for (j, (b, v)) in zip(bases, vs).enumerated() {
-          plus.append(Tensor(shape: b.shape) { i in Float(Double(b[flat: i]) + h * unit * Double(v[flat: i])) })
-          minus.append(Tensor(shape: b.shape) { i in Float(Double(b[flat: i]) - h * unit * Double(v[flat: i])) })
-          for i in 0..<b.count {
-            let step = Double(plus[j][flat: i]) - Double(minus[j][flat: i])
-            along += Double(analytic[j][flat: i]) * step
-            length += step * step
-          }
-        }
-        length = max(length.squareRoot(), Double.leastNormalMagnitude)
-        for (j, t) in plus.enumerated() { set(j, t) }
-        let up = try loss()
-        for (j, t) in minus.enumerated() { set(j, t) }
-        let down = try loss()
-        guard up.isFinite, down.isFinite else {
-          throw RuntimeError("check_grad: the block's value is not finite along random direction \(d + 1) (steps of \(h))", at: op.span,
-                             notes: ["pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"])
-        }
-        return (along / length, (up - down) / length, length)
-      }
-      let (g, n, length) = try probe(eps)
-      let floor = max(1e-3 * gradNorm, rounding / length, Double.leastNormalMagnitude)
-      worst = max(worst, Swift.abs(g - n) / max(Swift.abs(g), Swift.abs(n), floor))
+  /// A finite-difference failure as a located error of the `check_grad` op.
+  static func checkGradError(_ failure: FiniteDifferences.Failure, _ engine: FiniteDifferences, _ op: IR.Op) -> RuntimeError {
+    let domain = "pass a smaller eps: to keep the steps inside the block's domain (log, sqrt, division)"
+    switch failure {
+    case .stepBelowResolution(let input, let i, let v):
+      return RuntimeError("check_grad: eps \(engine.step) is below the Float32 resolution of element \(i) of \(input) (\(v))", at: op.span)
+    case .notFinite(let input, let i):
+      return RuntimeError("check_grad: the block's value is not finite when element \(i) of \(input) moves by ±\(engine.step)",
+                          at: op.span, notes: [domain])
+    case .notFiniteAlong(let d):
+      return RuntimeError("check_grad: the block's value is not finite along random direction \(d) (steps of \(engine.step))",
+                          at: op.span, notes: [domain])
     }
-    return worst
   }
 
-  /// `max |a − n| / max(|a|, |n|, s)` over the elements, where `s` is a hundredth of the
-  /// largest |a| or |n| of this input, or `resolution` (the finite differences' rounding
-  /// floor) if larger: elements far below the gradient's scale, whose differences are
-  /// mostly rounding noise, are compared at that scale.
-  static func largestRelativeError(_ analytic: Tensor, _ numeric: [Double], floor resolution: Double) -> Double {
-    var scale = 0.0
-    for (i, n) in numeric.enumerated() { scale = max(scale, Swift.abs(n), Swift.abs(Double(analytic[flat: i]))) }
-    let floor = max(1e-2 * scale, resolution, Double.leastNormalMagnitude)
-    var worst = 0.0
-    for (i, n) in numeric.enumerated() {
-      let a = Double(analytic[flat: i])
-      worst = max(worst, Swift.abs(a - n) / max(Swift.abs(a), Swift.abs(n), floor))
+  /// A `@bypass` call inside `check_grad(…, bypass: "exact")`: the call at its bypassed inputs'
+  /// values at the check's point (recorded on the gradient run, replayed at every moved point),
+  /// on the current tape without an estimator, so its other arguments get the call's ordinary
+  /// gradient. A DiffBypass model's `surrogate` is its output at those inputs.
+  func heldBypass(_ op: IR.Op, _ frame: Frame, _ held: HeldBypasses, inputs xs: [Var], net: ModelInstance?) throws -> Value {
+    let fixed = try held.hold(op, xs.map(\.value), active: xs.contains(where: \.isActive))
+    let y = try run(op.regions[0], frame, args: fixed.map { .tensor($0) }) ?? .void
+    guard let net else { return y }
+    let s = try with(tape: tape, training: false) {
+      try tensor(try callValue(.model(net), fixed.map { .tensor($0) }, op), op, "surrogate output")
     }
-    return worst
-  }
-
-  /// A `@bypass` call inside `check_grad`: computed without its estimator at the inputs'
-  /// own values (a constant on the tape), then replayed unchanged at every perturbed point.
-  func heldBypass(_ op: IR.Op, _ frame: Frame, _ held: HeldBypasses, _ compute: () throws -> Value) throws -> Value {
-    if let k = held.cursor {
-      guard k < held.values.count, held.values[k].span == op.span else { throw held.changed(op) }
-      held.cursor = k + 1
-      return held.values[k].value
+    let link = BypassLink(shadow: nil, surrogate: s)
+    switch y {
+    case .intTensor(let t, _): return .intTensor(t, link)
+    case .tensor(let v, _): return .tensor(v, link)
+    default: return y
     }
-    let v = try with(tape: Tape(recording: false), training: training) { try compute() }
-    held.values.append((op.span, v))
-    // The note names the calls whose input depends on the block's inputs (the others change nothing).
-    if op.operands.contains(where: { if case .tensor(let v, _) = frame[$0] { return v.isActive }; return false }) {
-      held.noteSite(op)
-    }
-    return v
   }
 }
 
-/// The `@bypass` calls of one `check_grad` block, held at their values at the unperturbed
-/// inputs: in the order they ran, so a call inside a loop holds one value per iteration.
+/// The `@bypass` calls of one `check_grad(…, bypass: "exact")` block: each call's bypassed
+/// inputs at the check's point, in the order the calls ran (a call inside a loop holds one
+/// set per iteration), replayed by every finite-difference run.
 final class HeldBypasses {
   /// The tape whose bypass calls are held: the gradient run's, then each finite-difference run's.
-  var tape: Tape
-  /// Each call's value at the inputs, with the call's span.
-  var values: [(span: Span, value: Value)] = []
-  /// The next value to replay, during the finite differences (nil while recording them).
-  var cursor: Int?
-  /// The distinct call sites, in order: the bypass op, the bypassed function and where it is
-  /// called, the strategy, and how many times the call ran.
+  private(set) var tape: Tape
+  /// Each call's bypassed inputs at the check's point, with the call's span.
+  private var inputs: [(span: Span, values: [Tensor])] = []
+  /// The next inputs to replay, during the finite differences (nil while recording them).
+  private var cursor: Int?
+  /// The distinct call sites whose bypassed inputs depend on the block's inputs, in order:
+  /// the bypass op, the bypassed function and where it is called, the strategy, and how many
+  /// times the call ran.
   private(set) var sites: [(op: Span, name: String, span: Span, strategy: String, runs: Int)] = []
 
   init(tape: Tape) { self.tape = tape }
+
+  /// The bypassed inputs a call runs at: `xs` on the gradient run (recorded), the recorded
+  /// ones on a finite-difference run.
+  func hold(_ op: IR.Op, _ xs: [Tensor], active: Bool) throws -> [Tensor] {
+    if let k = cursor {
+      guard k < inputs.count, inputs[k].span == op.span else { throw changed(op) }
+      cursor = k + 1
+      return inputs[k].values
+    }
+    inputs.append((op.span, xs))
+    if active { noteSite(op) }
+    return xs
+  }
+
+  /// Starts a finite-difference run on `tape`.
+  func replay(on tape: Tape) {
+    self.tape = tape
+    cursor = 0
+  }
+
+  /// Ends a finite-difference run: every recorded call must have run again.
+  func endReplay(_ op: IR.Op) throws {
+    guard cursor == inputs.count else { throw changed(op) }
+  }
 
   func noteSite(_ op: IR.Op) {
     if let k = sites.firstIndex(where: { $0.op == op.span }) {
@@ -284,18 +265,19 @@ final class HeldBypasses {
     sites.append((op.span, name, at, strategy, 1))
   }
 
-  /// `check_grad: 1 bypassed call held fixed: round at f.dpl:4:12 (ste)` (a `note:` line); a
-  /// call that ran more than once (in a loop) says so: `(ste, 3 times)`.
+  /// `check_grad: bypassed inputs held fixed in 1 call: round at f.dpl:4:12 (ste)` (a `note:`
+  /// line); a call that ran more than once (in a loop) says so: `(ste, 3 times)`.
   func note(files: [SourceFile]) -> String {
     let list = sites.map { s in
       "\(s.name) at \(RuntimeError.location(s.span, files)) (\(s.strategy)\(s.runs > 1 ? ", \(s.runs) times" : ""))"
     }
-    let count = sites.count == 1 ? "1 bypassed call" : "\(sites.count) bypassed calls"
-    return "check_grad: \(count) held fixed: " + list.joined(separator: ", ")
+    return "check_grad: bypassed inputs held fixed in \(sites.count == 1 ? "1 call" : "\(sites.count) calls"): "
+      + list.joined(separator: ", ")
   }
 
   func changed(_ op: IR.Op) -> RuntimeError {
-    RuntimeError("check_grad: the block's @bypass calls change with its inputs, so they cannot be held fixed", at: op.span,
-                 notes: ["the finite differences replay each bypassed call's value at the inputs, in the order the calls ran"])
+    RuntimeError("check_grad: the block's @bypass calls change with its inputs, so their bypassed inputs cannot be held fixed",
+                 at: op.span, notes: ["the finite differences replay each bypassed call's inputs, in the order the calls ran; "
+                                      + "bypass: \"estimate\" holds nothing"])
   }
 }

@@ -42,10 +42,13 @@ public final class Interpreter {
   var callStack: [(String, Span)] = []
   /// Check every tensor an op makes for NaN/Inf and stop at the first (`--detect-anomaly`).
   public var detectAnomaly = false
-  /// The `@bypass` calls the innermost `check_grad` holds fixed (nil outside one).
+  /// The `@bypass` calls whose bypassed inputs the innermost `check_grad` holds fixed (nil
+  /// outside one, and under `bypass: "estimate"`).
   var heldBypasses: HeldBypasses?
   /// `check_grad` sites that have printed their note about held calls.
   var checkGradNoted: Set<Span> = []
+  /// What the latest `check_grad` measured.
+  public internal(set) var lastCheckGrad: CheckGradResult?
   /// The optimizer step being computed (for messages), inside `minimize`.
   var currentStep: Int?
   /// Set to stop a run from another thread (Ctrl-C in the REPL, SIGINT/SIGTERM in `dpl run`).
@@ -177,11 +180,6 @@ public final class Interpreter {
   }
 
   func dispatch(_ op: IR.Op, _ frame: Frame) throws -> Value {
-    // Inside check_grad a bypassed call is held fixed: computed once (on another tape, so
-    // this does not recur), then replayed.
-    if case .bypass = op.kind, let held = heldBypasses, held.tape === tape {
-      return try heldBypass(op, frame, held) { try dispatch(op, frame) }
-    }
     let x = { (i: Int) -> Value in frame[op.operands[i]] }
     switch op.kind {
     case .const(let c): return Self.value(of: c, type: op.type)
@@ -256,7 +254,7 @@ public final class Interpreter {
       m.setField(name, x(1))
       return .void
     case .grad(let valueToo): return try gradient(op, frame, valueToo: valueToo)
-    case .checkGrad(let options): return try checkGradient(op, frame, options: options)
+    case .checkGrad(let options, let fields): return try checkGradient(op, frame, options: options, fields: fields)
     case .minimize: return try minimize(op, frame)
     case .eval: return try evaluation(op, frame)
     case .stopGradient: return Self.detached(x(0))
