@@ -49,7 +49,7 @@ let package = Package(
     ], exclude: ["README.md"], resources: [.embedInCode("Jupyter/dpl_kernel.py")]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "Autodiff"]),  // Autodiff: the finite-difference engine
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
-    .testTarget(name: "LanguageTests", dependencies: ["Language"], exclude: ["Fixtures"]),
+    .testTarget(name: "LanguageTests", dependencies: ["Language", "IR"], exclude: ["Fixtures"]),
     .testTarget(name: "IRTests", dependencies: ["IR", "Fuzz"], exclude: ["Fixtures"]),
     .testTarget(name: "LSPTests", dependencies: ["LSP", "Language", "Fuzz"]),
     .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Interactive", "Formats", "Datasets", "RunOutput", "Fuzz"], exclude: ["Fixtures", "Programs"]),

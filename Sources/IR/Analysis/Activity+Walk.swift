@@ -124,9 +124,9 @@ final class Walk {
       a = .empty
     case .globalGet(let name):
       var r = engine.readGlobal(name)
-      if engine.marking, function.name != "main" {
-        if TapeMarking.mayCarryGradient(op.type) { r.flows[.assumed("global " + name)] = Flow(diff: true) }
-        if TapeMarking.mayHoldParameters(op.type), r.holders.isEmpty { r.holders = [Holder(root: .unknown, path: [name])] }
+      if TapeMarking.mayHoldParameters(op.type), r.holders.isEmpty { r.holders = [Holder(root: .global(name), path: [])] }
+      if engine.marking, function.name != "main", TapeMarking.mayCarryGradient(op.type) {
+        r.flows[.assumed("global " + name)] = Flow(diff: true)
       }
       a = r
     case .globalSet(let name):
@@ -295,7 +295,7 @@ final class Walk {
         var a = seeds ? Act() : given
         if seeds {
           a.flows[engine.marking ? .assumed("input") : .input(i)] = Flow(diff: true)
-          if !given.holders.isEmpty { a.holders = [Holder(root: .input(i), path: [])] }
+          if !given.holders.isEmpty || TapeMarking.mayHoldParameters(types[p] ?? .any) { a.holders = [Holder(root: .input(i), path: [])] }
         }
         vals[p] = a
         inputs.append(given)
@@ -313,7 +313,10 @@ final class Walk {
     }
     switch op.kind {
     case .grad:
-      return flows(op.operands).join(Act(flows: loss.flows))
+      // The gradient depends on what the inputs depend on (a second-order gradient), not on
+      // the sources seeded here.
+      let outer = seeds ? Act() : Act(flows: loss.flows)
+      return flows(op.operands).join(outer)
     case .checkGrad:
       return flows(op.operands).blocked(by: Blocker(name: "check_grad", span: op.span), real: true)
     default:

@@ -24,6 +24,8 @@ public struct Holder: Hashable, Sendable {
     case input(Int)
     /// Parameter `i` of the function the analysed gradient block is in.
     case parameter(Int)
+    /// A global whose model was made outside this program (a REPL session's earlier input).
+    case global(String)
     /// A model only known at run time.
     case unknown
   }

@@ -61,13 +61,15 @@ public enum ActivityCheck {
         guard !known || roots.contains(h.root) else { return nil }
         return h.path.isEmpty ? "the parameters of a model known only at run time" : "parameter '\(h.path.joined(separator: "."))'"
       case (.parameter(let h), .checkGrad(_, let fields)):
-        if case .input(let i) = h.root, i < inputs.count {
-          return "parameter '" + ([inputs[i]] + h.path).joined(separator: ".") + "'"
-        }
-        // A field (`check_grad(net.codebook)`): the block reads it through the model.
-        for (i, field) in fields.enumerated() where i < given.count && i < inputs.count {
-          guard let field, h.path.first == field, given[i].holders.contains(where: { $0.root == h.root && $0.path.isEmpty }) else { continue }
-          return "parameter '" + ([inputs[i]] + h.path.dropFirst()).joined(separator: ".") + "'"
+        // A model's parameters are shared objects: the block may reach them through the
+        // region's parameter, or through the model itself (a global, a field: `net.codebook`).
+        for i in inputs.indices {
+          let field = i < fields.count ? fields[i] : nil
+          var bases = [Holder(root: .input(i), path: [])]
+          if i < given.count { bases += given[i].holders.map { h in field.map { h.appending($0) } ?? h } }
+          for b in bases where b.root == h.root && h.path.starts(with: b.path) {
+            return "parameter '" + ([inputs[i]] + h.path.dropFirst(b.path.count)).joined(separator: ".") + "'"
+          }
         }
         return nil
       default:
