@@ -37,6 +37,11 @@ public final class Tape {
 
   private(set) var nodes: [Node] = []
   private var parameterLeaves: [ObjectIdentifier: (Parameter, Int)] = [:]
+  /// Where tracked values entered operations without gradient in this recording.
+  private var sinks: [Sink] = []
+  /// What the last backward pass saw, kept only when it had sinks: the nodes' inputs, the
+  /// parameters' leaves and the sinks (see `blockingSink(of:)`).
+  private var last: (edges: [[Int?]], leaves: [ObjectIdentifier: Int], sinks: [Sink])?
   /// When false, nothing is recorded (inference).
   public let isRecording: Bool
   /// When false, parameters are constants on this tape: gradients flow to watched
@@ -73,6 +78,35 @@ public final class Tape {
     return v
   }
 
+  /// A place where tracked values entered an operation without gradient: `site` is the
+  /// caller's handle for it (the interpreter's index of the op), `onPurpose` marks
+  /// `stop_gradient`.
+  public struct Sink: Sendable {
+    public let inputs: [Int]
+    public let site: Int
+    public let onPurpose: Bool
+  }
+
+  /// Notes that `inputs` entered an operation without gradient (nothing when none is active).
+  public func noteSink(_ inputs: [Var], site: Int, onPurpose: Bool) {
+    let ids = inputs.compactMap(\.node)
+    guard isRecording, !ids.isEmpty else { return }
+    sinks.append(Sink(inputs: ids, site: site, onPurpose: onPurpose))
+  }
+
+  /// For a parameter read on the tape of the last backward pass that got no gradient: the
+  /// first operation without gradient its value reached — nil when it also reached a
+  /// `stop_gradient` (cut on purpose), or no such operation (read, then unused).
+  public func blockingSink(of p: Parameter) -> Sink? {
+    guard let last, let leaf = last.leaves[ObjectIdentifier(p)] else { return nil }
+    var reached: Set<Int> = [leaf]
+    for id in (leaf + 1)..<max(leaf + 1, last.edges.count) where last.edges[id].contains(where: { $0.map(reached.contains) ?? false }) {
+      reached.insert(id)
+    }
+    let hits = last.sinks.filter { $0.inputs.contains(where: reached.contains) }
+    return hits.contains(where: \.onPurpose) ? nil : hits.first
+  }
+
   /// Applies `op` to `inputs`, recording it when any input is active.
   public func apply(_ op: Primitive, _ inputs: [Var]) throws -> Var {
     let values = inputs.map(\.value)
@@ -103,6 +137,8 @@ public final class Tape {
     guard let root = loss.node else {
       throw TensorError("grad", "the loss does not depend on any watched value")
     }
+    last = sinks.isEmpty ? nil : (nodes.map(\.inputs), parameterLeaves.mapValues(\.1), sinks)
+    sinks = []
     var grads = [Tensor?](repeating: nil, count: nodes.count)
     grads[root] = seed ?? Tensor(shape: loss.shape, repeating: 1)
     var leafGrads: [Int: Tensor] = [:]

@@ -51,6 +51,8 @@ extension Interpreter {
       throw RuntimeError("minimize needs an optimizer, got \(frame[op.operands[0]].typeName)", at: op.span)
     }
     let t = Tape(recording: true, tracksParameters: true)
+    let sinksBefore = sinkOps.count
+    defer { sinkOps.removeLast(sinkOps.count - sinksBefore) }
     o.optimizer.zeroGrad()
     let savedStep = currentStep
     currentStep = o.steps + 1
@@ -72,6 +74,7 @@ extension Interpreter {
     guard loss.isActive else { throw unreached }
     try t.backward(from: loss)
     guard o.optimizer.parameters.contains(where: { $0.grad != nil }) else { throw unreached }
+    try checkBlockedParameters(o, t)
     for p in o.optimizer.parameters {
       if let g = p.grad, !Self.allFinite(g) {
         throw RuntimeError("the gradient of parameter '\(p.name)' is not finite at step \(o.steps)", at: op.span,

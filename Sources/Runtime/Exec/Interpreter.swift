@@ -42,6 +42,9 @@ public final class Interpreter {
   var callStack: [(String, Span)] = []
   /// Check every tensor an op makes for NaN/Inf and stop at the first (`--detect-anomaly`).
   public var detectAnomaly = false
+  /// Operations without gradient that tracked values entered while `minimize` recorded
+  /// (the tape's sinks point here; see `checkBlockedParameters`).
+  var sinkOps: [IR.Op] = []
   /// The `@bypass` calls whose bypassed inputs the innermost `check_grad` holds fixed (nil
   /// outside one, and under `bypass: "estimate"`).
   var heldBypasses: HeldBypasses?
@@ -162,6 +165,7 @@ public final class Interpreter {
     do {
       let v = try dispatch(op, frame)
       if detectAnomaly { try checkFinite(v, op) }
+      if tape.isRecording, tape.tracksParameters { noteSink(op, frame) }
       return v
     } catch let e as TensorError {
       throw inlined(RuntimeError("\(e.op): \(e.message)", at: op.span), op)
