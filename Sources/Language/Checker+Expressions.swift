@@ -180,7 +180,7 @@ extension Checker {
       if op.isComparison { return .tensor(s) }
       let intA: Bool = { if case .intTensor = a { return true }; return a == .int }()
       let intB: Bool = { if case .intTensor = b { return true }; return b == .int }()
-      return tensorResult(s, int: intA && intB && op != .div)
+      return tensorResult(s, int: intA && intB)
     case .failure(let err):
       diags.error(err.message, at: opSpan)
       return nil
