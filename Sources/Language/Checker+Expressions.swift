@@ -147,9 +147,7 @@ extension Checker {
     if op == .matmul {
       guard (a.isTensor || a == .any) && (b.isTensor || b == .any) else { return bad() }
       switch ShapeRules.matmul(a.shape ?? (a == .any ? nil : nil), b.shape) {
-      case .success(let s):
-        if case .intTensor = a, case .intTensor = b { return .intTensor(s) }
-        return .tensor(s)
+      case .success(let s): return .tensor(s)  // multiplied in Float32, IntTensors too
       case .failure(let err):
         diags.error(err.message, at: opSpan)
         return nil
