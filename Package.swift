@@ -1,8 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Kernels are hot loops over raw buffers: bounds are checked by the callers, so release
-// builds drop the per-element overflow and bounds traps there.
+// -Ounchecked only for the kernel targets, whose hot loops over raw buffers have their bounds
+// checked by the callers: it drops the per-element overflow traps there, and it turns
+// `precondition`s into assumptions, so everything else (the interpreter, the tape, file
+// formats, the registry's start-up check) is built with plain -O and traps instead of
+// running on. Measured in BENCHMARKS.md ("-Ounchecked"): the nine targets with it against
+// none, then only these two.
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 // KernelsAVX512 holds kernels compiled for AVX-512 cores; Tensor calls them only after checking
@@ -26,23 +30,23 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "KernelsAVX512", exclude: ["README.md"], swiftSettings: avx512),
     .target(name: "Tensor", dependencies: ["CBLAS", "KernelsAVX512"], exclude: ["README.md", "Contour/README.md"], swiftSettings: fast),
-    .target(name: "Autodiff", dependencies: ["Tensor"], exclude: ["README.md"], swiftSettings: fast),
+    .target(name: "Autodiff", dependencies: ["Tensor"], exclude: ["README.md"]),
     .target(name: "Language", exclude: ["README.md"]),
     .target(name: "IR", dependencies: ["Language"], exclude: ["README.md"]),
     .target(name: "LSP", dependencies: ["Language", "IR"], exclude: ["README.md"]),
     // File formats (PNG, NPY, safetensors, CSV, gzip) and atomic writes.
-    .target(name: "Formats", dependencies: ["Tensor", "CZlib"], exclude: ["README.md"], swiftSettings: fast),
+    .target(name: "Formats", dependencies: ["Tensor", "CZlib"], exclude: ["README.md"]),
     // The cardiac-MRI data sets behind `import cardiac`: ACDC (NIfTI) and the synthetic one.
-    .target(name: "Datasets", dependencies: ["Formats", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
+    .target(name: "Datasets", dependencies: ["Formats", "Tensor"], exclude: ["README.md"]),
     // What a run leaves in its folder: metrics, plots, overlays, checkpoints; the progress bar.
-    .target(name: "RunOutput", dependencies: ["Formats", "Language", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
+    .target(name: "RunOutput", dependencies: ["Formats", "Language", "Tensor"], exclude: ["README.md"]),
     // The executor: runs lowered programs on the tape; the builtins' implementations.
     .target(name: "Runtime", dependencies: ["IR", "Autodiff", "Tensor", "Formats", "Datasets", "RunOutput"],
-            exclude: ["README.md"], swiftSettings: fast),
+            exclude: ["README.md"]),
     // Sessions: inputs compiled and run one at a time (`dpl repl`, the Jupyter kernel).
-    .target(name: "Interactive", dependencies: ["Runtime", "Formats"], exclude: ["README.md"], swiftSettings: fast),
+    .target(name: "Interactive", dependencies: ["Runtime", "Formats"], exclude: ["README.md"]),
     // The program and input fuzzers: used by `dpl fuzz` and the test suite, not by the language.
-    .target(name: "Fuzz", dependencies: ["Runtime", "Interactive", "IR", "Language", "Autodiff", "Tensor"], exclude: ["README.md"], swiftSettings: fast),
+    .target(name: "Fuzz", dependencies: ["Runtime", "Interactive", "IR", "Language", "Autodiff", "Tensor"], exclude: ["README.md"]),
     // The Jupyter kernel's Python file is embedded, so `dpl kernel install` writes it anywhere.
     .executableTarget(name: "dpl", dependencies: [
       "Runtime", "Interactive", "RunOutput", "Formats", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),

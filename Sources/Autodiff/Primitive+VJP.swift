@@ -38,6 +38,8 @@ extension Primitive {
         return [try g * pick, try g * pick.zip(scalar: -1, .mul).zip(scalar: 1, .add)]
       case .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
         throw TensorError(op.rawValue, "comparison has no gradient")
+      case .mod:  // `%` on tensors is computed off the tape
+        throw TensorError(op.rawValue, "the remainder is not differentiated")
       }
     case .unary(let op):
       switch op {  // the activations of large maps have vectorised loops of their own

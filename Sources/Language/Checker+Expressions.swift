@@ -147,9 +147,7 @@ extension Checker {
     if op == .matmul {
       guard (a.isTensor || a == .any) && (b.isTensor || b == .any) else { return bad() }
       switch ShapeRules.matmul(a.shape ?? (a == .any ? nil : nil), b.shape) {
-      case .success(let s):
-        if case .intTensor = a, case .intTensor = b { return .intTensor(s) }
-        return .tensor(s)
+      case .success(let s): return .tensor(s)  // multiplied in Float32, IntTensors too
       case .failure(let err):
         diags.error(err.message, at: opSpan)
         return nil
@@ -180,7 +178,7 @@ extension Checker {
       if op.isComparison { return .tensor(s) }
       let intA: Bool = { if case .intTensor = a { return true }; return a == .int }()
       let intB: Bool = { if case .intTensor = b { return true }; return b == .int }()
-      return tensorResult(s, int: intA && intB && op != .div)
+      return tensorResult(s, int: intA && intB)
     case .failure(let err):
       diags.error(err.message, at: opSpan)
       return nil

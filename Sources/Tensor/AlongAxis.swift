@@ -51,9 +51,12 @@ extension NDArray {
     for (p, o) in offsets.enumerated() { dst[p] = src[o] }
     return r
   }
+}
 
+extension NDArray where Element: ZipElement {
   /// A copy with `src[p]` added at the position `takingAlong` reads for `index[p]`;
-  /// repeated indices accumulate (PyTorch's `scatter_add`). `src` has `index`'s shape.
+  /// repeated indices accumulate (PyTorch's `scatter_add`). `src` has `index`'s shape; an
+  /// integer sum outside Int32 is an error naming it.
   public func scatteringAdd(_ index: IntTensor, _ src: NDArray, axis: Int) throws -> NDArray {
     guard src.shape == index.shape else {
       throw TensorError("scatter_add", "source \(shapeString(src.shape)) and index \(shapeString(index.shape)) differ in shape")
@@ -61,9 +64,15 @@ extension NDArray {
     let offsets = try Self.alongOffsets(shape, index, axis: axis, op: "scatter_add")
     var r = self
     let sp = src.buffer.pointer
+    var bad: Int?  // an integer sum outside Int32 stops at the element it could not add
     r.withUnsafeMutableBufferPointer { dst in
-      for (p, o) in offsets.enumerated() { dst[o] += sp[p] }
+      for (p, o) in offsets.enumerated() {
+        let (v, out) = Element.zipped(.add, dst[o], sp[p])
+        if out { bad = p; break }
+        dst[o] = v
+      }
     }
+    if let p = bad { throw TensorError("scatter_add", Element.outOfRangeMessage(.add, r[flat: offsets[p]], sp[p])) }
     return r
   }
 }

@@ -1,29 +1,5 @@
 import Foundation
 
-/// Binary elementwise operations, broadcasting like NumPy.
-public enum ZipOp: String, Sendable, CaseIterable {
-  case add, sub, mul, div, pow, maximum, minimum
-  case less, lessEqual, greater, greaterEqual, equal, notEqual
-
-  @inline(__always) func apply(_ a: Float, _ b: Float) -> Float {
-    switch self {
-    case .add: return a + b
-    case .sub: return a - b
-    case .mul: return a * b
-    case .div: return a / b
-    case .pow: return Foundation.pow(a, b)
-    case .maximum: return Swift.max(a, b)
-    case .minimum: return Swift.min(a, b)
-    case .less: return a < b ? 1 : 0
-    case .lessEqual: return a <= b ? 1 : 0
-    case .greater: return a > b ? 1 : 0
-    case .greaterEqual: return a >= b ? 1 : 0
-    case .equal: return a == b ? 1 : 0
-    case .notEqual: return a != b ? 1 : 0
-    }
-  }
-}
-
 /// Unary elementwise operations: each case is one kernel — its value (`apply`, for Float
 /// tensors and Double scalars alike) and its derivative. A builtin of the same name in the
 /// language's registry marked elementwise is implemented and differentiated from it alone.
@@ -141,55 +117,6 @@ extension Tensor {
     }
     return r
   }
-
-  /// `self op other` with broadcasting; throws naming both shapes when they don't broadcast.
-  public func zip(_ other: Tensor, _ op: ZipOp) throws -> Tensor {
-    if shape == other.shape { return sameShape(other, op) }
-    guard let out = Broadcast.shape(shape, other.shape) else {
-      throw TensorError(op.rawValue, "shapes \(shapeString(shape)) and \(shapeString(other.shape)) do not broadcast")
-    }
-    if other.count == 1 && out == shape { return scalarRight(other.buffer.pointer[0], op) }
-    let r = Tensor(uninitialized: out)
-    let a = buffer.pointer, b = other.buffer.pointer, o = r.buffer.pointer
-    Broadcast.rows(shape, other.shape, out) { oa, ob, oo, n, sa, sb in
-      if sa == 1 && sb == 0 {
-        let bv = b[ob]
-        for i in 0..<n { o[oo + i] = op.apply(a[oa + i], bv) }
-      } else if sa == 0 && sb == 1 {
-        let av = a[oa]
-        for i in 0..<n { o[oo + i] = op.apply(av, b[ob + i]) }
-      } else {
-        for i in 0..<n { o[oo + i] = op.apply(a[oa + i * sa], b[ob + i * sb]) }
-      }
-    }
-    return r
-  }
-
-  private func sameShape(_ other: Tensor, _ op: ZipOp) -> Tensor {
-    let r = Tensor(uninitialized: shape)
-    let a = buffer.pointer, b = other.buffer.pointer, o = r.buffer.pointer
-    switch op {
-    case .add: Parallel.forEachChunk(count) { rg in for i in rg { o[i] = a[i] + b[i] } }
-    case .sub: Parallel.forEachChunk(count) { rg in for i in rg { o[i] = a[i] - b[i] } }
-    case .mul: Parallel.forEachChunk(count) { rg in for i in rg { o[i] = a[i] * b[i] } }
-    default: Parallel.forEachChunk(count, cost: 4) { rg in for i in rg { o[i] = op.apply(a[i], b[i]) } }
-    }
-    return r
-  }
-
-  private func scalarRight(_ s: Float, _ op: ZipOp) -> Tensor {
-    let r = Tensor(uninitialized: shape)
-    let a = buffer.pointer, o = r.buffer.pointer
-    switch op {
-    case .add: for i in 0..<count { o[i] = a[i] + s }
-    case .mul: for i in 0..<count { o[i] = a[i] * s }
-    default: for i in 0..<count { o[i] = op.apply(a[i], s) }
-    }
-    return r
-  }
-
-  /// `self op scalar` (no broadcasting needed).
-  public func zip(scalar s: Float, _ op: ZipOp) -> Tensor { scalarRight(s, op) }
 
   /// `self += other` in place (same shape); used to accumulate gradients.
   public mutating func addInPlace(_ other: Tensor) throws {

@@ -17,22 +17,32 @@ public enum Parallel {
   /// Runs `body(range)` over disjoint chunks of `0..<count`, in parallel when the work is
   /// large enough. `cost` is a rough number of scalar operations per index.
   public static func forEachChunk(_ count: Int, cost: Int = 1, _ body: (Range<Int>) -> Void) {
+    _ = anyChunk(count, cost: cost) { body($0); return false }
+  }
+
+  /// Runs `body(range)` as `forEachChunk` does and tells whether it returned true for any
+  /// chunk (a kernel noting that some element was out of range). Each chunk answers in a
+  /// slot of its own, so the workers share nothing.
+  public static func anyChunk(_ count: Int, cost: Int = 1, _ body: (Range<Int>) -> Bool) -> Bool {
     let w = workers
     if count <= 1 || w == 1 || count * cost < 32_768 || depthKey.isSet {
-      body(0..<count)
-      return
+      return body(0..<count)
     }
     let chunks = min(w, count)
+    let answers = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
+    answers.initialize(repeating: false, count: chunks)
+    defer { answers.deallocate() }
     withoutActuallyEscaping(body) { body in
       // The chunks are disjoint ranges; what `body` writes per range the types cannot see.
-      let shared = UncheckedSendable(body)
+      let shared = UncheckedSendable((body, answers))
       DispatchQueue.concurrentPerform(iterations: chunks) { c in
         depthKey.set(true)
         defer { depthKey.set(false) }
         let lo = count * c / chunks, hi = count * (c + 1) / chunks
-        if lo < hi { shared.value(lo..<hi) }
+        if lo < hi { shared.value.1[c] = shared.value.0(lo..<hi) }
       }
     }
+    return (0..<chunks).contains { answers[$0] }
   }
 
   /// Runs `body(i)` for every `i` in `0..<count`, in parallel when worthwhile.

@@ -120,11 +120,28 @@ struct LibraryTests {
 
   @Test("integers beyond Int32 are errors with the span, not traps")
   func integerOverflow() {
-    #expect(run("print(tensor([3000000000]))").error?.hasPrefix("test.dpl:1:7: error: tensor: 3000000000 does not fit in an IntTensor (Int32)") == true)
-    #expect(run("print(sum(tensor([2000000000, 2000000000])))").error?.hasPrefix("test.dpl:1:7: error: sum: the sum 4000000000 does not fit in Int32") == true)
-    #expect(run("print(cumsum(tensor([2000000000, 2000000000])))").error?.contains("does not fit in Int32") == true)
-    #expect(run("print(minimum(tensor([1]), 5000000000))").error?.hasPrefix("test.dpl:1:7: error: 5000000000 does not fit in an IntTensor (Int32)") == true)
+    let range = "is outside the Int32 range -2147483648...2147483647"
+    #expect(run("print(tensor([3000000000]))").error?.hasPrefix("test.dpl:1:7: error: tensor: 3000000000 \(range) of an IntTensor") == true)
+    #expect(run("print(sum(tensor([2000000000, 2000000000])))").error?.hasPrefix("test.dpl:1:7: error: sum: the sum 4000000000 \(range)") == true)
+    #expect(run("print(cumsum(tensor([2000000000, 2000000000])))").error?.contains("the running sum 4000000000 \(range)") == true)
+    #expect(run("print(minimum(tensor([1]), 5000000000))").error?.hasPrefix("test.dpl:1:7: error: 5000000000 \(range) of an IntTensor") == true)
     #expect(run("print(minimum(tensor([1.5]), 5000000000))").lines == ["[1.5]"], "beside a Tensor it is a number")
+  }
+
+  @Test("IntTensor arithmetic beyond Int32, and division by zero, are errors at the operator", arguments: [
+    ("print(tensor([1, 2]) + 3000000000)", "1:22: error: 3000000000 is outside the Int32 range -2147483648...2147483647 of an IntTensor"),
+    ("print(3000000000 - tensor([1, 2]))", "1:18: error: 3000000000 is outside the Int32 range"),
+    ("print(tensor([5]) / 0)", "1:19: error: div: 5 / 0 divides by zero"),
+    ("let z = tensor([1, 0])\nprint(tensor([5]) % z)", "2:19: error: mod: 5 % 0 divides by zero"),
+    ("print(tensor([-2147483647 - 1]) / -1)", "1:33: error: div: -2147483648 / -1 = 2147483648 is outside the Int32 range"),
+    ("print(-tensor([-2147483647 - 1]))", "1:7: error: neg: -(-2147483648) = 2147483648 is outside the Int32 range"),
+    ("print(tensor([-2147483647]) - tensor([[1], [2]]))", "1:29: error: sub: -2147483647 - 2 = -2147483649 is outside the Int32 range"),
+    ("print(int(tensor([3.0e9])))", "1:7: error: int: 3e+09 is outside the Int32 range"),
+    ("print(scatter_add(tensor([2147483647]), tensor([0]), tensor([1]), axis: 0))", "1:7: error: scatter_add: 2147483647 + 1 = 2147483648"),
+  ])
+  func intTensorArithmeticErrors(_ source: String, _ expected: String) {
+    let out = run(source)
+    #expect(out.error?.hasPrefix("test.dpl:\(expected)") == true, "\(out.error ?? "no error")")
   }
 
   @Test("a comparison as the condition of where is not a path; topk's indices carry no gradient")

@@ -37,13 +37,18 @@ extension Interpreter {
   static func integerValue(_ v: Value, _ op: IR.Op) throws -> IntTensor? {
     switch v {
     case .intTensor(let t, nil): return t
-    case .int(let n):
-      guard let w = Int32(exactly: n) else {
-        throw RuntimeError("\(n) does not fit in an IntTensor (Int32)", at: op.span, notes: ["write it as a Float (\(n).0)"])
-      }
-      return IntTensor(scalar: w)
+    case .int(let n): return IntTensor(scalar: try int32(n, op))
     default: return nil
     }
+  }
+
+  /// An Int as an IntTensor element: one outside Int32 is an error at the op.
+  static func int32(_ n: Int, _ op: IR.Op) throws -> Int32 {
+    guard let w = Int32(exactly: n) else {
+      throw RuntimeError("\(n) is outside the Int32 range \(int32Range) of an IntTensor", at: op.span,
+                         notes: ["write it as a Float (\(n).0)"])
+    }
+    return w
   }
 
   /// An index argument, which must be an IntTensor.

@@ -16,10 +16,10 @@ extension Interpreter {
     if let x = Self.scalar(l), let y = Self.scalar(r) { return try scalarBinary(b, x, y, l, r, op) }
     switch (l, r) {
     case (.list(let a), .list(let c)) where b == .add: return .list(a + c)
-    case (.intTensor(let a, let la), .intTensor(let c, let lc)) where la == nil && lc == nil:
-      return try intTensorBinary(b, a, c, op)
-    case (.intTensor(let a, nil), .int(let c)): return try intTensorBinary(b, a, IntTensor(scalar: Int32(c)), op)
-    case (.int(let a), .intTensor(let c, nil)): return try intTensorBinary(b, IntTensor(scalar: Int32(a)), c, op)
+    // IntTensors (without a bypass link, whose gradient path is a Float shadow) and Ints:
+    // exact Int32 arithmetic; an Int beyond Int32 is an error, as is a result beyond it.
+    case (.intTensor(_, nil), .intTensor(_, nil)), (.intTensor(_, nil), .int), (.int, .intTensor(_, nil)):
+      if let x = try Self.integerValue(l, op), let y = try Self.integerValue(r, op) { return try intTensorBinary(b, x, y, op) }
     default: break
     }
     if Self.isTensorLike(l) || Self.isTensorLike(r) { return try tensorBinary(b, try tensor(l, op), try tensor(r, op), op) }
@@ -57,43 +57,42 @@ extension Interpreter {
   }
 
   func tensorBinary(_ b: Language.BinaryOp, _ x: Var, _ y: Var, _ op: IR.Op) throws -> Value {
-    let zipOp: ZipOp
-    switch b {
-    case .add: zipOp = .add
-    case .sub: zipOp = .sub
-    case .mul: zipOp = .mul
-    case .div: zipOp = .div
-    case .matmul:
+    if b == .matmul {
       if op.record && tape.isRecording { return .tensor(try tape.matmul(x, y)) }
       return .tensor(try x.value.matmul(y.value))
-    // Comparisons give 0/1 Float tensors and carry no gradient.
-    case .lt: return .tensor(try x.value.zip(y.value, .less))
-    case .le: return .tensor(try x.value.zip(y.value, .lessEqual))
-    case .gt: return .tensor(try x.value.zip(y.value, .greater))
-    case .ge: return .tensor(try x.value.zip(y.value, .greaterEqual))
-    case .eq: return .tensor(try x.value.zip(y.value, .equal))
-    case .ne: return .tensor(try x.value.zip(y.value, .notEqual))
-    case .mod:
-      let q = try x.value.zip(y.value, .div).map(.floor)
-      return .tensor(try x.value - q * y.value)
-    case .and, .or: throw RuntimeError("operator '\(b.rawValue)' needs Bool operands", at: op.span)
     }
-    return .tensor(try prim(.binary(zipOp), [x, y], op))
+    let k = try Self.zipOp(b, op)
+    switch k {
+    case .add, .sub, .mul, .div: return .tensor(try prim(.binary(k), [x, y], op))
+    default: return .tensor(try x.value.zip(y.value, k))  // comparisons (0/1) and `%` carry no gradient
+    }
   }
 
+  /// IntTensor arithmetic, exact in Int32 (`/` truncates, `%` takes the divisor's sign; a
+  /// result outside Int32 or a division by zero is an error at the operator). Comparisons
+  /// give a 0/1 Tensor, as for Float tensors; `@` multiplies in Float.
   func intTensorBinary(_ b: Language.BinaryOp, _ x: IntTensor, _ y: IntTensor, _ op: IR.Op) throws -> Value {
-    // Integer arithmetic on indices stays integral; division truncates like Int.
-    let fx = x.map { Float($0) }, fy = y.map { Float($0) }
-    func back(_ t: Tensor) -> Value { .intTensor(t.map { Int32($0.rounded(.towardZero)) }, nil) }
+    if b == .matmul { return try tensorBinary(b, Var(constant: x.map { Float($0) }), Var(constant: y.map { Float($0) }), op) }
+    let z = try x.zip(y, try Self.zipOp(b, op))
+    return b.isComparison ? .tensor(z.map { Float($0) }) : .intTensor(z, nil)
+  }
+
+  /// The elementwise kernel of an arithmetic or comparison operator.
+  static func zipOp(_ b: Language.BinaryOp, _ op: IR.Op) throws -> ZipOp {
     switch b {
-    case .add: return back(try fx.zip(fy, .add))
-    case .sub: return back(try fx.zip(fy, .sub))
-    case .mul: return back(try fx.zip(fy, .mul))
-    case .div: return back(try fx.zip(fy, .div))
-    case .mod:
-      let q = try fx.zip(fy, .div).map(.floor)
-      return back(try fx - q * fy)
-    default: return try tensorBinary(b, Var(constant: fx), Var(constant: fy), op)
+    case .add: return .add
+    case .sub: return .sub
+    case .mul: return .mul
+    case .div: return .div
+    case .mod: return .mod
+    case .lt: return .less
+    case .le: return .lessEqual
+    case .gt: return .greater
+    case .ge: return .greaterEqual
+    case .eq: return .equal
+    case .ne: return .notEqual
+    case .and, .or: throw RuntimeError("operator '\(b.rawValue)' needs Bool operands", at: op.span)
+    case .matmul: throw RuntimeError("operator '@' is not elementwise", at: op.span)
     }
   }
 
@@ -103,7 +102,7 @@ extension Interpreter {
       guard i != .min else { throw RuntimeError("integer overflow: -(\(i)) is outside the 64-bit Int range", at: op.span) }
       return .int(-i)
     case (.neg, .float(let f)): return .float(-f)
-    case (.neg, .intTensor(let t, nil)): return .intTensor(t.map { -$0 }, nil)
+    case (.neg, .intTensor(let t, nil)): return .intTensor(try t.negated(), nil)
     case (.neg, .tensor), (.neg, .intTensor): return .tensor(try prim(.unary(.neg), [try tensor(x, op)], op))
     case (.not, .bool(let b)): return .bool(!b)
     default: throw RuntimeError("operator '\(u.rawValue)' cannot apply to \(x.typeName)", at: op.span)

@@ -53,8 +53,8 @@ extension Interpreter {
   func intTensor(_ v: Value, _ op: IR.Op, _ what: String = "argument") throws -> IntTensor {
     switch v {
     case .intTensor(let t, _): return t
-    case .tensor(let t, _): return t.value.map { Int32($0.rounded(.towardZero)) }
-    case .int(let i): return IntTensor(scalar: Int32(i))
+    case .tensor(let t, _): return try t.value.truncatedToInt32()
+    case .int(let n): return IntTensor(scalar: try Self.int32(n, op))
     default: throw RuntimeError("expected an IntTensor \(what), got \(v.typeName)", at: op.span)
     }
   }
@@ -96,7 +96,7 @@ extension Interpreter {
     switch v {
     case .int(let n):
       guard let w = Int32(exactly: n) else {
-        throw RuntimeError("tensor: \(n) does not fit in an IntTensor (Int32)", at: op.span,
+        throw RuntimeError("tensor: \(n) is outside the Int32 range \(int32Range) of an IntTensor", at: op.span,
                            notes: ["write it as a Float (\(n).0) for a Tensor"])
       }
       return [w]
