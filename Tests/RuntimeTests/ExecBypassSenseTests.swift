@@ -57,10 +57,10 @@ struct ExecBypassSenseTests {
       let x = tensor([1.0, 2.0])
       let g = grad(x) { sum(@bypass(blackbox, sense: 2) round(x)) }
       """)
-    #expect(constant.error?.contains("test.dpl:2:47: error: '@bypass' option 'sense' must be 1 (minimise) or -1 (maximise), got 2") == true,
+    #expect(constant.error?.contains("test.dpl:2:48: error: '@bypass' option 'sense' must be 1 (minimise) or -1 (maximise), got 2") == true,
             "\(constant.error ?? "none")")
     let float = runProgram(source: "let x = tensor([1.0])\nlet g = grad(x) { sum(@bypass(nid, sense: -0.5) round(x)) }")
-    #expect(float.error?.contains("test.dpl:2:42: error: '@bypass' option 'sense' must be 1 (minimise) or -1 (maximise), got -0.5") == true,
+    #expect(float.error?.contains("test.dpl:2:43: error: '@bypass' option 'sense' must be 1 (minimise) or -1 (maximise), got -0.5") == true,
             "\(float.error ?? "none")")
     let type = runProgram(source: "let x = tensor([1.0])\nlet g = grad(x) { sum(@bypass(nid, sense: \"max\") round(x)) }")
     #expect(type.error?.contains("option 'sense' must be a number") == true, "\(type.error ?? "none")")

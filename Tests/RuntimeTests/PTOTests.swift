@@ -193,8 +193,10 @@ struct PTOTests {
     try Self.writeKnapsackData(to: data, items: 8, train: 48, test: 32, capacity: 12.5)
     let exact = runProgram(source: """
       import pto
-      let ks = pto.Knapsack(int(round(load("\(data.path)", "weights") * 100.0)), int(round(load("\(data.path)", "capacity") * 100.0)))
-      let c = load("\(data.path)", "c_test")
+      let weights: Tensor = load("\(data.path)", "weights")
+      let capacity: Tensor = load("\(data.path)", "capacity")
+      let ks = pto.Knapsack(int(round(weights * 100.0)), int(round(capacity * 100.0)))
+      let c: Tensor = load("\(data.path)", "c_test")
       print(pto.normalized_regret(ks, c, c, load("\(data.path)", "z_test")))
       """)
     #expect(exact.lines.count == 1 && Double(exact.lines[0]) == 0, "\(exact.lines) \(exact.error ?? "")")
