@@ -76,14 +76,7 @@ struct BypassTests {
   /// Blackbox on argmin-as-one-hot of a linear cost: the gradient points so that moving
   /// along it reduces the loss ⟨v, f(x)⟩ for a cost where the loss prefers another choice.
   @Test func blackboxOnArgminOneHot() throws {
-    func onehotArgmin(_ xs: Tensor) throws -> Tensor {
-      let n = xs.shape.last!
-      let flat = try xs.reshaped([-1, n])
-      let idx = try flat.argReduce(max: false, axis: 1)
-      var out = Tensor.zeros(flat.shape)
-      for r in 0..<idx.count { out[r, Int(idx[flat: r])] = 1 }
-      return try out.reshaped(xs.shape)
-    }
+    let onehotArgmin = Self.onehot(max: false)
     let x = try Tensor(shape: [3], scalars: [0.0, 0.5, 1.0])   // argmin picks 0
     let tape = Tape()
     let xv = tape.watch(x)

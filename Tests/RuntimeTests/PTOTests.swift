@@ -129,24 +129,32 @@ struct PTOTests {
     try Safetensors.write(tensors, to: url)
   }
 
-  @Test("shortest_path.dpl trains with every method and writes metrics.json", arguments: ["2s", "spo+", "pfyl", "dbb", "dpo", "net"])
-  func program(_ method: String) throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-pto-\(method)-\(UUID().uuidString)")
+  /// Runs `programs/pto/NAME.dpl` with `data=` a file `write` makes in a fresh folder (removed
+  /// afterwards) and `settings`; gives `check` the file, the outcome and the run's summary.
+  func train(_ name: String, on write: (URL) throws -> Void, _ settings: [String: String],
+             check: (URL, RunOutcome, [String: Any]) throws -> Void) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-pto-\(name)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let data = dir.appendingPathComponent("sp.safetensors")
-    try Self.writeData(to: data, train: 96, test: 64)
-    let out = try runProgram(file: repositoryRoot.appendingPathComponent("programs/pto/shortest_path.dpl"),
-                             set: ["data": data.path, "method": method, "epochs": "3"]) { $0.outputDirectory = dir.appendingPathComponent("run") }
-    #expect(out.error == nil, "\(out.error ?? "")")
-    #expect(out.lines.last?.hasPrefix("\(method) test regret ") == true, "\(out.lines)")
-    let summary = RunLog(folder: dir.appendingPathComponent("run")).summary()
-    let regret = try #require(summary["test_regret"] as? Double)
-    let curve = try #require(summary["regret_curve"] as? [Double])
-    #expect(curve.count == 4 && abs(curve[3] - regret) < 1e-6, "\(curve)")
-    #expect(regret >= 0 && regret < 1, "\(regret)")
-    #expect(summary["method"] as? String == method)
-    if method == "2s" || method == "spo+" || method == "pfyl" { #expect(regret < curve[0], "training lowers the regret: \(curve)") }
+    let data = dir.appendingPathComponent("data.safetensors")
+    try write(data)
+    let out = try runProgram(file: repositoryRoot.appendingPathComponent("programs/pto/\(name).dpl"),
+                             set: settings.merging(["data": data.path]) { $1 }) { $0.outputDirectory = dir.appendingPathComponent("run") }
+    try check(data, out, RunLog(folder: dir.appendingPathComponent("run")).summary())
+  }
+
+  @Test("shortest_path.dpl trains with every method and writes metrics.json", arguments: ["2s", "spo+", "pfyl", "dbb", "nid", "dpo", "net"])
+  func program(_ method: String) throws {
+    try train("shortest_path", on: { try Self.writeData(to: $0, train: 96, test: 64) }, ["method": method, "epochs": "3"]) { _, out, summary in
+      #expect(out.error == nil, "\(out.error ?? "")")
+      #expect(out.lines.last?.hasPrefix("\(method) test regret ") == true, "\(out.lines)")
+      let regret = try #require(summary["test_regret"] as? Double)
+      let curve = try #require(summary["regret_curve"] as? [Double])
+      #expect(curve.count == 4 && abs(curve[3] - regret) < 1e-6, "\(curve)")
+      #expect(regret >= 0 && regret < 1, "\(regret)")
+      #expect(summary["method"] as? String == method)
+      if method == "2s" || method == "spo+" || method == "pfyl" { #expect(regret < curve[0], "training lowers the regret: \(curve)") }
+    }
   }
 
   /// A knapsack data set in the layout of run_pyepo_knapsack.py --export: float32 x, c (integer
@@ -186,27 +194,22 @@ struct PTOTests {
   /// capacity (zero regret at the true values), and every method trains on it.
   @Test("knapsack.dpl --set data= reads run_pyepo_knapsack.py's layout", arguments: ["2s", "spo+", "pfyl", "dbb", "nid", "dpo"])
   func knapsackFromFile(_ method: String) throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-pto-ks-\(method)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let data = dir.appendingPathComponent("ks.safetensors")
-    try Self.writeKnapsackData(to: data, items: 8, train: 48, test: 32, capacity: 12.5)
-    let exact = runProgram(source: """
-      import pto
-      let weights: Tensor = load("\(data.path)", "weights")
-      let capacity: Tensor = load("\(data.path)", "capacity")
-      let ks = pto.Knapsack(int(round(weights * 100.0)), int(round(capacity * 100.0)))
-      let c: Tensor = load("\(data.path)", "c_test")
-      print(pto.normalized_regret(ks, c, c, load("\(data.path)", "z_test")))
-      """)
-    #expect(exact.lines.count == 1 && Double(exact.lines[0]) == 0, "\(exact.lines) \(exact.error ?? "")")
-    let out = try runProgram(file: repositoryRoot.appendingPathComponent("programs/pto/knapsack.dpl"),
-                             set: ["data": data.path, "method": method, "epochs": "2"]) { $0.outputDirectory = dir.appendingPathComponent("run") }
-    #expect(out.error == nil, "\(out.error ?? "")")
-    let summary = RunLog(folder: dir.appendingPathComponent("run")).summary()
-    let curve = try #require(summary["regret_curve"] as? [Double])
-    #expect(curve.count == 3 && curve.allSatisfy { $0 >= 0 && $0 < 1 }, "\(curve)")
-    #expect(summary["items"] as? Int == 8 && summary["data"] as? String == data.path, "\(summary)")
+    let write = { try Self.writeKnapsackData(to: $0, items: 8, train: 48, test: 32, capacity: 12.5) }
+    try train("knapsack", on: write, ["method": method, "epochs": "2"]) { data, out, summary in
+      let exact = runProgram(source: """
+        import pto
+        let weights: Tensor = load("\(data.path)", "weights")
+        let capacity: Tensor = load("\(data.path)", "capacity")
+        let ks = pto.Knapsack(int(round(weights * 100.0)), int(round(capacity * 100.0)))
+        let c: Tensor = load("\(data.path)", "c_test")
+        print(pto.normalized_regret(ks, c, c, load("\(data.path)", "z_test")))
+        """)
+      #expect(exact.lines.count == 1 && Double(exact.lines[0]) == 0, "\(exact.lines) \(exact.error ?? "")")
+      #expect(out.error == nil, "\(out.error ?? "")")
+      let curve = try #require(summary["regret_curve"] as? [Double])
+      #expect(curve.count == 3 && curve.allSatisfy { $0 >= 0 && $0 < 1 }, "\(curve)")
+      #expect(summary["items"] as? Int == 8 && summary["data"] as? String == data.path, "\(summary)")
+    }
   }
 
   @Test("knapsack.dpl and ranking.dpl generate their data and train", arguments: [
