@@ -59,7 +59,8 @@ public enum BypassStrategy: String, CaseIterable, Sendable {
     ("fit_steps", "DiffBypass: steps fitting the surrogate per gradient"),
     ("fit_lr", "DiffBypass: the learning rate of the surrogate's fit"),
     ("lambda", "blackbox: the step λ of the perturbed cost x + sense·λv"),
-    ("sense", "blackbox, nid: 1 when the solver minimises its cost (the default), -1 when it maximises"),
+    ("sense", allCases.filter(\.readsSense).map(\.rawValue).joined(separator: ", ")
+      + ": 1 when the solver minimises its cost (the default), -1 when it maximises"),
     ("wrt", "the bypassed inputs: a parameter name or a list of names"),
     ("seed", "noise from its own generator instead of the program's stream"),
     ("batched", "true: the function maps each item of axis 0 on its own, so all noisy copies run as one call"),
