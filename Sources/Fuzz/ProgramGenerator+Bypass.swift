@@ -63,7 +63,7 @@ extension ProgramGenerator {
     if rng.chance(0.15) { return twoArguments(shape, d, sc) }
     let u = tensor(shape, d, sc)
     let last = shape.last ?? 0
-    let strategies = ["ste", "ste", "es", "perturbed", "blackbox"] + surrogates.filter { $0.cin == last }.map(\.name)
+    let strategies = ["ste", "ste", "es", "perturbed", "blackbox", "nid"] + surrogates.filter { $0.cin == last }.map(\.name)
     let s = rng.pick(strategies)
     let step = rng.below(3)
     // The bypassed input is the call's first argument: `u * 1.7` for round and floor.
@@ -159,7 +159,8 @@ extension ProgramGenerator {
     switch s {
     case "ste": return "@bypass(ste)"
     case "es", "perturbed": return "@bypass(\(s), sigma: 0.5, samples: \(1 + rng.below(3)), seed: \(seed)\(extra))"
-    case "blackbox": return "@bypass(blackbox, lambda: \(rng.pick(["1.0", "0.5", "2.0"]))\(extra))"
+    case "blackbox": return "@bypass(blackbox, lambda: \(rng.pick(["1.0", "0.5", "2.0"]))\(rng.pick(["", ", sense: -1"]))\(extra))"
+    case "nid": return "@bypass(nid\(rng.pick(["", ", sense: -1", ", sense: 1.0"]))\(extra))"
     default: return "@bypass(\(s), sigma: 0.5, samples: \(1 + rng.below(3)), fit_steps: \(1 + rng.below(2)), fit_lr: 0.01, seed: \(seed)\(extra))"
     }
   }

@@ -10,8 +10,8 @@ import Tensor
 /// The reference is `∇ E_ε[L(x + σε)]` by central finite differences of a Monte-Carlo
 /// estimate with common random numbers: `ĝ_i = 1/(2hM) Σ_m L(x + h e_i + σε_m) − L(x − h e_i + σε_m)`,
 /// with `h = σ/4` (the smoothed function varies on the scale σ). Each strategy — the
-/// written one, then `es`, `perturbed`, `ste`, `blackbox` and `net` (a default surrogate
-/// MLP on the last axis) — is asked for its gradient under K seeds; the table gives the
+/// written one, then every `BypassStrategy` and `net` (a default surrogate MLP on the last
+/// axis) — is asked for its gradient under K seeds; the table gives the
 /// cosine similarity and norm ratio to the reference (mean ± sd over seeds), the bias
 /// `|mean − ref| / |ref|`, the variance `mean |g − mean|² / |ref|²`, and the calls of the
 /// bypassed function per gradient. A strategy that does not apply says why.
@@ -117,7 +117,7 @@ extension Session {
     let refNorm = (ref.reduce(0) { $0 + $1 * $1 }).squareRoot()
 
     var names = [written]
-    for s in [BypassStrategy.es, .perturbed, .ste, .blackbox].map(\.rawValue) + ["net"] where s != written { names.append(s) }
+    for s in BypassStrategy.names + ["net"] where s != written { names.append(s) }
     if site?.strategy == "net" { names.removeAll { $0 == "net" } }
     var rows: [Comparison.Row] = []
     var writtenTape: TapeReport?

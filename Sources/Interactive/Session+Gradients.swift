@@ -186,7 +186,7 @@ public struct BypassSite {
     case .es: return 2 * samples
     case .perturbed: return samples
     case .blackbox: return 1
-    case .ste, nil: return 0
+    case .ste, .nid, nil: return 0
     }
   }
 
@@ -196,8 +196,10 @@ public struct BypassSite {
     switch BypassStrategy(rawValue: strategy) {
     case .es: return "evolution strategies, σ \(ValueDisplay.number(sigma)), \(samples) antithetic pairs"
     case .perturbed: return "perturbed optimiser, σ \(ValueDisplay.number(sigma)), \(samples) samples"
-    case .blackbox: return "blackbox interpolation, λ \(ValueDisplay.number(options["lambda"] ?? 10))"
+    case .blackbox:
+      return "blackbox interpolation, λ \(ValueDisplay.number(options["lambda"] ?? 10))" + (options["sense"] == -1 ? ", maximiser" : "")
     case .ste: return "straight-through (identity)"
+    case .nid: return options["sense"] == -1 ? "negative identity of a maximiser (identity)" : "negative identity (−identity)"
     case nil: return strategy
     }
   }

@@ -408,7 +408,7 @@ extension Checker {
       // A String (a config field, a variable) names the strategy at run time.
       case .string: name = BypassInfo.dynamic
       default:
-        diags.error("a bypass strategy must be es, ste, blackbox, perturbed, a String naming one, or a model value, not \(st)", at: strategy.span)
+        diags.error("a bypass strategy must be \(BypassStrategy.names.joined(separator: ", ")), a String naming one, or a model value, not \(st)", at: strategy.span)
       }
     }
     var seen: Set<String> = []
@@ -431,6 +431,8 @@ extension Checker {
         if t != .bool, !t.isLenient { diags.error("'@bypass' option 'batched' must be a Bool, not \(t)", at: o.value.span) }
       } else if !t.isNumericScalar, !t.isLenient {
         diags.error("'@bypass' option '\(label)' must be a number, not \(t)", at: o.value.span)
+      } else if label == "sense", let v = consts[o.value.id]?.asDouble, let why = BypassStrategy.senseError(v) {
+        diags.error(why, at: o.value.span)
       }
     }
     let t = checkExpr(call)
@@ -445,8 +447,9 @@ extension Checker {
         diags.error("'\(name)' cannot route a gradient to \(inputs.count) inputs: \(why)", at: wrt?.value.span ?? e.span,
                     notes: [Note("use es, perturbed or a model surrogate for several inputs, or one '@bypass' per input")])
       }
-      if name == "ste", inputs.count == 1, let xs = types[args[inputs[0]].value.id]?.shape, let ys = t.shape, !shapesCompatible(xs, ys) {
-        diags.error("'ste' bypass needs the output shape to match the input: \(shapeText(ys)) vs \(shapeText(xs))", at: e.span,
+      if BypassStrategy(rawValue: name)?.passesGradientOn == true, inputs.count == 1, let xs = types[args[inputs[0]].value.id]?.shape,
+         let ys = t.shape, !shapesCompatible(xs, ys) {
+        diags.error("'\(name)' bypass needs the output shape to match the input: \(shapeText(ys)) vs \(shapeText(xs))", at: e.span,
                     notes: [Note("use es, perturbed or a model surrogate when the shapes differ")])
       }
     }

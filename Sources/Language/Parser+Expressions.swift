@@ -61,7 +61,7 @@ extension Parser {
     }
     let args = try arguments()
     guard let first = args.first, first.label == nil else {
-      throw fail("'@bypass' needs a strategy as its first argument (es, ste, blackbox, perturbed or a model)",
+      throw fail("'@bypass' needs a strategy as its first argument (\(BypassStrategy.names.joined(separator: ", ")) or a model)",
                  at: args.first?.span ?? previous.span)
     }
     let call = try nested { try postfix(try primary()) }

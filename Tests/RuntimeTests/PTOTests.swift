@@ -129,24 +129,87 @@ struct PTOTests {
     try Safetensors.write(tensors, to: url)
   }
 
-  @Test("shortest_path.dpl trains with every method and writes metrics.json", arguments: ["2s", "spo+", "pfyl", "dbb", "dpo", "net"])
-  func program(_ method: String) throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-pto-\(method)-\(UUID().uuidString)")
+  /// Runs `programs/pto/NAME.dpl` with `data=` a file `write` makes in a fresh folder (removed
+  /// afterwards) and `settings`; gives `check` the file, the outcome and the run's summary.
+  func train(_ name: String, on write: (URL) throws -> Void, _ settings: [String: String],
+             check: (URL, RunOutcome, [String: Any]) throws -> Void) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpl-pto-\(name)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let data = dir.appendingPathComponent("sp.safetensors")
-    try Self.writeData(to: data, train: 96, test: 64)
-    let out = try runProgram(file: repositoryRoot.appendingPathComponent("programs/pto/shortest_path.dpl"),
-                             set: ["data": data.path, "method": method, "epochs": "3"]) { $0.outputDirectory = dir.appendingPathComponent("run") }
-    #expect(out.error == nil, "\(out.error ?? "")")
-    #expect(out.lines.last?.hasPrefix("\(method) test regret ") == true, "\(out.lines)")
-    let summary = RunLog(folder: dir.appendingPathComponent("run")).summary()
-    let regret = try #require(summary["test_regret"] as? Double)
-    let curve = try #require(summary["regret_curve"] as? [Double])
-    #expect(curve.count == 4 && abs(curve[3] - regret) < 1e-6, "\(curve)")
-    #expect(regret >= 0 && regret < 1, "\(regret)")
-    #expect(summary["method"] as? String == method)
-    if method == "2s" || method == "spo+" || method == "pfyl" { #expect(regret < curve[0], "training lowers the regret: \(curve)") }
+    let data = dir.appendingPathComponent("data.safetensors")
+    try write(data)
+    let out = try runProgram(file: repositoryRoot.appendingPathComponent("programs/pto/\(name).dpl"),
+                             set: settings.merging(["data": data.path]) { $1 }) { $0.outputDirectory = dir.appendingPathComponent("run") }
+    try check(data, out, RunLog(folder: dir.appendingPathComponent("run")).summary())
+  }
+
+  @Test("shortest_path.dpl trains with every method and writes metrics.json", arguments: ["2s", "spo+", "pfyl", "dbb", "nid", "dpo", "net"])
+  func program(_ method: String) throws {
+    try train("shortest_path", on: { try Self.writeData(to: $0, train: 96, test: 64) }, ["method": method, "epochs": "3"]) { _, out, summary in
+      #expect(out.error == nil, "\(out.error ?? "")")
+      #expect(out.lines.last?.hasPrefix("\(method) test regret ") == true, "\(out.lines)")
+      let regret = try #require(summary["test_regret"] as? Double)
+      let curve = try #require(summary["regret_curve"] as? [Double])
+      #expect(curve.count == 4 && abs(curve[3] - regret) < 1e-6, "\(curve)")
+      #expect(regret >= 0 && regret < 1, "\(regret)")
+      #expect(summary["method"] as? String == method)
+      if method == "2s" || method == "spo+" || method == "pfyl" { #expect(regret < curve[0], "training lowers the regret: \(curve)") }
+    }
+  }
+
+  /// A knapsack data set in the layout of run_pyepo_knapsack.py --export: float32 x, c (integer
+  /// values), w (optimal 0/1, by brute force over every subset) and z for train and test,
+  /// `weights` [1, items] in units exact to the hundredth and `capacity` [1].
+  static func writeKnapsackData(to url: URL, items: Int, train: Int, test: Int, capacity: Float) throws {
+    var rng = RNG(seed: 7)
+    let weights = (0..<items).map { _ in Float(300 + Int(rng.uniform() * 500)) / 100 }
+    var tensors: [String: Tensor] = ["weights": try Tensor(shape: [1, items], scalars: weights),
+                                     "capacity": try Tensor(shape: [1], scalars: [capacity])]
+    for (split, n) in [("train", train), ("test", test)] {
+      let x = rng.normal([n, 5])
+      let c = Tensor(shape: [n, items]) { _ in Float(1 + Int(rng.uniform() * 9)) }
+      var w = Tensor(shape: [n, items], repeating: 0)
+      var z = Tensor(shape: [n], repeating: 0)
+      for i in 0..<n {
+        var best = (value: Float(-1), mask: 0)
+        for mask in 0..<(1 << items) {
+          let chosen = (0..<items).filter { mask & (1 << $0) != 0 }
+          // Hundredths, as integers: a float sum of weights would round differently from the DP.
+          guard chosen.reduce(0, { $0 + Int((weights[$1] * 100).rounded()) }) <= Int((capacity * 100).rounded()) else { continue }
+          let value = chosen.reduce(Float(0)) { $0 + c[flat: i * items + $1] }
+          if value > best.value { best = (value, mask) }
+        }
+        for j in 0..<items where best.mask & (1 << j) != 0 { w[flat: i * items + j] = 1 }
+        z[flat: i] = best.value
+      }
+      tensors["x_\(split)"] = x
+      tensors["c_\(split)"] = c
+      tensors["w_\(split)"] = w
+      tensors["z_\(split)"] = z
+    }
+    try Safetensors.write(tensors, to: url)
+  }
+
+  /// knapsack.dpl reads the peer's export: its solutions are optimal for the file's weights and
+  /// capacity (zero regret at the true values), and every method trains on it.
+  @Test("knapsack.dpl --set data= reads run_pyepo_knapsack.py's layout", arguments: ["2s", "spo+", "pfyl", "dbb", "nid", "dpo"])
+  func knapsackFromFile(_ method: String) throws {
+    let write = { try Self.writeKnapsackData(to: $0, items: 8, train: 48, test: 32, capacity: 12.5) }
+    try train("knapsack", on: write, ["method": method, "epochs": "2"]) { data, out, summary in
+      let exact = runProgram(source: """
+        import pto
+        let weights: Tensor = load("\(data.path)", "weights")
+        let capacity: Tensor = load("\(data.path)", "capacity")
+        let ks = pto.Knapsack(int(round(weights * 100.0)), int(round(capacity * 100.0)))
+        let c: Tensor = load("\(data.path)", "c_test")
+        print(pto.normalized_regret(ks, c, c, load("\(data.path)", "z_test")))
+        """)
+      #expect(exact.lines.count == 1 && Double(exact.lines[0]) == 0, "\(exact.lines) \(exact.error ?? "")")
+      #expect(out.error == nil, "\(out.error ?? "")")
+      let curve = try #require(summary["regret_curve"] as? [Double])
+      #expect(curve.count == 3 && curve.allSatisfy { $0 >= 0 && $0 < 1 }, "\(curve)")
+      #expect(summary["items"] as? Int == 8 && summary["data"] as? String == data.path, "\(summary)")
+    }
   }
 
   @Test("knapsack.dpl and ranking.dpl generate their data and train", arguments: [

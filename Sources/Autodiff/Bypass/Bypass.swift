@@ -34,6 +34,19 @@ public enum Bypass {
     return attach(tape, "bypass.ste", inputs: [x], through: through, output: y) { g in [g] }
   }
 
+  /// Negative identity (Sahoo et al. 2023; PyEPO's `negativeIdentity`): a solver of a linear
+  /// cost `x` whose Jacobian is taken as `−sense · I`, so `∇ = −sense · g` — `−g` for a
+  /// minimiser (raising a cost makes its item less chosen), `g` for a maximiser. No call of
+  /// the solver on the way back.
+  /// - Parameter sense: 1 when the solver minimises, −1 when it maximises.
+  public static func nid(_ tape: Tape, x: Var, y: Tensor, through: Var? = nil, sense: Float) throws -> Var {
+    try checkSense("nid", sense)
+    guard x.shape == y.shape else {
+      throw TensorError("@bypass(nid)", "the solver's output \(shapeString(y.shape)) must have its cost's shape \(shapeString(x.shape))")
+    }
+    return attach(tape, "bypass.nid", inputs: [x], through: through, output: y) { g in [g * -sense] }
+  }
+
   /// Evolution strategies with antithetic pairs (thesis §3.3):
   /// `∇ ≈ 1/(2σS) Σ_s ⟨v, f(x+σε_s) − f(x−σε_s)⟩ ε_s`. The 2S calls run as one batch
   /// when the gradient is asked for.
@@ -85,24 +98,35 @@ public enum Bypass {
   }
 
   /// Blackbox differentiation of combinatorial solvers (Vlastelica et al. 2020): for a
-  /// solver minimising a linear cost `x`, `x' = x + λv` and `∇ = −(f(x) − f(x'))/λ`.
-  public static func blackbox(_ tape: Tape, x: Var, y: Tensor, through: Var? = nil, lambda: Float,
+  /// solver optimising a linear cost `x`, `x' = x + sense·λv` and `∇ = sense·(f(x') − f(x))/λ`
+  /// (PyEPO's `blackboxOpt`). For a minimiser (sense 1) this is the paper's
+  /// `−(f(x) − f(x + λv))/λ`; a maximiser of `x` is a minimiser of `−x`, so its
+  /// perturbation goes the other way and its gradient is the minimiser's mirrored.
+  /// - Parameter sense: 1 when the solver minimises, −1 when it maximises.
+  public static func blackbox(_ tape: Tape, x: Var, y: Tensor, through: Var? = nil, lambda: Float, sense: Float = 1,
                               f: @escaping Batched) throws -> Var {
     guard lambda > 0 else { throw TensorError("@bypass(blackbox)", "lambda must be positive, got \(lambda)") }
+    try checkSense("blackbox", sense)
     guard x.shape == y.shape else {
       throw TensorError("@bypass(blackbox)", "the solver's output \(shapeString(y.shape)) must have its cost's shape \(shapeString(x.shape))")
     }
     let x0 = x.value
     return attach(tape, "bypass.blackbox", inputs: [x], through: through, output: y) { v in
-      let xp = try x0 + v * lambda
+      let xp = try x0 + v * (sense * lambda)
       let yp = try f(try xp.reshaped([1] + xp.shape)).reshaped(y.shape)
-      return [try (y - yp) * (-1 / lambda)]
+      return [try (yp - y) * (sense / lambda)]
     }
   }
 
   static func checkNoise(_ name: String, sigma: Float, samples: Int) throws {
     guard sigma > 0, samples >= 1 else {
       throw TensorError("@bypass(\(name))", "needs sigma > 0 and samples ≥ 1, got sigma \(sigma), samples \(samples)")
+    }
+  }
+
+  static func checkSense(_ name: String, _ sense: Float) throws {
+    guard sense == 1 || sense == -1 else {
+      throw TensorError("@bypass(\(name))", "sense must be 1 (minimise) or -1 (maximise), got \(sense)")
     }
   }
 

@@ -73,7 +73,9 @@ extension Interpreter {
       case .perturbed:
         shadow = try Bypass.perturbed(tape, xs: xs, y: yFloat, through: through, sigma: opts.sigma, samples: opts.samples, rng: &noise, f: fb)
       case .blackbox:
-        shadow = try Bypass.blackbox(tape, x: try only(xs, named, op), y: yFloat, through: through, lambda: opts.lambda, f: single)
+        shadow = try Bypass.blackbox(tape, x: try only(xs, named, op), y: yFloat, through: through, lambda: opts.lambda,
+                                     sense: opts.sense, f: single)
+      case .nid: shadow = try Bypass.nid(tape, x: try only(xs, named, op), y: yFloat, through: through, sense: opts.sense)
       }
     }
     // Only captured arguments are active: f's own gradient, no estimator needed.
@@ -228,6 +230,8 @@ struct BypassOptions {
   var fitSteps = 10
   var fitLR: Float = 1e-3
   var lambda: Float = 10
+  /// The solver's sense for the strategies that read it: 1 minimises, −1 maximises.
+  var sense: Float = 1
   /// The caller's word that `f` maps each item of axis 0 on its own (nil: dpl decides).
   var batched: Bool?
   /// Seeds the call's own noise generator (else noise comes from the program's stream).
@@ -235,15 +239,20 @@ struct BypassOptions {
 
   init(_ o: [String: Value], strategy: String, interpreter: Interpreter, _ op: IR.Op) throws {
     self.strategy = strategy
-    let known: Set<String> = ["sigma", "samples", "fit_steps", "fit_lr", "lambda", "batched", "seed", "wrt"]
+    let known = BypassStrategy.options.map(\.name)
     for name in o.keys where !known.contains(name) {
-      throw RuntimeError("@bypass: unknown option '\(name)'", at: op.span, notes: ["options: " + known.sorted().joined(separator: ", ")])
+      throw RuntimeError("@bypass: unknown option '\(name)'", at: op.span, notes: ["options: " + known.joined(separator: ", ")])
     }
     if let v = o["sigma"] { sigma = Float(try interpreter.double(v, op, "sigma")) }
     if let v = o["samples"] { samples = try interpreter.int(v, op, "samples") }
     if let v = o["fit_steps"] { fitSteps = try interpreter.int(v, op, "fit_steps") }
     if let v = o["fit_lr"] { fitLR = Float(try interpreter.double(v, op, "fit_lr")) }
     if let v = o["lambda"] { lambda = Float(try interpreter.double(v, op, "lambda")) }
+    if let v = o["sense"] {
+      let d = try interpreter.double(v, op, "sense")
+      if let why = BypassStrategy.senseError(d) { throw RuntimeError(why, at: op.span) }
+      sense = Float(d)
+    }
     if let v = o["batched"] { batched = try interpreter.bool(v, op) }
     if let v = o["seed"] { seed = UInt64(bitPattern: Int64(try interpreter.int(v, op, "seed"))) }
     guard sigma > 0, samples >= 1, fitSteps >= 0, fitLR > 0, lambda > 0 else {
