@@ -84,7 +84,9 @@ def main():
             p = statistics.median(peer_t[m]) if m in peer_t else None
             d = statistics.median(dpl_t[m])
             rows.append((seed, m, dpl_r[m], peer_r.get(m), d, p))
-    print(f"{args.problem}; machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+    model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+                 platform.machine())
+    print(f"{args.problem}; machine: {model}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end; "
           f"{args.rounds} rounds, median training seconds\n")
     print("| data seed | method | dpl regret | PyEPO regret | dpl train s | PyEPO train s | PyEPO / dpl |")
     print("|---|---|---|---|---|---|---|")
