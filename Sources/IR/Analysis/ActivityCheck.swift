@@ -137,6 +137,9 @@ public enum ActivityCheck {
     return notes
   }
 
+  /// The strategies a note offers, from the one list of them.
+  static let strategies = BypassStrategy.allCases.map(\.rawValue).joined(separator: ", ") + " or a surrogate model"
+
   /// The fix-its of a blocked path: `@bypass(…)`, else `stop_gradient(…)`.
   static func fixIts(_ b: Blocker) -> [FixIt] { b.fix.map { [$0] } ?? b.stopFix }
 
@@ -148,12 +151,12 @@ public enum ActivityCheck {
     }
     let stop = Note("or wrap its argument in 'stop_gradient(…)' to cut the gradient on purpose", fixIts: b.stopFix)
     if let site = b.chain.first {
-      return [Note("add '@bypass(…)' before the call of '\(site.name)' to route the gradient around it (ste, es, perturbed, blackbox or a surrogate model)"), stop]
+      return [Note("add '@bypass(…)' before the call of '\(site.name)' to route the gradient around it (\(strategies))"), stop]
     }
     if b.fix == nil {
       return [Note("move '\(b.name)' into a function and call that with '@bypass(…)' to route the gradient around it, or wrap it in 'stop_gradient(…)' to cut it on purpose")]
     }
-    return [Note("add '@bypass(…)' (ste, es, perturbed, blackbox or a surrogate model) to route the gradient around '\(b.name)'"), stop]
+    return [Note("add '@bypass(…)' (\(strategies)) to route the gradient around '\(b.name)'"), stop]
   }
 }
 
