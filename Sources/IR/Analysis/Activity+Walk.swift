@@ -294,8 +294,9 @@ final class Walk {
         let given = act(op.operands[i])
         var a = seeds ? Act() : given
         if seeds {
-          a.flows[engine.marking ? .assumed("input") : .input(i)] = Flow(diff: true)
-          if !given.holders.isEmpty || TapeMarking.mayHoldParameters(types[p] ?? .any) { a.holders = [Holder(root: .input(i), path: [])] }
+          let at = op.result ?? -1
+          a.flows[engine.marking ? .assumed("input") : .input(at, i)] = Flow(diff: true)
+          if !given.holders.isEmpty || TapeMarking.mayHoldParameters(types[p] ?? .any) { a.holders = [Holder(root: .input(at, i), path: [])] }
         }
         vals[p] = a
         inputs.append(given)
@@ -306,10 +307,9 @@ final class Walk {
     }
     let (loss, end) = region(op.regions[0], cells)
     cells = end
-    if isTarget, engine.probing == 0 {
-      engine.targetLoss = engine.targetLoss.join(loss)
-      if case .minimize = op.kind { engine.targetOptimizer = act(op.operands[0]) }
-      engine.targetInputs = inputs
+    if isTarget, engine.probing == 0, let v = op.result {
+      let optimizer = op.kind == .minimize ? act(op.operands[0]) : .empty
+      engine.found[v] = ((engine.found[v]?.loss ?? .empty).join(loss), inputs, optimizer)
     }
     switch op.kind {
     case .grad:

@@ -2,8 +2,8 @@ import Language
 
 /// Where a gradient can start (DESIGN.md "Gradients through non-differentiable calls").
 public enum ActivitySource: Hashable, Sendable {
-  /// Input `i` of the `grad`/`check_grad` being analysed.
-  case input(Int)
+  /// Input `i` of the `grad`/`check_grad` (the op's result value) being analysed.
+  case input(ValueID, Int)
   /// The parameters of one part of a model: a layer, a `param` field, or (for a model only
   /// known at run time) the whole value.
   case parameter(Holder)
@@ -20,8 +20,8 @@ public struct Holder: Hashable, Sendable {
   public enum Root: Hashable, Sendable {
     /// Made by `construct` or a layer builtin in a function.
     case made(function: String, value: ValueID)
-    /// Input `i` of the `check_grad` being analysed (`check_grad(net) { … }`).
-    case input(Int)
+    /// Input `i` of the `check_grad` (the op's result value) being analysed (`check_grad(net) { … }`).
+    case input(ValueID, Int)
     /// Parameter `i` of the function the analysed gradient block is in.
     case parameter(Int)
     /// A global whose model was made outside this program (a REPL session's earlier input).

@@ -23,20 +23,22 @@ public enum ActivityCheck {
         default: break
         }
       }
+      guard !targets.isEmpty else { continue }
+      // One analysis of the function checks all its gradient ops: each seeds its own sources.
+      let e = ActivityEngine(module: module, marking: false, target: f.name, globals: globals)
+      // A function's model and optimizer parameters are holders of a model not known here.
+      let arguments = zip(f.body.params.indices, f.paramTypes).map { i, t -> Act in
+        TapeMarking.mayHoldParameters(t) || t == .optimizer ? Act(holders: [Holder(root: .parameter(i), path: [])]) : .empty
+      }
+      e.rounds {
+        e.found = [:]
+        e.diagnostics = DiagnosticEngine()
+        e.walk(f, arguments: arguments, parametersActive: false)
+      }
+      for d in e.diagnostics.diagnostics { out.emit(d) }
       for op in targets {
-        guard let v = op.result else { continue }
-        let e = ActivityEngine(module: module, marking: false, target: (f.name, v), globals: globals)
-        // A function's model and optimizer parameters are holders of a model not known here.
-        let arguments = zip(f.body.params.indices, f.paramTypes).map { i, t -> Act in
-          TapeMarking.mayHoldParameters(t) || t == .optimizer ? Act(holders: [Holder(root: .parameter(i), path: [])]) : .empty
-        }
-        e.rounds {
-          e.targetLoss = .empty
-          e.diagnostics = DiagnosticEngine()
-          e.walk(f, arguments: arguments, parametersActive: false)
-        }
-        for d in e.diagnostics.diagnostics { out.emit(d) }
-        report(op, in: f, e.targetLoss, optimizer: e.targetOptimizer, inputs: e.targetInputs, into: &out)
+        guard let v = op.result, let r = e.found[v] else { continue }
+        report(op, in: f, r.loss, optimizer: r.optimizer, inputs: r.inputs, into: &out)
       }
     }
     return out.diagnostics
@@ -55,8 +57,8 @@ public enum ActivityCheck {
     let known = !roots.isEmpty && roots.allSatisfy { if case .made = $0 { return true }; return false }
     func name(_ s: ActivitySource) -> String? {
       switch (s, op.kind) {
-      case (.input(let i), .grad), (.input(let i), .checkGrad):
-        return i < inputs.count ? "'\(inputs[i])'" : nil
+      case (.input(let at, let i), .grad), (.input(let at, let i), .checkGrad):
+        return at == op.result && i < inputs.count ? "'\(inputs[i])'" : nil
       case (.parameter(let h), .minimize):
         guard !known || roots.contains(h.root) else { return nil }
         return h.path.isEmpty ? "the parameters of a model known only at run time" : "parameter '\(h.path.joined(separator: "."))'"
@@ -65,7 +67,7 @@ public enum ActivityCheck {
         // region's parameter, or through the model itself (a global, a field: `net.codebook`).
         for i in inputs.indices {
           let field = i < fields.count ? fields[i] : nil
-          var bases = [Holder(root: .input(i), path: [])]
+          var bases = [Holder(root: .input(op.result ?? -1, i), path: [])]
           if i < given.count { bases += given[i].holders.map { h in field.map { h.appending($0) } ?? h } }
           for b in bases where b.root == h.root && h.path.starts(with: b.path) {
             return "parameter '" + ([inputs[i]] + h.path.dropFirst(b.path.count)).joined(separator: ".") + "'"

@@ -15,8 +15,8 @@ final class ActivityEngine {
   /// Marking: every function is also analysed on its own, its parameters and the globals
   /// it reads assumed active (it may be called from any gradient block).
   let marking: Bool
-  /// Checking: the gradient op whose sources are seeded (function, result value).
-  let target: (function: String, value: ValueID)?
+  /// Checking: the function whose gradient ops are checked; each seeds its own sources.
+  let target: String?
 
   /// What each global may hold (flow-insensitive: any write joins in).
   var globals: [String: Act] = [:]
@@ -34,11 +34,9 @@ final class ActivityEngine {
   var probing = 0
   /// Results that may be active, per function (the tape marking's answer).
   var active: [String: Set<ValueID>] = [:]
-  /// The target op's loss and the optimizer's model (checking).
-  var targetLoss = Act.empty
-  var targetOptimizer = Act.empty
-  /// The target's inputs as given (a `check_grad` field's model).
-  var targetInputs: [Act] = []
+  /// What each checked gradient op (by result value) found: its loss, its inputs as given
+  /// (a `check_grad` field's model) and, for `minimize`, the optimizer.
+  var found: [ValueID: (loss: Act, inputs: [Act], optimizer: Act)] = [:]
   /// Diagnostics found on the way (unbypassed arguments of `@bypass` calls).
   var diagnostics = DiagnosticEngine()
   private var types: [String: [ValueID: ValueType]] = [:]
@@ -50,7 +48,7 @@ final class ActivityEngine {
     var parametersActive: Bool
   }
 
-  init(module: IRModule, marking: Bool, target: (function: String, value: ValueID)? = nil, globals: [String: Act] = [:]) {
+  init(module: IRModule, marking: Bool, target: String? = nil, globals: [String: Act] = [:]) {
     self.module = module
     self.marking = marking
     self.target = target
@@ -174,10 +172,7 @@ final class ActivityEngine {
     active[function, default: []].insert(v)
   }
 
-  func isTarget(_ function: String, _ v: ValueID?) -> Bool {
-    guard let target, let v else { return false }
-    return target.function == function && target.value == v
-  }
+  func isTarget(_ function: String, _ v: ValueID?) -> Bool { v != nil && target == function }
 }
 
 extension ActivityEngine {
