@@ -72,6 +72,11 @@ public struct Span: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension Array where Element == SourceFile {
+  /// The source text under a span among these files ("?" for a span with no file).
+  public func text(of span: Span) -> String {
+    indices.contains(span.file) ? self[span.file].text(of: span) : "?"
+  }
+
   /// `file:line:col` of a span among these files (run-time messages, traces).
   public func location(of span: Span) -> String {
     guard indices.contains(span.file) else { return "<unknown>" }

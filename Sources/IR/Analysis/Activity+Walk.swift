@@ -240,7 +240,7 @@ final class Walk {
     let b = act(base)
     // The index half of a builtin's tuple (`topk(x, k)[1]`) carries no gradient.
     if case .intTensor = op.type, case .tuple? = types[base] {
-      return b.blocked(by: Blocker(name: engine.text(op.span), span: op.span), real: false)
+      return b.blocked(by: Blocker(name: engine.module.files.text(of: op.span), span: op.span), real: false)
     }
     return b.elements(step).join(flows(items).usedAsIndex(at: op.span))
   }
@@ -261,7 +261,7 @@ final class Walk {
     default: break
     }
     if case .intTensor = op.type, case .tuple? = types[base] {
-      return b.blocked(by: Blocker(name: engine.text(op.span), span: op.span), real: false)
+      return b.blocked(by: Blocker(name: engine.module.files.text(of: op.span), span: op.span), real: false)
     }
     guard !b.holders.isEmpty else { return b }
     var r = Act(flows: b.flows, holders: Set(b.holders.map { $0.appending(name) }))

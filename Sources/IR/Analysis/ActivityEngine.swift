@@ -99,14 +99,6 @@ final class ActivityEngine {
     return d
   }
 
-  /// The source text under `span` (a name for an operation in messages).
-  func text(_ span: Span) -> String {
-    guard span.file >= 0, span.file < module.files.count else { return "?" }
-    let bytes = module.files[span.file].bytes
-    guard span.start >= 0, span.start <= span.end, span.end <= bytes.count else { return "?" }
-    return String(decoding: bytes[span.start..<span.end], as: UTF8.self)
-  }
-
   /// Runs `body` in rounds until no summary or global read in a round grew after it was
   /// read (at most 50 rounds; each round only adds to what the last one found).
   func rounds(_ body: () -> Void) {

@@ -143,7 +143,7 @@ extension Lowering {
       // input for the same name's value outside.
       let wrt = args.map { expr($0.value) }
       let params = args.map { _ in fresh() }
-      for (a, p) in zip(args, params) { notes.names[p] = text(a.value.span) }
+      for (a, p) in zip(args, params) { notes.names[p] = program.files.text(of: a.value.span) }
       let r = gradientRegion(block, inputs: Array(zip(args, params)), params: params)
       return emit(.grad(valueToo: valueToo), wrt, t, e.span, regions: [r])
     case .checkGrad:
@@ -164,7 +164,7 @@ extension Lowering {
       // The block reads its inputs as region parameters, which the executor binds to the
       // watched values: no pass can take them for the same names' values outside.
       let params = inputs.map { _ in fresh() }
-      for (a, p) in zip(inputs, params) { notes.names[p] = text(a.value.span) }
+      for (a, p) in zip(inputs, params) { notes.names[p] = program.files.text(of: a.value.span) }
       return emit(.checkGrad(options: options.compactMap(\.label), fields: fields), wrt + values, t, e.span,
                   regions: [gradientRegion(block, inputs: Array(zip(inputs, params)), params: params)])
     case .minimize:
@@ -242,13 +242,4 @@ extension Lowering {
     notes.arguments[v] = spans
     return v
   }
-
-  /// The source text under `span`.
-  func text(_ span: Span) -> String {
-    guard span.file >= 0, span.file < program.files.count else { return "?" }
-    let bytes = program.files[span.file].bytes
-    guard span.start >= 0, span.start <= span.end, span.end <= bytes.count else { return "?" }
-    return String(decoding: bytes[span.start..<span.end], as: UTF8.self)
-  }
-
 }
