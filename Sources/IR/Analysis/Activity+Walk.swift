@@ -95,24 +95,26 @@ final class Walk {
     case .ifElse:
       let entry = cells
       let (t, c1) = region(op.regions[0], entry)
-      if op.regions.count > 1 {
-        let (e, c2) = region(op.regions[1], entry)
-        a = t.join(e)
-        cells = join(c1, c2)
-      } else {
-        a = t
-        cells = join(c1, entry)
-      }
+      let (e, c2) = op.regions.count > 1 ? region(op.regions[1], entry) : (Act.empty, entry)
+      let steer = controlled(act(op.operands[0]), at: op.span)
+      a = t.join(e).join(steer)
+      cells = steered(join(c1, c2), from: entry, by: steer)
     case .forEach:
+      let entry = cells
       let seq = act(op.operands[0])
       if let p = op.regions[0].params.first { vals[p] = seq.elements("*") }
       cells = loop(entry: cells) { head in (head, self.region(op.regions[0], head).1) }
+      cells = steered(cells, from: entry, by: controlled(seq, at: op.span))
       a = .empty
     case .whileLoop:
+      let entry = cells
+      var test = Act.empty
       cells = loop(entry: cells) { head in
-        let after = self.region(op.regions[0], head).1
+        let (condition, after) = self.region(op.regions[0], head)
+        test = test.join(condition)
         return (after, self.region(op.regions[1], after).1)
       }
+      cells = steered(cells, from: entry, by: controlled(test, at: op.span))
       a = .empty
     case .varNew:
       if let r = op.result { cells?[r] = act(op.operands[0]) }
@@ -153,6 +155,24 @@ final class Walk {
       return x.isDifferentiable || (parametersActive && !x.holders.isEmpty)
     }
     if operandActive || a.isDifferentiable { engine.markActive(function.name, result) }
+  }
+
+  /// A condition (or a loop's sequence) steers what the branches compute: each source it
+  /// depends on reaches their values, without gradient (control dependence). Findings of
+  /// the condition itself are not repeated (`if item(loss) < best` is no error).
+  func controlled(_ condition: Act, at span: Span) -> Act {
+    var r = Act()
+    for (s, f) in condition.flows {
+      r.flows[s] = Flow(diff: false, blocker: f.blocker ?? Blocker(name: "the condition", span: span), taint: nil)
+    }
+    return r
+  }
+
+  /// The cells a branch or loop changed, joined with what steered it.
+  func steered(_ cells: Cells?, from entry: Cells?, by steer: Act) -> Cells? {
+    guard var cells, !steer.isEmpty else { return cells }
+    for (k, v) in cells where entry?[k] != v { cells[k] = v.join(steer) }
+    return cells
   }
 
   /// Ops that make a value without dependence (constants, models) or end control flow.
