@@ -1,20 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// -Ounchecked only for the kernel targets, whose hot loops over raw buffers have their bounds
-// checked by the callers: it drops the per-element overflow traps there, and it turns
-// `precondition`s into assumptions, so everything else (the interpreter, the tape, file
-// formats, the registry's start-up check) is built with plain -O and traps instead of
-// running on. Measured in BENCHMARKS.md ("-Ounchecked"): the nine targets with it against
-// none, then only these two.
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// -Ounchecked only for Tensor, the kernels' target, whose hot loops over raw buffers have
+// their bounds checked by the callers: it drops the per-element overflow traps there (the
+// integer kernels report overflow explicitly, which it keeps) and turns `precondition`s into
+// assumptions. Everything else — the interpreter, the tape, file formats, the registry's
+// start-up check, and the AVX-512 kernels, where it measured no difference — builds with
+// plain -O, so an overflow or a failed precondition stops there instead of running on.
+// Measured in BENCHMARKS.md ("-Ounchecked: which targets keep it").
+let unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 // KernelsAVX512 holds kernels compiled for AVX-512 cores; Tensor calls them only after checking
 // the CPU, so the rest of the binary still runs on any x86-64 (or other) machine.
 #if arch(x86_64)
-let avx512: [SwiftSetting] = fast + [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
+let avx512: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]
 #else
-let avx512: [SwiftSetting] = fast
+let avx512: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -29,7 +30,7 @@ let package = Package(
     .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "KernelsAVX512", exclude: ["README.md"], swiftSettings: avx512),
-    .target(name: "Tensor", dependencies: ["CBLAS", "KernelsAVX512"], exclude: ["README.md", "Contour/README.md"], swiftSettings: fast),
+    .target(name: "Tensor", dependencies: ["CBLAS", "KernelsAVX512"], exclude: ["README.md", "Contour/README.md"], swiftSettings: unchecked),
     .target(name: "Autodiff", dependencies: ["Tensor"], exclude: ["README.md"]),
     .target(name: "Language", exclude: ["README.md"]),
     .target(name: "IR", dependencies: ["Language"], exclude: ["README.md"]),

@@ -26,6 +26,7 @@ extension Int32: ZipElement {
     }
   }
 
+  /// A `…ReportingOverflow` result as `zipped` returns it.
   @inline(__always) static func reported(_ r: (partialValue: Int32, overflow: Bool)) -> (value: Int32, outOfRange: Bool) {
     (r.partialValue, r.overflow)
   }

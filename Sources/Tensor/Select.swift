@@ -50,12 +50,6 @@ extension Tensor {
 }
 
 extension IntTensor {
-  /// The elementwise larger (or smaller) of two integer arrays, broadcasting; exact for
-  /// every Int32 (no round trip through Float).
-  public static func extremum(_ a: IntTensor, _ b: IntTensor, max: Bool) throws -> IntTensor {
-    try broadcastMap(a, b, op: max ? "maximum" : "minimum") { x, y in max ? Swift.max(x, y) : Swift.min(x, y) }
-  }
-
   /// `[…, classes]`: 1 at each index's class, 0 elsewhere. Indices must lie in `0..<classes`.
   public func oneHot(classes: Int) throws -> Tensor {
     guard classes >= 1 else { throw TensorError("one_hot", "needs at least one class, got \(classes)") }

@@ -144,9 +144,9 @@ struct AlongAxisTests {
   @Test func integerExtremaAreExactAndBroadcast() throws {
     let a = try IntTensor(shape: [2, 1], scalars: [20_000_001, -5])
     let b = try IntTensor(shape: [3], scalars: [20_000_003, 0, -7])
-    #expect(try IntTensor.extremum(a, b, max: true).scalars == [20_000_003, 20_000_001, 20_000_001, 20_000_003, 0, -5])
-    #expect(try IntTensor.extremum(a, b, max: false).scalars == [20_000_001, 0, -7, -5, -5, -7])
-    #expect(throws: TensorError.self) { try IntTensor.extremum(a, IntTensor(shape: [3, 2], repeating: 0), max: true) }
+    #expect(try a.zip(b, .maximum).scalars == [20_000_003, 20_000_001, 20_000_001, 20_000_003, 0, -5])
+    #expect(try a.zip(b, .minimum).scalars == [20_000_001, 0, -7, -5, -5, -7])
+    #expect(throws: TensorError.self) { try a.zip(IntTensor(shape: [3, 2], repeating: 0), .maximum) }
   }
 
   /// `select` and the extremum weights against naive loops over broadcast shapes.

@@ -24,7 +24,7 @@ extension BuiltinTable {
         default: break
         }
         if let x = try Interpreter.integerValue(a[0], op), let y = try Interpreter.integerValue(a[1], op) {
-          return .intTensor(try IntTensor.extremum(x, y, max: isMax), nil)
+          return .intTensor(try x.zip(y, isMax ? .maximum : .minimum), nil)  // exact, as all Int32 arithmetic
         }
         let (x, y) = (try i.tensor(a[0], op), try i.tensor(a[1], op))
         let w = try Tensor.extremumWeight(x.value, y.value, max: isMax)
