@@ -205,27 +205,18 @@ extension ProgramGenerator.GradBlock {
     let floor300 = 300 * Double(Float(l0).ulp) / (2 * eps)
     var worst = 0.0
     for (name, a) in zip(names, tapes) {
-      guard var x = env[name].tensor else { return nil }
-      var n = a
-      for j in x.data.indices {
-        var sides: [Double] = []
-        for sign in [1.0, -1.0] {
-          let saved = x.data[j]
-          x.data[j] += sign * eps
-          var vars = env.vars
-          vars[name] = .tensor(x)
-          let r = RefRun(output: nil)
-          let e = RefEnv(vars: vars, run: r)
-          ProgramGenerator.run(body, e)
-          let l = self.loss.eval(e).tensor?.data.first
-          x.data[j] = saved
-          // What dpl could not run (a log of a negative value) rejects the statement.
-          if let why = r.rejected { env.run.reject("check_grad's step: \(why)") }
-          guard let l, r.rejected == nil else { return nil }
-          sides.append(l)
-        }
-        n.data[j] = (sides[0] - sides[1]) / (2 * eps)
+      guard let x = env[name].tensor else { return nil }
+      let differences = ProgramGenerator.centralDifferences(x, step: eps) { xv -> Double? in
+        var vars = env.vars
+        vars[name] = .tensor(xv)
+        let e = RefEnv(vars: vars, run: RefRun(output: nil))
+        ProgramGenerator.run(body, e)
+        let l = self.loss.eval(e).tensor?.data.first
+        // What dpl could not run (a log of a negative value) rejects the statement.
+        if let why = e.run.rejected { env.run.reject("check_grad's step: \(why)") }
+        return e.run.rejected == nil ? l : nil
       }
+      guard let n = differences else { return nil }
       let s = max(1e-2 * max(a.maxAbs, n.maxAbs), floor300)
       for (u, v) in zip(a.data, n.data) { worst = max(worst, Swift.abs(u - v) / max(Swift.abs(u), Swift.abs(v), s)) }
     }

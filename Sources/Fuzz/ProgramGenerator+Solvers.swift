@@ -83,7 +83,7 @@ extension ProgramGenerator {
       }
       let c = RefTensor.zip(x.map { $0 * scale }, offsets, +)
       let y0 = Self.solve(s, c, env.run)
-      let v = Self.centralDifferences(y0, h)
+      guard let v = Self.centralDifferences(y0, h) else { return }
       var grad: RefTensor
       if blackbox {
         let moved = RefTensor.zip(c, v.map { $0 * sense * lambda }, +)
@@ -95,10 +95,9 @@ extension ProgramGenerator {
       grad = grad.map { $0 * scale }
       if let rest {
         let d = Self.centralDifferences(x) { xv in
-          let r = RefRun(output: nil)
-          let t = rest.eval(RefEnv(vars: [name: .tensor(xv)], run: r)).tensor
-          return (t?.data.reduce(0, +) ?? 0) / Double(xv.count)
+          rest.eval(RefEnv(vars: [name: .tensor(xv)], run: RefRun(output: nil))).tensor.map { $0.data.reduce(0, +) / Double(xv.count) }
         }
+        guard let d else { return }
         grad = RefTensor.zip(grad, d, +)
       }
       env.run.check(grad)
@@ -108,9 +107,9 @@ extension ProgramGenerator {
     }]
   }
 
-  /// The gradient of `f` at `x` by central differences in Double.
-  static func centralDifferences(_ x: RefTensor, _ f: (RefTensor) -> Double) -> RefTensor {
-    let h = 1e-6
+  /// The gradient of `f` at `x` by central differences in Double with step `h`; nil when
+  /// `f` is at any of the points.
+  static func centralDifferences(_ x: RefTensor, step h: Double = 1e-6, _ f: (RefTensor) -> Double?) -> RefTensor? {
     var g = x, p = x
     for j in x.data.indices {
       p.data[j] = x.data[j] + h
@@ -118,6 +117,7 @@ extension ProgramGenerator {
       p.data[j] = x.data[j] - h
       let down = f(p)
       p.data[j] = x.data[j]
+      guard let up, let down else { return nil }
       g.data[j] = (up - down) / (2 * h)
     }
     return g
