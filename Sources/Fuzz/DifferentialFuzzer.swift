@@ -98,7 +98,14 @@ public struct DifferentialFuzzer {
     }
     let c = Compilation(options: CompileOptions(searchPaths: [], readFile: { _ in nil }))
     c.parse(source: p.source, path: "fuzz.dpl")
-    guard let lowered = c.checkAndLower() else { return fail("does not check (a generator bug)", c.renderDiagnostics()) }
+    let mustFailToCompile = p.expectedError.flatMap { $0.stage == .compile ? $0 : nil }
+    guard let lowered = c.checkAndLower() else {
+      let diagnostics = c.renderDiagnostics()
+      guard let e = mustFailToCompile else { return fail("does not check (a generator bug)", diagnostics) }
+      let first = Self.firstLine(diagnostics)
+      return e.matches(first) ? nil : fail("the wrong compile error", "expected \(e.description)\n\(diagnostics)")
+    }
+    if let e = mustFailToCompile { return fail("no compile error", "expected \(e.description)") }
     lap("front end")
     let modules: [IRModule]
     do {
@@ -124,6 +131,9 @@ public struct DifferentialFuzzer {
   /// reference. The kind names the settings at fault, so failures group by cause.
   func judge(_ outcomes: [(String, Outcome)], _ p: GeneratedProgram) -> (kind: String, detail: String)? {
     let plain = outcomes[outcomes.count - 1].1
+    // A run-time error the program must stop with, after the lines the reference expects.
+    let mustFail = p.expectedError.flatMap { $0.stage == .run ? $0 : nil }
+    func expected(_ o: Outcome) -> Bool { o.error.map { mustFail?.matches(Self.firstLine($0)) ?? false } ?? false }
     var bad: [String] = []
     // Settings that fail the same way share one entry.
     var details: [(problem: String, settings: [String])] = []
@@ -132,13 +142,18 @@ public struct DifferentialFuzzer {
       if let k = details.firstIndex(where: { $0.problem == problem }) { details[k].settings.append(name) } else { details.append((problem, [name])) }
     }
     for (name, o) in outcomes {
-      if let e = o.error {
+      if let e = o.error, !expected(o) {
         note(name, e)
-      } else if plain.error == nil, let k = OutputComparison.sameOutput(plain.lines, o.lines, expected: p.expected) {
+      } else if o.error == nil, let e = mustFail {
+        note(name, "ran to its end; expected \(e.description)")
+      } else if plain.error == nil || expected(plain), let k = OutputComparison.sameOutput(plain.lines, o.lines, expected: p.expected) {
         note(name, "line \(k + 1): \(Self.line(o.lines, k))\n  without passes: \(Self.line(plain.lines, k))")
       } else if let k = OutputComparison.firstMismatch(o.lines, p.expected) {
         let want: String
-        if k < p.expected.count, case .known(let text, _) = p.expected[k] { want = text } else { want = "a line" }
+        switch k < p.expected.count ? p.expected[k] : nil {
+        case .known(let text, _), .exact(let text): want = text
+        default: want = "a line"
+        }
         let what = o.lines.count == p.expected.count ? "" : " (\(o.lines.count) lines printed, \(p.expected.count) expected)"
         note(name, "line \(k + 1): \(Self.line(o.lines, k))\n  reference: \(want)\(what)")
       }
@@ -168,7 +183,7 @@ public struct DifferentialFuzzer {
     for k in 0..<max(o.lines.count, p.expected.count) {
       let want: String
       switch k < p.expected.count ? p.expected[k] : nil {
-      case .known(let text, _): want = text
+      case .known(let text, _), .exact(let text): want = text
       case .opaque: want = "?"
       case .lost: want = "(unknown from here on)"
       case nil: want = "(none)"

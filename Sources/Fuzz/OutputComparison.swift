@@ -81,6 +81,7 @@ enum OutputComparison {
     for k in 0..<max(lines.count, expected.count) {
       if k < expected.count, expected[k] == .lost { return nil }
       guard k < lines.count, k < expected.count else { return k }
+      if case .exact(let text) = expected[k], lines[k] != text { return k }
       if case .known(let text, let scale) = expected[k],
          !agree(lines[k], text, relative: 1e-3, absolute: 1e-4 + 2e-6 * scale) {
         return k

@@ -70,7 +70,7 @@ extension ProgramGenerator {
     case 15, 20, 21: return call(shape, d, sc) ?? binary(shape, d, sc)
     case 16: return conditional(shape, d, sc)
     case 17: return frozen(shape, d, sc)
-    case 18: return bypass(shape, d, sc) ?? smooth(tensor(shape, d, sc))
+    case 18 where !sc.noBypass: return bypass(shape, d, sc) ?? smooth(tensor(shape, d, sc))
     default: return modelCall(shape, d, sc) ?? binary(shape, d, sc)
     }
   }

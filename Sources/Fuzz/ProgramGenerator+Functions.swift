@@ -14,6 +14,12 @@ struct GenFunction {
   var hasGrad: Bool
   var body: [Stmt]
   var value: Term
+
+  /// Whether a call may run a `@bypass`: its body has one, or calls another function.
+  func mayBypass(_ all: [GenFunction]) -> Bool {
+    let text = (body.flatMap(\.lines) + [value.text]).joined(separator: "\n")
+    return text.contains("@bypass") || all.contains { $0.name != name && text.contains($0.name + "(") }
+  }
 }
 
 /// User functions: plain ones, ones returning tuples, ones taking a gradient of their
@@ -169,7 +175,7 @@ extension ProgramGenerator {
   /// A call of a plain function returning `shape` (or a tuple with an element of it, `.0`).
   mutating func call(_ shape: [Int], _ d: Int, _ sc: Scope) -> Term? {
     let fits = functions.filter { f in
-      guard !f.hasGrad else { return false }
+      guard !f.hasGrad, !(sc.noBypass && f.mayBypass(functions)) else { return false }
       if f.result == .tensor(shape) { return true }
       if case .tuple(let ts) = f.result { return ts.contains(.tensor(shape)) }
       return false
@@ -187,7 +193,10 @@ extension ProgramGenerator {
 
   /// A call of a function returning a tuple (for `let (p, q) = f(…)`).
   mutating func tupleCall(_ sc: Scope) -> (term: Term, deps: [Set<String>])? {
-    let fits = functions.filter { if case .tuple = $0.result { return true }; return false }
+    let fits = functions.filter { f in
+      if case .tuple = f.result { return !(sc.noBypass && f.mayBypass(functions)) }
+      return false
+    }
     guard let f = fits.isEmpty ? nil : rng.pick(fits), let c = callTerm(f, sc) else { return nil }
     return (Term(text: c.text, type: f.result, refs: c.refs, deps: [], eval: c.eval), c.deps)
   }

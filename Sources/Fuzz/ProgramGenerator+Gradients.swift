@@ -7,6 +7,8 @@ extension ProgramGenerator {
   struct GradBlock {
     var lines: [String]
     var inputs: [GenVar]
+    var body: [Stmt]
+    var loss: Term
     var eval: (RefEnv) -> (loss: RefValue, gradient: RefValue)
   }
 
@@ -57,7 +59,7 @@ extension ProgramGenerator {
     let names = inputs.map(\.name)
     let body = stmts, final = loss
     let lines = ["\(keyword)(\(names.joined(separator: ", "))) {"] + Self.indent(stmts) + ["  " + loss.text, "}"]
-    return GradBlock(lines: lines, inputs: inputs) { env in Self.gradient(env, names, body, final) }
+    return GradBlock(lines: lines, inputs: inputs, body: body, loss: final) { env in Self.gradient(env, names, body, final) }
   }
 }
 

@@ -11,6 +11,8 @@ public struct GeneratedProgram: Sendable {
   var expected: [ExpectedLine]
   /// Gradients the reference computed by central finite differences in Double.
   public var checkedGradients: Int
+  /// The error the program must stop with, if it must.
+  public var expectedError: ExpectedError?
 }
 
 /// Generates random well-typed dpl programs, and evaluates each statement in Double as it
@@ -31,6 +33,10 @@ public struct ProgramGenerator {
   var models: [GenModel] = []
   /// Which of `hardVariants` the program's `hard` function is.
   var hardVariant = 0
+  /// The solvers `senseSolver` used (declared in the header at the end).
+  var solvers: [Solver] = []
+  /// The overflow error of the last `intArithmetic` statement that leaves Int32.
+  var pendingOverflow: ExpectedError?
   let size: Size
 
   /// How big programs get.
@@ -107,9 +113,17 @@ public struct ProgramGenerator {
     for _ in 0..<count {
       body += topLevel(&sc, env)
     }
+    var expectedError: ExpectedError?
+    if rng.chance(0.04) {
+      // A program that must fail (a blocked parameter, an IntTensor overflow): its end.
+      let end = failingEnd(&header, &sc)
+      body += end.lines
+      expectedError = end.error
+    }
+    header += solvers.map(\.text)
     let source = (header + body).joined(separator: "\n") + "\n"
     return GeneratedProgram(source: source, seed: seed, index: index, expected: env.run.output ?? [],
-                            checkedGradients: env.run.checkedGradients)
+                            checkedGradients: env.run.checkedGradients, expectedError: expectedError)
   }
 
   /// One top-level statement the reference accepts (drawn again, up to a few times, when it
@@ -132,12 +146,13 @@ public struct ProgramGenerator {
 
   /// A top-level statement: an ordinary one, or a gradient, training or bypass section.
   mutating func topStatement(_ sc: inout Scope) -> [Stmt] {
-    switch rng.below(12) {
+    switch rng.below(13) {
     case 0, 1, 2, 3: return gradSection(&sc)
     case 4: return gradLoop(&sc)
     case 5: return callGradientFunction(&sc) ?? gradSection(&sc)
     case 6: return trainingSection(&sc) ?? gradSection(&sc)
     case 7: return [printStmt(sc, eval: true)]
+    case 12: return escaped(&sc)
     default: return statement(&sc)
     }
   }
@@ -164,6 +179,8 @@ struct Scope {
   /// The model whose optimizer's `minimize` body this is.
   var minimizing: Int?
   var inFunction = false
+  /// No `@bypass`, and no call of a function that may hold one (a `check_grad` block).
+  var noBypass = false
   var region = 0
   /// Expression depth.
   var depth = 3

@@ -55,6 +55,8 @@ enum RefValue {
 /// way than the other), so nothing from there on is compared with it.
 enum ExpectedLine: Equatable {
   case known(String, scale: Double)
+  /// Known to the character (IntTensor values, where a tolerance would hide Float32 rounding).
+  case exact(String)
   case opaque
   case lost
 }

@@ -1,0 +1,31 @@
+import Testing
+@testable import Fuzz
+
+/// The differential fuzzer's programs that must fail: it passes them when each setting stops
+/// with the expected error, and fails them when the error is another or does not come.
+@Suite struct FuzzExpectedErrorTests {
+  /// The first programs of seed 1 that must fail at each stage.
+  static func mustFail(_ stage: ExpectedError.Stage) -> GeneratedProgram? {
+    (0..<400).lazy.map { ProgramGenerator.program(seed: 1, index: $0) }.first { $0.expectedError?.stage == stage }
+  }
+
+  @Test(arguments: [ExpectedError.Stage.compile, .run])
+  func anExpectedErrorPassesAndAnotherFails(stage: ExpectedError.Stage) throws {
+    var p = try #require(Self.mustFail(stage))
+    let fuzzer = DifferentialFuzzer()
+    #expect(fuzzer.check(p) == nil, "\(fuzzer.check(p)?.description ?? "")")
+    p.expectedError?.parts.append("a message no error has")
+    #expect(fuzzer.check(p) != nil)
+    p.expectedError = nil
+    #expect(fuzzer.check(p) != nil, "a program that fails without being expected to is a failure")
+  }
+
+  @Test func aProgramThatRunsToItsEndWhenItMustFailIsAFailure() throws {
+    var p = ProgramGenerator.program(seed: 1, index: 0)
+    try #require(p.expectedError == nil)
+    p.expectedError = ExpectedError(stage: .run, parts: ["is outside the Int32 range"])
+    #expect(DifferentialFuzzer().check(p)?.detail.contains("ran to its end") == true)
+    p.expectedError = ExpectedError(stage: .compile, parts: ["no gradient reaches"])
+    #expect(DifferentialFuzzer().check(p)?.kind == "no compile error")
+  }
+}
