@@ -53,15 +53,19 @@ public enum ActivityCheck {
     }
     let inputs = op.regions[0].params.map { f.sourceNotes.names[$0] ?? "?" }
     // The optimizer's model, when it is known here; else any model's parameters count.
-    let roots = Set(optimizer.holders.map(\.root))
-    let known = !roots.isEmpty && roots.allSatisfy { if case .made = $0 { return true }; return false }
+    let known = !optimizer.holders.isEmpty && optimizer.holders.allSatisfy { if case .made = $0.root { return true }; return false }
     func name(_ s: ActivitySource) -> String? {
       switch (s, op.kind) {
       case (.input(let at, let i), .grad), (.input(let at, let i), .checkGrad):
         return at == op.result && i < inputs.count ? "'\(inputs[i])'" : nil
       case (.parameter(let h), .minimize):
-        guard !known || roots.contains(h.root) else { return nil }
-        return h.path.isEmpty ? "the parameters of a model known only at run time" : "parameter '\(h.path.joined(separator: "."))'"
+        // Named as the checkpoint names them: from the optimizer's model (`adam(net.sub)`: from `sub`).
+        var path = h.path
+        if known {
+          guard let base = optimizer.holders.first(where: { $0.root == h.root && h.path.starts(with: $0.path) }) else { return nil }
+          path = Array(h.path.dropFirst(base.path.count))
+        }
+        return path.isEmpty ? "the parameters of a model known only at run time" : "parameter '\(path.joined(separator: "."))'"
       case (.parameter(let h), .checkGrad(_, let fields)):
         // A model's parameters are shared objects: the block may reach them through the
         // region's parameter, or through the model itself (a global, a field: `net.codebook`).
