@@ -2,43 +2,44 @@ import CBLAS
 
 /// Single-precision GEMM through OpenBLAS: `C = alpha·op(A)·op(B) + beta·C`, row-major.
 ///
-/// OpenBLAS runs single-threaded (see `Parallel`); when called outside a parallel region
-/// on a large problem, the rows of C are split across the workers instead.
+/// OpenBLAS runs single-threaded (see `Parallel`). A large product is cut into pieces of
+/// rows (or columns) of C whose bounds follow from `m`, `n` and `k` alone (`gemmPieces`),
+/// one OpenBLAS call each, shared among the workers — or run one after another inside a
+/// parallel region or with one worker. Every piece is the same call either way, so C's bits
+/// do not depend on the worker count (OpenBLAS' result for a row can depend on the shape of
+/// the call it is in: its small-matrix kernel, its edge kernels).
 public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                   b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
   if m == 0 || n == 0 { return }
-  let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-  let workers = Parallel.workers
-  let flops = m * n * k
-  if workers > 1 && flops >= 4_000_000 && k > 0 {
-    // Split the longer of M and N so each worker gets a well-shaped block.
-    if m >= n || m >= 64 * workers {
-      Parallel.forEachChunk(workers, cost: 1 << 20) { r in
-        for w in r {
-          let lo = m * w / workers, hi = m * (w + 1) / workers
-          if lo == hi { continue }
-          let aw = transA ? a + lo : a + lo * lda
-          BLAS.sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(n), Int32(k), alpha, aw, Int32(lda),
-                      b, Int32(ldb), beta, c + lo * ldc, Int32(ldc))
-        }
-      }
-    } else {
-      Parallel.forEachChunk(workers, cost: 1 << 20) { r in
-        for w in r {
-          let lo = n * w / workers, hi = n * (w + 1) / workers
-          if lo == hi { continue }
-          let bw = transB ? b + lo * ldb : b + lo
-          BLAS.sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda),
-                      bw, Int32(ldb), beta, c + lo, Int32(ldc))
-        }
-      }
-    }
+  let (alongM, piece) = gemmPieces(m: m, n: n, k: k)
+  let extent = alongM ? m : n, pieces = (extent + piece - 1) / piece
+  if pieces <= 1 {
+    sgemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                beta: beta, c: c, ldc: ldc)
     return
   }
-  BLAS.sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
-              b, Int32(ldb), beta, c, Int32(ldc))
+  Parallel.forEach(pieces, cost: m * n * k / pieces) { p in
+    let lo = p * piece, hi = min(extent, lo + piece)
+    if alongM {
+      sgemmSerial(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                  a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
+    } else {
+      sgemmSerial(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
+                  b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+    }
+  }
+}
+
+/// How `sgemm` cuts an `m × n` product of depth `k`: along M (else N) into pieces of `piece`
+/// rows (columns) — at most 8 pieces of at least 64, in sixteens — or not at all below 4·10⁶
+/// multiply-adds. A function of the shape only: never of the worker count.
+func gemmPieces(m: Int, n: Int, k: Int) -> (alongM: Bool, piece: Int) {
+  let alongM = m >= n || m >= 512
+  let extent = alongM ? m : n
+  guard m * n * k >= 4_000_000 && k > 0 else { return (alongM, extent) }
+  return (alongM, max(64, (extent / 8 + 15) / 16 * 16))
 }
 
 /// `sgemm` on the calling thread only (no split across workers): for callers that already

@@ -5,12 +5,26 @@ import Foundation
 /// dpl owns all threading: OpenBLAS is pinned to one thread and our kernels split work
 /// (batch items, channels, GEMM rows) across `Parallel.workers` threads, so the two
 /// never oversubscribe the cores. Nested calls run serially on the calling thread.
+///
+/// Results never depend on the worker count: a kernel's work is cut into pieces whose
+/// bounds follow from its shapes alone (never from `workers`), each piece computed the same
+/// way on whichever thread runs it, and partial results are combined in piece order
+/// (`forEachWorkPartSumming`, `sgemm`). `workers` decides only how many threads share the
+/// pieces, so `DPL_THREADS=1` and `=8` give the same bits (docs/runtime.md, "Determinism").
 public enum Parallel {
-  /// Worker count: `DPL_THREADS` if set, else the number of active cores.
-  public static let workers: Int = {
+  /// Worker count: `workersOverride` when bound, else `DPL_THREADS` if set, else the number
+  /// of active cores.
+  public static var workers: Int { workersOverride ?? configuredWorkers }
+
+  /// `DPL_THREADS` if set, else the number of active cores.
+  public static let configuredWorkers: Int = {
     if let s = ProcessInfo.processInfo.environment["DPL_THREADS"], let n = Int(s), n > 0 { return n }
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
   }()
+
+  /// A worker count bound around some work (`Parallel.$workersOverride.withValue(1) { … }`):
+  /// tests run one kernel under several counts in one process and compare the bits.
+  @TaskLocal public static var workersOverride: Int?
 
   private static let depthKey = ThreadLocalFlag()
 

@@ -69,7 +69,7 @@ func convForward(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Float>, 
     convForwardDirect(g, n: n, cout: cout, x: x, weight: weight, bias: bias, y: y, relu: relu)
     return
   }
-  if g.strategies.shifted && n >= 2 * Parallel.workers && g.shiftedApplies(cout: cout) {
+  if g.strategies.shifted && n >= 4 && g.shiftedApplies(cout: cout) {  // not the worker count: the result's bits would follow it
     convForwardShifted(g, n: n, cout: cout, x: x, weight: weight, bias: bias, y: y, relu: relu)
     return
   }
@@ -229,20 +229,27 @@ func convForwardSharingColumns(_ g: ConvGeometry, n: Int, m: Int, kernel: Unsafe
   }
 }
 
-/// Runs `body(items, acc)` over `count` work items split as `forEachWorkPart` does, each part
-/// with its own zeroed accumulator of `size` floats; returns a tensor whose first `size`
-/// floats hold the sum of the parts.
+/// Runs `body(items, acc)` over `count` work items cut into `summingParts(count)`
+/// contiguous slices, each slice with its own zeroed accumulator of `size` floats, the
+/// slices shared among the workers; returns a tensor whose first `size` floats hold the sum
+/// of the slices, added in slice order. The slices follow from `count` alone, so the sum's
+/// bits do not depend on the worker count.
 func forEachWorkPartSumming(_ count: Int, size: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
-  let parts = workParts(count)
+  let parts = summingParts(count)
   let partials = Tensor(shape: [parts, size], repeating: 0)
   let pp = partials.buffer.pointer
-  forEachWorkPart(count, parts: parts) { part, items in body(items, pp + part * size) }
+  forEachWorkPart(parts, parts: min(parts, Parallel.workers)) { _, slices in
+    for p in slices { body(count * p / parts..<count * (p + 1) / parts, pp + p * size) }
+  }
   for p in 1..<parts {
     let src = pp + p * size
     for i in 0..<size { pp[i] += src[i] }
   }
   return partials
 }
+
+/// The slices of `forEachWorkPartSumming`: 8 (enough for 8 workers), at most one per item.
+func summingParts(_ count: Int) -> Int { max(1, min(8, count)) }
 
 /// `dw = Σ_b dy[b] · im2col(x[b])ᵀ` (overwrites `dw`, `[cout, g.colRows]`).
 /// Also conv_transpose2d's weight gradient (with the roles of `x` and `dy` swapped).

@@ -67,11 +67,12 @@ func convForwardDirect(_ g: ConvGeometry, n: Int, cout: Int, x: UnsafePointer<Fl
   let taps = (0..<k2).map { ($0 / g.kw) * wp + $0 % g.kw }
   // Per item, its padded input rows and wide output block stay within ~200 KB (L2): a block
   // of output rows of one image, or, when a whole image fits, a group of images (`band`
-  // grid rows apart; at least two groups per worker).
+  // grid rows apart; at least four groups — a number fixed by the shapes, never by the
+  // worker count, so the grids, and the bits, are the same on any machine).
   let budget = 49_152 / max(cin, 8 * blocks)
   let rows = max(1, min(g.oh, budget / wp))
   let band = g.height + gap
-  let group = rows < g.oh ? 1 : max(1, min(budget / (band * wp), n / (2 * Parallel.workers)))
+  let group = rows < g.oh ? 1 : max(1, min(budget / (band * wp), n / 4))
   let perImage = (g.oh + rows - 1) / rows
   let items = group > 1 ? (n + group - 1) / group : n * perImage
   // Grid rows: a row block and its window, or the group's bands and the last one's padding;

@@ -193,6 +193,8 @@ func workParts(_ count: Int) -> Int { max(1, min(Parallel.workers, count)) }
 
 /// Runs `body(part, items)` for each of `parts` contiguous, near-equal slices of `0..<count`,
 /// one slice per worker, in parallel (work items are whole GEMM blocks: always worth it).
+/// What an item computes must not depend on the slice it falls in: the slices follow the
+/// worker count (`forEachWorkPartSumming` cuts partial sums independently of it).
 func forEachWorkPart(_ count: Int, parts: Int? = nil, _ body: (Int, Range<Int>) -> Void) {
   let parts = parts ?? workParts(count)
   if parts <= 1 { body(0, 0..<count); return }
