@@ -47,7 +47,7 @@ let package = Package(
     // Sessions: inputs compiled and run one at a time (`dpl repl`, the Jupyter kernel).
     .target(name: "Interactive", dependencies: ["Runtime", "Formats"], exclude: ["README.md"]),
     // The program and input fuzzers: used by `dpl fuzz` and the test suite, not by the language.
-    .target(name: "Fuzz", dependencies: ["Runtime", "Interactive", "IR", "Language", "Autodiff", "Tensor"], exclude: ["README.md"]),
+    .target(name: "Fuzz", dependencies: ["Runtime", "Interactive", "IR", "Language", "Autodiff", "Tensor", "Formats", "Datasets"], exclude: ["README.md"]),
     // The Jupyter kernel's Python file is embedded, so `dpl kernel install` writes it anywhere.
     .executableTarget(name: "dpl", dependencies: [
       "Runtime", "Interactive", "RunOutput", "Formats", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -68,7 +68,7 @@ public enum NIfTI {
       throw IOError(path, "vox_offset \(voxOffset) is outside the file")
     }
     let start = Int(voxOffset)
-    let count = dims.reduce(1, *)
+    let count = try IOError.checkedCount(dims, path: path, "dimensions \(dims): ")
     guard count <= (b.count - start) / width else {
       throw IOError(path, "truncated: \(dims) voxels of \(width) bytes need \(count * width) bytes after offset \(start), file has \(b.count - start)")
     }

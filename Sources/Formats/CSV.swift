@@ -32,6 +32,7 @@ public enum CSV {
       rows += 1
     }
     guard let columns else { throw IOError(path, "holds no rows of numbers") }
+    _ = try IOError.checkedCount([rows, columns], path: path)
     return try Tensor(shape: [rows, columns], scalars: values)
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A file could not be read or written: which file, and what was wrong with it.
 ///
@@ -52,5 +53,18 @@ public func readFile(_ url: URL) throws -> Data {
     }
     if isDir.boolValue { throw IOError(url, "is a directory, expected a file") }
     throw IOError(url, "cannot read: \(IOError.systemReason(error))")
+  }
+}
+
+extension IOError {
+  /// The element count of a tensor of `shape` read from `path`, held to `TensorSize.check`
+  /// (no overflow, within the size limit) before anything is allocated; a refusal names the
+  /// file, `what` (e.g. `tensor 'w': `) and the reason.
+  public static func checkedCount(_ shape: [Int], path: String, _ what: String = "") throws -> Int {
+    do {
+      return try TensorSize.check(shape, op: "load")
+    } catch let e as TensorError {
+      throw IOError(path, what + e.message)
+    }
   }
 }

@@ -57,13 +57,7 @@ public enum NPY {
     case "f8", "i8": width = 8
     default: throw IOError(path, "unsupported dtype \(descrName): dpl reads float32, float64, int32 and int64 arrays")
     }
-    var count = 1
-    for n in shape + [width] {
-      let (product, overflow) = count.multipliedReportingOverflow(by: n)
-      guard !overflow else { throw IOError(path, "the header's shape \(shapeText) is too large") }
-      count = product
-    }
-    count /= width
+    let count = try IOError.checkedCount(shape, path: path, "the header's shape \(shapeText): ")
     guard bytes.count - dataStart >= count * width else {
       throw IOError(path, "truncated: \(descrName)\(shapeString(shape)) needs \(count * width) bytes of data, the file has \(bytes.count - dataStart)")
     }

@@ -115,7 +115,8 @@ public enum Safetensors {
     let dataStart = 8 + headerLength
     let dataCount = bytes.count - dataStart
     var result = Contents()
-    var ranges: [(Int, Int, String)] = []
+    // Every entry is checked before any tensor is made: its size, its bytes, its place in the file.
+    var entries: [(name: String, dtype: String, shape: [Int], begin: Int, end: Int, count: Int)] = []
     for (name, value) in header {
       if name == "__metadata__" {
         guard let m = value as? [String: Any] else { throw IOError(path, "__metadata__ is not an object") }
@@ -138,15 +139,26 @@ public enum Safetensors {
       guard let width = elementSize[dtype] else {
         throw IOError(path, "tensor '\(name)': unsupported dtype \(dtype)")
       }
-      let count = shape.reduce(1, *)
-      guard offs[1] - offs[0] == count * width else {
-        throw IOError(path, "tensor '\(name)': \(dtype)\(shapeString(shape)) needs \(count * width) bytes, data_offsets give \(offs[1] - offs[0])")
+      let bytes = shape.reduce((1, false)) { p, d in p.1 ? p : p.0.multipliedReportingOverflow(by: d) }
+      let needed = bytes.1 ? nil : bytes.0.multipliedReportingOverflow(by: width)
+      guard let needed, !needed.overflow, needed.partialValue == offs[1] - offs[0] else {
+        let text = needed.flatMap { $0.overflow ? nil : "\($0.partialValue) bytes" }
+          ?? TensorSize.byteText(shape.reduce(Double(width)) { $0 * Double($1) })
+        throw IOError(path, "tensor '\(name)': \(dtype)\(shapeString(shape)) needs \(text), data_offsets give \(offs[1] - offs[0])")
       }
       guard offs[1] <= dataCount else {
         throw IOError(path, "truncated: tensor '\(name)' ends at byte \(offs[1]) of the data, file has \(dataCount)")
       }
-      ranges.append((offs[0], offs[1], name))
-      let base = dataStart + offs[0]
+      let count = try IOError.checkedCount(shape, path: path, "tensor '\(name)': ")
+      entries.append((name, dtype, shape, offs[0], offs[1], count))
+    }
+    let ranges = entries.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
+    for (a, b) in zip(ranges, ranges.dropFirst()) where b.begin < a.end {
+      throw IOError(path, "tensors '\(a.name)' and '\(b.name)' overlap in the data")
+    }
+    for (name, dtype, shape, begin, _, count) in entries {
+      let width = elementSize[dtype] ?? 4
+      let base = dataStart + begin
       switch dtype {
       case "F32" where Int(bitPattern: 1).littleEndian == 1:
         var t = Tensor(shape: shape, repeating: 0)
@@ -171,14 +183,11 @@ public enum Safetensors {
         result.ints[name] = try IntTensor(shape: shape, scalars: values)
       }
     }
-    ranges.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-    for (a, b) in zip(ranges, ranges.dropFirst()) where b.0 < a.1 {
-      throw IOError(path, "tensors '\(a.2)' and '\(b.2)' overlap in the data")
-    }
     return result
   }
 
-  static let elementSize: [String: Int] = [
+  /// Bytes per element of each dtype dpl reads.
+  public static let elementSize: [String: Int] = [
     "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
   ]
 

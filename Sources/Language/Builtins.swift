@@ -174,7 +174,7 @@ let shaping: [Builtin] = [
       return .tensor(nil)
     }
     var out = s
-    if let n, case .known(let v) = s[ax] { out[ax] = .known(v * n) } else { out[ax] = .unknown }
+    if let n, case .known(let v) = s[ax] { out[ax] = ShapeRules.dim(v, times: n) } else { out[ax] = .unknown }
     if case .intTensor = elem { return .intTensor(out) }
     return .tensor(out)
   },
@@ -196,7 +196,7 @@ let shaping: [Builtin] = [
   Builtin("pad", [p("t", .tensor), p("pad", .int), p("value", .float, .float(0))], .differentiable, "pads the last two axes by pad on each side") { info in
     guard var s = info.type(0).shape, s.count >= 2 else { return .tensor(info.type(0).shape) }
     for i in (s.count - 2)..<s.count {
-      if case .known(let v) = s[i], let q = info.int(1) { s[i] = .known(v + 2 * q) } else { s[i] = .unknown }
+      if case .known(let v) = s[i], let q = info.int(1) { s[i] = ShapeRules.dim(q, times: 2, plus: v) } else { s[i] = .unknown }
     }
     return .tensor(s)
   },
@@ -204,7 +204,7 @@ let shaping: [Builtin] = [
           "scales the last two axes by an integer factor (nearest or bilinear)") { info in
     guard var s = info.type(0).shape, s.count >= 2 else { return .tensor(info.type(0).shape) }
     for i in (s.count - 2)..<s.count {
-      if case .known(let v) = s[i], let k = info.int(1) { s[i] = .known(v * k) } else { s[i] = .unknown }
+      if case .known(let v) = s[i], let k = info.int(1) { s[i] = ShapeRules.dim(v, times: k) } else { s[i] = .unknown }
     }
     return .tensor(s)
   },

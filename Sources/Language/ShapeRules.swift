@@ -58,24 +58,40 @@ public enum ShapeRules {
     return a >= 0 && a < rank ? a : nil
   }
 
+  /// `a·b + c`, or nil when it overflows: a size the checker cannot hold is left to the
+  /// run-time check (`TensorSize`), which names it, instead of trapping here.
+  public static func exact(_ a: Int, times b: Int = 1, plus c: Int = 0) -> Int? {
+    let (m, o1) = a.multipliedReportingOverflow(by: b)
+    let (s, o2) = m.addingReportingOverflow(c)
+    return o1 || o2 ? nil : s
+  }
+
+  /// `exact(a, times: b, plus: c)` as a dim: unknown when it overflows or is negative.
+  public static func dim(_ a: Int, times b: Int = 1, plus c: Int = 0) -> Dim {
+    guard let v = exact(a, times: b, plus: c), v >= 0 else { return .unknown }
+    return .known(v)
+  }
+
   /// Output size of a convolution along one spatial dim.
   public static func convOut(_ n: Dim, kernel: Int?, stride: Int?, pad: Int?) -> Dim {
-    guard case .known(let v) = n, let k = kernel, let s = stride, let p = pad, s > 0 else { return .unknown }
-    let o = (v + 2 * p - k) / s + 1
+    guard case .known(let v) = n, let k = kernel, let s = stride, let p = pad, s > 0, k > 0,
+          let padded = exact(p, times: 2, plus: v) else { return .unknown }
+    let o = (padded - k) / s + 1
     return o > 0 ? .known(o) : .unknown
   }
 
   /// Output size of ceil-mode pooling (no padding) along one spatial dim.
   public static func poolOutCeil(_ n: Dim, kernel: Int?, stride: Int?) -> Dim {
-    guard case .known(let v) = n, let k = kernel, let s = stride, s > 0, v >= k else { return .unknown }
-    let o = (v - k + s - 1) / s + 1
+    guard case .known(let v) = n, let k = kernel, let s = stride, s > 0, v >= k,
+          let span = exact(v - k, plus: s - 1) else { return .unknown }
+    let o = span / s + 1
     return .known((o - 1) * s >= v ? o - 1 : o)
   }
 
   /// Output size of a transposed convolution along one spatial dim.
   public static func convTransposeOut(_ n: Dim, kernel: Int?, stride: Int?, pad: Int?) -> Dim {
-    guard case .known(let v) = n, let k = kernel, let s = stride, let p = pad else { return .unknown }
-    let o = (v - 1) * s - 2 * p + k
+    guard case .known(let v) = n, let k = kernel, let s = stride, let p = pad,
+          let edge = exact(p, times: -2, plus: k), let o = exact(v - 1, times: s, plus: edge) else { return .unknown }
     return o > 0 ? .known(o) : .unknown
   }
 

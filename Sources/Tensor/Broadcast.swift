@@ -80,6 +80,7 @@ extension Tensor {
     guard Broadcast.shape(shape, target) == target else {
       throw TensorError("broadcast", "cannot broadcast \(shapeString(shape)) to \(shapeString(target))")
     }
+    try TensorSize.check(target, op: "broadcast")
     return strided(target, base: 0, srcStrides: Broadcast.strides(of: shape, in: target))
   }
 }

@@ -66,6 +66,7 @@ extension Tensor {
     guard let batch = Broadcast.shape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) else {
       throw TensorError("matmul", "batch axes of \(shapeString(shape)) and \(shapeString(other.shape)) do not broadcast")
     }
+    try TensorSize.check(batch + [m, n], op: "matmul")
     let out = Tensor(uninitialized: batch + [m, n])
     let nb = batch.reduce(1, *)
     let sa = Broadcast.strides(of: Array(a.shape.dropLast(2)), in: batch)

@@ -65,8 +65,9 @@ extension NDArray {
       guard a == b else {
         throw TensorError("concat", "shapes \(shapeString(first.shape)) and \(shapeString(p.shape)) differ off axis \(axis)")
       }
-      outShape[ax] += p.shape[ax]
+      outShape[ax] = try TensorSize.sum(outShape[ax], p.shape[ax], op: "concat", "the joined axis")
     }
+    try TensorSize.check(outShape, op: "concat", elementBytes: MemoryLayout<Element>.stride)
     let r = NDArray(uninitialized: outShape)
     let outer = outShape[..<ax].reduce(1, *), inner = outShape[(ax + 1)...].reduce(1, *)
     let rowOut = outShape[ax] * inner
@@ -86,9 +87,11 @@ extension NDArray {
     guard pads.count <= rank else { throw TensorError("pad", "\(pads.count) pads for shape \(shapeString(shape))") }
     var outShape = shape
     for (d, p) in pads.enumerated() {
-      outShape[d] = shape[d] + p.0 + p.1
+      let before = try TensorSize.sum(shape[d], p.0, op: "pad", "axis \(d) padded by \(p)")
+      outShape[d] = try TensorSize.sum(before, p.1, op: "pad", "axis \(d) padded by \(p)")
       guard outShape[d] >= 0 else { throw TensorError("pad", "padding \(p) shrinks axis \(d) of \(shapeString(shape)) below 0") }
     }
+    try TensorSize.check(outShape, op: "pad", elementBytes: MemoryLayout<Element>.stride)
     let zeroBits = withUnsafeBytes(of: value) { $0.allSatisfy { $0 == 0 } }
     var r = zeroBits ? NDArray(zeroed: outShape) : NDArray(shape: outShape, repeating: value)
     // Copy the overlap of source and destination.

@@ -28,7 +28,8 @@ public struct NDArray<Element: TensorElement> {
 
   /// An array holding `scalars` in row-major order.
   public init(shape: [Int], scalars: [Element]) throws {
-    guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == scalars.count else {
+    guard shape.allSatisfy({ $0 >= 0 }),
+          (try? TensorSize.check(shape, op: "tensor", elementBytes: MemoryLayout<Element>.stride)) == scalars.count else {
       throw TensorError("tensor", "\(scalars.count) values do not fill shape \(shapeString(shape))")
     }
     self.init(uninitialized: shape)
@@ -99,12 +100,14 @@ public struct NDArray<Element: TensorElement> {
   /// Same elements, new shape (no copy). One dimension may be -1 (inferred).
   public func reshaped(_ newShape: [Int]) throws -> NDArray {
     var dims = newShape
-    let known = dims.filter { $0 != -1 }.reduce(1, *)
     let inferred = dims.filter { $0 == -1 }.count
-    if inferred == 1, known > 0, count % known == 0 {
+    let bytes = MemoryLayout<Element>.stride
+    if inferred == 1, let known = try? TensorSize.check(dims.filter { $0 != -1 }, op: "reshape", elementBytes: bytes),
+       known > 0, count % known == 0 {
       dims = dims.map { $0 == -1 ? count / known : $0 }
     }
-    guard inferred <= 1, dims.allSatisfy({ $0 >= 0 }), dims.reduce(1, *) == count else {
+    guard inferred <= 1, dims.allSatisfy({ $0 >= 0 }),
+          try TensorSize.check(dims, op: "reshape", elementBytes: bytes) == count else {
       throw TensorError("reshape", "cannot reshape \(shapeString(shape)) to \(shapeString(newShape))")
     }
     var r = self

@@ -6,6 +6,7 @@ extension NDArray {
     guard Broadcast.shape(shape, target) == target else {
       throw TensorError(op, "cannot broadcast \(shapeString(shape)) to \(shapeString(target))")
     }
+    try TensorSize.check(target, op: op, elementBytes: MemoryLayout<Element>.stride)
     return strided(target, base: 0, srcStrides: Broadcast.strides(of: shape, in: target))
   }
 
@@ -16,6 +17,7 @@ extension NDArray {
     guard let out = Broadcast.shape(a.shape, b.shape) else {
       throw TensorError(op, "shapes \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
     }
+    try TensorSize.check(out, op: op, elementBytes: MemoryLayout<Element>.stride)
     let r = NDArray(uninitialized: out)
     let ap = a.buffer.pointer, bp = b.buffer.pointer, dst = r.buffer.pointer
     Broadcast.rows(a.shape, b.shape, out) { oa, ob, o, n, sa, sb in
@@ -30,6 +32,7 @@ extension NDArray {
     guard let ab = Broadcast.shape(a.shape, b.shape), let out = Broadcast.shape(weight.shape, ab) else {
       throw TensorError("where", "shapes \(shapeString(weight.shape)), \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
     }
+    try TensorSize.check(out, op: "where", elementBytes: MemoryLayout<Element>.stride)
     let (w, x, y) = (try weight.stretched(to: out, op: "where"), try a.stretched(to: out, op: "where"), try b.stretched(to: out, op: "where"))
     let r = NDArray(uninitialized: out)
     let wp = w.buffer.pointer, xp = x.buffer.pointer, yp = y.buffer.pointer, dst = r.buffer.pointer
@@ -53,6 +56,7 @@ extension IntTensor {
   /// `[…, classes]`: 1 at each index's class, 0 elsewhere. Indices must lie in `0..<classes`.
   public func oneHot(classes: Int) throws -> Tensor {
     guard classes >= 1 else { throw TensorError("one_hot", "needs at least one class, got \(classes)") }
+    try TensorSize.check(shape + [classes], op: "one_hot")
     var r = Tensor(shape: shape + [classes], repeating: 0)
     let ip = buffer.pointer
     try r.withUnsafeMutableBufferPointer { dst in

@@ -73,6 +73,7 @@ extension NDArray where Element: ZipElement {
     guard let out = Broadcast.shape(shape, other.shape) else {
       throw TensorError(op.rawValue, "shapes \(shapeString(shape)) and \(shapeString(other.shape)) do not broadcast")
     }
+    try TensorSize.check(out, op: op.rawValue, elementBytes: MemoryLayout<Element>.stride)
     let r = NDArray(uninitialized: out)
     let a = buffer.pointer, b = other.buffer.pointer, o = r.buffer.pointer
     var outOfRange = false

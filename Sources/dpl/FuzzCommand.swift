@@ -5,7 +5,8 @@ import Language
 import Runtime
 
 /// `dpl fuzz --programs N [--seed S]`: the differential program fuzzer; `dpl fuzz --inputs N`:
-/// the front end and the REPL's input path on mutated programs and raw bytes.
+/// the front end and the REPL's input path on mutated programs and raw bytes; `dpl fuzz
+/// --files N`: the file readers on crafted and mutated files.
 struct FuzzCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fuzz",
@@ -21,6 +22,10 @@ struct FuzzCommand: ParsableCommand {
       programs and raw bytes — to the parser, checker, lowering and passes and to the REPL's input \
       path (continuation, completion, :type, :ir, :help); nothing runs. Each must end in a value \
       or diagnostics, within 2 s, with the IR verifier satisfied.
+
+      With --files N, feeds N crafted and mutated safetensors, .npy, CSV and NIfTI-1 files (shapes \
+      whose product wraps, offsets past the end, truncations, bit flips) to the readers load() \
+      uses; each must give tensors whose storage matches their shape, or an error naming the file.
       """)
 
   @Option(help: "How many programs to run.")
@@ -28,6 +33,9 @@ struct FuzzCommand: ParsableCommand {
 
   @Option(help: "Fuzz the front end and the REPL's input path with this many inputs instead.")
   var inputs: Int?
+
+  @Option(help: "Fuzz the file readers (safetensors, NPY, CSV, NIfTI) with this many crafted files instead.")
+  var files: Int?
 
   @Option(help: "The run's seed.")
   var seed: UInt64 = 1
@@ -56,6 +64,7 @@ struct FuzzCommand: ParsableCommand {
   func run() throws {
     try requireBLAS()
     if let inputs { return try runInputs(inputs) }
+    if let files { return try runFiles(files) }
     let (first, count) = only.map { ($0, 1) } ?? (start, programs)
     if show {
       for i in first..<(first + count) { print(ProgramGenerator.program(seed: seed, index: i).source) }
@@ -120,6 +129,22 @@ extension FuzzCommand {
     for f in r.failures.prefix(maxPrinted) { print("FAIL \(f)\n") }
     print("fuzz: \(r.inputs) inputs (seed \(seed)) in \(String(format: "%.1f", r.seconds)) s; \(r.checked) checked cleanly; "
           + "\(r.failures.count) failed; slowest \(String(format: "%.3f", r.slowest)) s")
+    if !r.failures.isEmpty { throw ExitCode(70) }
+  }
+}
+
+extension FuzzCommand {
+  func runFiles(_ count: Int) throws {
+    guard count >= 1 else { throw ValidationError("--files must be at least 1, got \(count)") }
+    var fuzzer = FileFuzzer(seed: seed)
+    CrashNote.set("dpl fuzz: crashed on a file of seed \(seed); reproduce: dpl fuzz --files \(count) --seed \(seed)\n")
+    CrashNote.install()
+    let r = fuzzer.run(count: count) { r in
+      FileHandle.standardError.write(Data("fuzz: \(r.inputs) files, \(r.failures.count) failures\n".utf8))
+    }
+    for f in r.failures.prefix(maxPrinted) { print("FAIL \(f)\n") }
+    print("fuzz: \(r.inputs) files (seed \(seed)) in \(String(format: "%.1f", r.seconds)) s; \(r.decoded) decoded; "
+          + "\(r.failures.count) failed")
     if !r.failures.isEmpty { throw ExitCode(70) }
   }
 }

@@ -58,7 +58,7 @@ struct LibraryTests {
     ("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }", "the header's fortran_order is Maybe, not True or False"),
     ("{'descr': '<f4', 'fortran_order': False, 'shape': [1], }", "the header's shape [1] is not a tuple of sizes"),
     ("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", "the header's shape (-1,) is not a tuple of sizes"),
-    ("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", "the header's shape (99999999999, 99999999999) is too large"),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", "the header's shape (99999999999, 99999999999): a [99999999999, 99999999999] tensor needs 3.47e+04 EiB, more than the size limit"),
     ("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", "unsupported dtype <f2"),
     ("{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }", "unsupported dtype |b1"),
   ])

@@ -23,29 +23,37 @@ extension BuiltinTable {
     "linspace": { i, a, op in
       let n = try i.int(a[2], op, "count")
       guard n >= 0 else { throw RuntimeError("linspace: count must be ≥ 0, got \(n)", at: op.span) }
+      try TensorSize.check([n], op: "linspace")
       return .tensor(Tensor.linspace(Float(try i.double(a[0], op)), Float(try i.double(a[1], op)), n))
     },
     "arange": { i, a, op in
       let n = try i.int(a[0], op, "count")
       guard n >= 0 else { throw RuntimeError("arange: count must be ≥ 0, got \(n)", at: op.span) }
+      try TensorSize.check([n], op: "arange")
       return .tensor(Tensor(shape: [n]) { Float($0) })  // a Float tensor, as the checker types it
     },
     "eye": { i, a, op in
       let n = try i.int(a[0], op, "n")
+      guard n >= 0 else { throw RuntimeError("eye: n must be ≥ 0, got \(n)", at: op.span) }
+      try TensorSize.check([n, n], op: "eye")
       return .tensor(Tensor(shape: [n, n]) { $0 / n == $0 % n ? 1 : 0 })
     },
   ]
 }
 
 extension Interpreter {
-  /// A shape argument: a list of non-negative Ints.
+  /// A shape argument: a list of non-negative Ints whose tensor passes `TensorSize.check`
+  /// (the error names the builtin).
   func shapeArg(_ v: Value, _ op: IR.Op) throws -> [Int] {
     let s = try ints(v, op)
-    guard s.allSatisfy({ $0 >= 0 }) else { throw RuntimeError("shape \(s) has a negative dimension", at: op.span) }
-    guard s.reduce(1, { $0.multipliedReportingOverflow(by: max($1, 1)).overflow ? Int.max : $0 * max($1, 1) }) <= 1 << 31 else {
-      throw RuntimeError("shape \(s) is too large", at: op.span)
-    }
+    try TensorSize.check(s, op: builtinName(op))
     return s
+  }
+
+  /// The name of the builtin `op` calls, for errors of a check shared by several builtins.
+  func builtinName(_ op: IR.Op) -> String {
+    if case .builtin(let id) = op.kind { return id.name }
+    return "tensor"
   }
 
   /// Draws from a generator seeded by `seed` when one is given (`seed: N` with N ≥ 0 —

@@ -6,20 +6,24 @@ extension BuiltinTable {
   static let layers: [String: BuiltinImpl] = [
     "dense": { i, a, op in
       let (cin, cout) = (try i.positive(a[0], op, "cin"), try i.positive(a[1], op, "cout"))
+      try TensorSize.check([cout, cin], op: "dense")
       return i.layer("dense", Dense(cin, cout, bias: try i.bool(a[2], op), rng: &i.rng))
     },
     "conv2d": { i, a, op in
       let (cin, cout, k) = (try i.positive(a[0], op, "cin"), try i.positive(a[1], op, "cout"), try i.positive(a[2], op, "kernel"))
       let (s, p) = (try i.positive(a[3], op, "stride"), try i.int(a[4], op, "pad"))
+      try TensorSize.check([cout, cin, k, k], op: "conv2d")
       return i.layer("conv2d", Conv2d(cin, cout, kernel: k, stride: s, padding: p, rng: &i.rng))
     },
     "conv_transpose2d": { i, a, op in
       let (cin, cout, k) = (try i.positive(a[0], op, "cin"), try i.positive(a[1], op, "cout"), try i.positive(a[2], op, "kernel"))
       let (s, p) = (try i.positive(a[3], op, "stride"), try i.int(a[4], op, "pad"))
+      try TensorSize.check([cin, cout, k, k], op: "conv_transpose2d")
       return i.layer("conv_transpose2d", ConvTranspose2d(cin, cout, kernel: k, stride: s, padding: p, rng: &i.rng))
     },
     "batchnorm2d": { i, a, op in
       let c = try i.positive(a[0], op, "channels")
+      try TensorSize.check([c], op: "batchnorm2d")
       return i.layer("batchnorm2d", BatchNorm2d(c, momentum: Float(try i.double(a[1], op)), eps: Float(try i.double(a[2], op))))
     },
     "max_pool2d": { i, a, op in

@@ -41,7 +41,7 @@ extension BuiltinTable {
     }
     t["param"] = { i, a, op in
       let shape = try i.ints(a[0], op)
-      guard shape.allSatisfy({ $0 >= 0 }) else { throw RuntimeError("param: shape \(shape) has a negative extent", at: op.span) }
+      try TensorSize.check(shape, op: "param")
       let scale = Float(try i.double(a[2], op, "scale"))
       let value: Tensor
       switch try i.string(a[1], op) {

@@ -53,7 +53,10 @@ extension BuiltinTable {
         throw RuntimeError("upsample: mode must be \"nearest\" or \"bilinear\"", at: op.span)
       }
       guard v.shape.count == 4, s >= 1 else { throw RuntimeError("upsample: needs [N, C, H, W] and scale ≥ 1", at: op.span) }
-      return .tensor(try i.prim(.upsample(height: v.shape[2] * s, width: v.shape[3] * s, mode: mode), [v], op))
+      let (h, w) = (try TensorSize.product(v.shape[2], s, op: "upsample", "height \(v.shape[2]) × \(s)"),
+                    try TensorSize.product(v.shape[3], s, op: "upsample", "width \(v.shape[3]) × \(s)"))
+      try TensorSize.check([v.shape[0], v.shape[1], h, w], op: "upsample")
+      return .tensor(try i.prim(.upsample(height: h, width: w, mode: mode), [v], op))
     },
     "diff": { i, a, op in .tensor(try i.prim(.diff(axis: try i.int(a[1], op, "axis")), [try i.tensor(a[0], op)], op)) },
   ]

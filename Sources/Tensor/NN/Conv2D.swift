@@ -19,11 +19,16 @@ func conv2dGeometry(_ op: String, x: [Int], weight: [Int], stride: Int, padding:
   guard stride >= 1, padding >= 0 else {
     throw TensorError(op, "stride must be ≥ 1 and padding ≥ 0, got stride \(stride), padding \(padding)")
   }
-  guard weight[2] >= 1, weight[3] >= 1, x[2] + 2 * padding >= weight[2], x[3] + 2 * padding >= weight[3] else {
+  let both = try TensorSize.product(2, padding, op: op, "padding \(padding)")
+  let ph = try TensorSize.sum(x[2], both, op: op, "the padded height"), pw = try TensorSize.sum(x[3], both, op: op, "the padded width")
+  guard weight[2] >= 1, weight[3] >= 1, ph >= weight[2], pw >= weight[3] else {
     throw TensorError(op, "kernel \(weight[2])×\(weight[3]) does not fit input \(shapeString(x)) with padding \(padding)")
   }
-  return ConvGeometry(channels: x[1], height: x[2], width: x[3], kh: weight[2], kw: weight[3],
-                      stride: stride, pad: padding)
+  let g = ConvGeometry(channels: x[1], height: x[2], width: x[3], kh: weight[2], kw: weight[3],
+                       stride: stride, pad: padding)
+  try TensorSize.check([x[0], weight[0], g.oh, g.ow], op: op)
+  try TensorSize.check([g.colRows, g.ow], op: op)  // the im2col columns of one output row, the least a block holds
+  return g
 }
 
 func checkBias(_ op: String, _ bias: Tensor?, channels: Int) throws {

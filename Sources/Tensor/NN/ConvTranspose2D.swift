@@ -15,12 +15,19 @@ func convTranspose2dGeometry(_ op: String, x: [Int], weight: [Int], stride: Int,
   guard stride >= 1, padding >= 0, weight[2] >= 1, weight[3] >= 1 else {
     throw TensorError(op, "stride must be ≥ 1, padding ≥ 0 and the kernel non-empty, got stride \(stride), padding \(padding), weight \(shapeString(weight))")
   }
-  let ho = (x[2] - 1) * stride - 2 * padding + weight[2], wo = (x[3] - 1) * stride - 2 * padding + weight[3]
+  func side(_ n: Int, _ k: Int) throws -> Int {
+    let what = "the output side (\(n) − 1)·\(stride) − 2·\(padding) + \(k)"
+    let spread = try TensorSize.product(max(n - 1, 0), stride, op: op, what)
+    return try TensorSize.sum(spread, k - min(padding, Int.max / 2) * 2, op: op, what)
+  }
+  let ho = try side(x[2], weight[2]), wo = try side(x[3], weight[3])
   guard x[2] >= 1, x[3] >= 1, ho >= 1, wo >= 1 else {
     throw TensorError(op, "input \(shapeString(x)) with weight \(shapeString(weight)), stride \(stride), padding \(padding) gives an empty output")
   }
   let g = ConvGeometry(channels: weight[1], height: ho, width: wo, kh: weight[2], kw: weight[3], stride: stride, pad: padding)
   assert(g.oh == x[2] && g.ow == x[3])
+  try TensorSize.check([x[0], g.channels, ho, wo], op: op)
+  try TensorSize.check([g.colRows, g.ow], op: op)  // the columns of one input row, the least a block holds
   return g
 }
 

@@ -40,6 +40,7 @@ public func upsample(_ x: Tensor, size: (Int, Int), mode: UpsampleMode) throws -
   try checkUpsample("upsample", x.shape, size)
   let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
   let (oh, ow) = size
+  try TensorSize.check([n, c, oh, ow], op: "upsample")
   let ty = UpsampleTaps(input: h, output: oh, mode: mode), tx = UpsampleTaps(input: w, output: ow, mode: mode)
   let y = Tensor(uninitialized: [n, c, oh, ow])
   let xp = x.buffer.pointer, yp = y.buffer.pointer
@@ -66,7 +67,9 @@ public func upsample(_ x: Tensor, scale: Int, mode: UpsampleMode) throws -> Tens
   guard scale >= 1, x.rank == 4 else {
     throw TensorError("upsample", "cannot scale \(shapeString(x.shape)) by \(scale)")
   }
-  return try upsample(x, size: (x.shape[2] * scale, x.shape[3] * scale), mode: mode)
+  let size = (try TensorSize.product(x.shape[2], scale, op: "upsample", "height \(x.shape[2]) × \(scale)"),
+              try TensorSize.product(x.shape[3], scale, op: "upsample", "width \(x.shape[3]) × \(scale)"))
+  return try upsample(x, size: size, mode: mode)
 }
 
 /// Gradient of `upsample`: `dy` is `[N, C, Ho, Wo]`, `inputShape` the forward input's
