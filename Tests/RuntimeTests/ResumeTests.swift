@@ -209,7 +209,27 @@ struct ResumeTests {
     try weights.prefix(40).write(to: ckpt.appendingPathComponent("0.safetensors"))
     let (s5, e5) = try run(["run", program.path, "--resume", done.path])
     #expect(s5 == 65 && e5.contains("damaged checkpoint") && e5.contains("checkpoint/0.safetensors"), "\(s5) \(e5)")
+    // One bit flipped in a tensor's bytes still parses; its checksum refuses it.
+    var flipped = weights
+    flipped[flipped.count - 3] ^= 0x10
+    try flipped.write(to: ckpt.appendingPathComponent("0.safetensors"))
+    let (s7, e7) = try run(["run", program.path, "--resume", done.path])
+    #expect(s7 == 65 && e7.contains("checkpoint/0.safetensors: checksum mismatch"), "\(s7) \(e7)")
     try weights.write(to: ckpt.appendingPathComponent("0.safetensors"))
+    // Hand-edited state.json: a negative step, a setting that is no value of its field.
+    let stateFile = ckpt.appendingPathComponent("state.json")
+    let state = try Data(contentsOf: stateFile)
+    func edited(_ key: String, _ value: Any) throws -> Data {
+      var obj = try #require(try JSONSerialization.jsonObject(with: state) as? [String: Any])
+      obj[key] = value
+      return try JSONSerialization.data(withJSONObject: obj)
+    }
+    try edited("step", -5).write(to: stateFile)
+    let (s8, e8) = try run(["run", program.path, "--resume", done.path])
+    #expect(s8 == 65 && e8.contains("field 'step' is -5"), "\(s8) \(e8)")
+    try edited("settings", ["steps": "abc"]).write(to: stateFile)
+    let (s9, e9) = try run(["run", program.path, "--resume", done.path])
+    #expect(s9 == 65 && e9.contains("damaged checkpoint") && e9.contains("its setting steps=abc: expected an Int") && !e9.contains("--set"), "\(s9) \(e9)")
     try Data("{".utf8).write(to: ckpt.appendingPathComponent("state.json"))
     let (s6, e6) = try run(["run", program.path, "--resume", done.path])
     #expect(s6 == 65 && e6.contains("checkpoint/state.json: not a JSON object"), "\(s6) \(e6)")
