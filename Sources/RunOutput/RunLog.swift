@@ -164,8 +164,10 @@ public final class RunLog {
   /// is kept aside under another name (never truncated) and the log starts again.
   private func open() throws {
     guard !opened else { return }
+    do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+      throw IOError(folder, "cannot create the run folder: \(IOError.systemReason(error))")
+    }
     opened = true
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     latest = summary()
     if let n = latest.removeValue(forKey: "non_finite") as? [String: String] { notes = n }
     columns = ["step"]

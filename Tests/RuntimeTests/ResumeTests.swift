@@ -24,26 +24,10 @@ struct ResumeTests {
   static func path(_ program: String) -> String { repositoryRoot.appendingPathComponent("programs/\(program).dpl").path }
 
   /// Starts dpl in the scratch folder with stderr to a file.
-  func start(_ args: [String]) throws -> (Process, URL) {
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    let err = scratch.appendingPathComponent("stderr-\(UInt32.random(in: 0...UInt32.max)).txt")
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: dpl)
-    p.arguments = args
-    p.currentDirectoryURL = scratch
-    p.standardError = try FileHandle(forWritingTo: err)
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    return (p, err)
-  }
+  func start(_ args: [String]) throws -> (Process, URL) { try DplProcess.start(dpl, args, in: scratch) }
 
   /// Runs dpl to its end; returns its status and stderr.
-  func run(_ args: [String]) throws -> (Int32, String) {
-    let (p, err) = try start(args)
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-  }
+  func run(_ args: [String]) throws -> (Int32, String) { try DplProcess.run(dpl, args, in: scratch) }
 
   /// Waits until the run in `folder` has written its first checkpoint.
   func waitForCheckpoint(_ folder: URL, of p: Process) throws {

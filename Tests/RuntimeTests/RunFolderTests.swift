@@ -48,25 +48,9 @@ struct RunFolderTests {
   }
 
   /// Runs dpl in `cwd` (the scratch folder by default); returns its status and stderr.
-  func run(_ args: [String], in cwd: URL? = nil) throws -> (Int32, String) {
-    let (p, err) = try start(args, in: cwd)
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-  }
+  func run(_ args: [String], in cwd: URL? = nil) throws -> (Int32, String) { try DplProcess.run(dpl, args, in: cwd ?? scratch) }
 
-  func start(_ args: [String], in cwd: URL? = nil) throws -> (Process, URL) {
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    let err = scratch.appendingPathComponent("stderr-\(UInt32.random(in: 0...UInt32.max)).txt")
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: dpl)
-    p.arguments = args
-    p.currentDirectoryURL = cwd ?? scratch
-    p.standardError = try FileHandle(forWritingTo: err)
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    return (p, err)
-  }
+  func start(_ args: [String]) throws -> (Process, URL) { try DplProcess.start(dpl, args, in: scratch) }
 
   /// A program that logs a row and then waits, so a second process meets its lock.
   func slowProgram() throws -> String {

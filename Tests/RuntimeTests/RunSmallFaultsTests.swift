@@ -17,19 +17,7 @@ struct RunSmallFaultsTests {
 
   /// Runs dpl in the scratch folder with `env` added; returns its status and stderr.
   func run(_ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    let err = scratch.appendingPathComponent("stderr-\(UInt32.random(in: 0...UInt32.max)).txt")
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: dpl)
-    p.arguments = args
-    p.currentDirectoryURL = scratch
-    p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-    p.standardError = try FileHandle(forWritingTo: err)
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    try DplProcess.run(dpl, args, in: scratch, env: env)
   }
 
   @Test("a link loop is named as one, for a program and for a data file")
