@@ -29,11 +29,11 @@ public enum SHA256 {
     let bits = UInt64(data.count) &* 8
     for s in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(s))) }
     let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
-    defer { w.deallocate() }
+    let k = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+    k.initialize(from: Self.k, count: 64)
+    defer { w.deallocate(); k.deallocate() }
     func block(_ p: UnsafeRawBufferPointer) {
-      for t in 0..<16 {
-        w[t] = UInt32(p[4 * t]) << 24 | UInt32(p[4 * t + 1]) << 16 | UInt32(p[4 * t + 2]) << 8 | UInt32(p[4 * t + 3])
-      }
+      for t in 0..<16 { w[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self)) }
       for t in 16..<64 {
         let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
         let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
