@@ -51,7 +51,9 @@ public final class RunLock {
       guard why == EWOULDBLOCK else { throw IOError(path, "cannot lock the run folder: \(String(cString: strerror(why)))") }
       throw Held(pid: holder(path))
     }
-    return RunLock(folder: folder, fd: fd)
+    let lock = RunLock(folder: folder, fd: fd)
+    lock.write("\(firstLine)\npid: \(getpid())\n")  // at once, so a refused run can name the owner
+    return lock
   }
 
   /// The pid the marker names, read while its owner holds the lock. A new owner writes its
@@ -68,7 +70,7 @@ public final class RunLock {
     return nil
   }
 
-  /// Writes the marker's text: that this is a run folder, the owner's pid, the program.
+  /// Writes the marker's text: that this is a run folder, the owner's pid, and now the program.
   public func record(program: String) {
     write("\(Self.firstLine)\npid: \(getpid())\nprogram: \(program)\n")
   }
