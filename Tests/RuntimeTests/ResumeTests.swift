@@ -219,6 +219,26 @@ struct ResumeTests {
     #expect(s6 == 65 && e6.contains("checkpoint/state.json: not a JSON object"), "\(s6) \(e6)")
   }
 
+  @Test("a metrics.csv that cannot be read is kept aside on --resume, never truncated, and the run goes on")
+  func unreadableMetricsAreKeptAside() throws {
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    let program = scratch.appendingPathComponent("tiny.dpl")
+    try Self.tiny.write(to: program, atomically: true, encoding: .utf8)
+    let run1 = scratch.appendingPathComponent("run1")
+    #expect(try run(["run", program.path, "--out", run1.path, "--set", "steps=3"]).0 == 0)
+    let csv = run1.appendingPathComponent("metrics.csv")
+    var damaged = try Data(contentsOf: csv)
+    damaged.insert(0xff, at: damaged.count - 2)
+    try damaged.write(to: csv)
+    let (s, e) = try run(["run", program.path, "--resume", run1.path])
+    #expect(s == 0 && e.contains("warning: ") && e.contains("not UTF-8") && e.contains("kept as metrics.csv.unreadable"), "\(s) \(e)")
+    #expect(try Data(contentsOf: run1.appendingPathComponent("metrics.csv.unreadable")) == damaged, "kept byte for byte")
+    // The checkpoint is of step 2: the new metrics.csv holds step 3, logged again.
+    let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 2 && lines[0] == "step,loss" && lines[1].hasPrefix("3,"), "\(lines)")
+  }
+
   struct Failure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
