@@ -19,7 +19,7 @@ public final class RunLog {
   /// Where warnings go (a damaged metrics file kept aside); stderr by default.
   public var warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
   /// Seconds between rewrites of `metrics.json` while rows are logged.
-  public var summaryInterval: TimeInterval = 1
+  static let summaryInterval: TimeInterval = 1
 
   /// The writer's state, read from the files at first use.
   private var columns: [String] = []
@@ -266,7 +266,7 @@ public final class RunLog {
 
   private func touched() throws {
     dirty = true
-    if Date().timeIntervalSince(lastSummary) >= summaryInterval { try writeSummary() }
+    if Date().timeIntervalSince(lastSummary) >= Self.summaryInterval { try writeSummary() }
   }
 
   /// Writes metrics.json: NaN and ±inf (which JSON cannot hold) as `null`, each named with
