@@ -153,12 +153,18 @@ struct ResumeTests {
     save(net, run.path("best.safetensors"))
     """
 
-  @Test("a resume that cannot continue the run is refused with the reason and its exit status")
-  func refusedResumes() throws {
-    defer { try? FileManager.default.removeItem(at: scratch) }
+  /// `tiny` as a file in the scratch folder.
+  func tinyProgram() throws -> URL {
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     let program = scratch.appendingPathComponent("tiny.dpl")
     try Self.tiny.write(to: program, atomically: true, encoding: .utf8)
+    return program
+  }
+
+  @Test("a resume that cannot continue the run is refused with the reason and its exit status")
+  func refusedResumes() throws {
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let program = try tinyProgram()
     let done = scratch.appendingPathComponent("done")
     #expect(try run(["run", program.path, "--out", done.path]).0 == 0)
     let finished = try Data(contentsOf: done.appendingPathComponent("last.safetensors"))
@@ -222,9 +228,7 @@ struct ResumeTests {
   @Test("a metrics.csv that cannot be read is kept aside on --resume, never truncated, and the run goes on")
   func unreadableMetricsAreKeptAside() throws {
     defer { try? FileManager.default.removeItem(at: scratch) }
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    let program = scratch.appendingPathComponent("tiny.dpl")
-    try Self.tiny.write(to: program, atomically: true, encoding: .utf8)
+    let program = try tinyProgram()
     let run1 = scratch.appendingPathComponent("run1")
     #expect(try run(["run", program.path, "--out", run1.path, "--set", "steps=3"]).0 == 0)
     let csv = run1.appendingPathComponent("metrics.csv")
