@@ -42,8 +42,19 @@ public struct IOError: Error, CustomStringConvertible, Equatable {
   }
 }
 
-/// Reads a whole file, turning Foundation's error into an `IOError`.
+/// Reads a whole file, turning Foundation's error into an `IOError`. Only regular files are
+/// read: a device (`/dev/zero`), FIFO or socket is refused by name, not read without end.
 public func readFile(_ url: URL) throws -> Data {
+  var st = stat()
+  guard stat(url.path, &st) == 0 else {
+    throw IOError(url, errno == ENOENT ? "no such file" : "cannot read: \(String(cString: strerror(errno)))")
+  }
+  switch st.st_mode & S_IFMT {
+  case S_IFREG: break
+  case S_IFDIR: throw IOError(url, "is a directory, expected a file")
+  case S_IFCHR, S_IFBLK: throw IOError(url, "is a device, not a regular file")
+  default: throw IOError(url, "is not a regular file (a FIFO or a socket)")
+  }
   do {
     return try Data(contentsOf: url, options: .mappedIfSafe)
   } catch {

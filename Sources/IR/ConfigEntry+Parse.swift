@@ -10,7 +10,12 @@ extension ConfigEntry {
       guard let v = Int(text) else { return .failure(ConfigProblem("expected an Int")) }
       value = .int(v)
     case .float:
-      guard let v = Double(text) else { return .failure(ConfigProblem("expected a Float")) }
+      // Decimal only: Swift's Double(_:) also reads hexadecimal ("0x10" as 16.0).
+      let decimal = text.unicodeScalars.allSatisfy { "0123456789.eE+-".unicodeScalars.contains($0) }
+      let special = ["inf", "infinity", "nan"].contains(String(text.lowercased().drop { $0 == "+" || $0 == "-" }))
+      guard decimal || special, let v = Double(text) else {
+        return .failure(ConfigProblem("expected a Float (a decimal number such as 0.5 or 1e-3)"))
+      }
       guard v.isFinite else { return .failure(ConfigProblem("a Float setting must be finite")) }
       value = .float(v)
     case .bool:

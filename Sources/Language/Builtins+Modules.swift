@@ -34,9 +34,9 @@ let cardiac: [Builtin] = [
 ].map { $0.inModule(.cardiac) }
 
 let runFolder: [Builtin] = [
-  Builtin("path", [p("name", .string)], .none, "the path of a file in the run folder (`--out`), creating the folder") { _ in .string },
+  Builtin("path", [p("name", .string)], .none, "the path of a file inside the run folder (`--out`), creating its folders; a name whose `..` or link leads out is refused") { _ in .string },
   Builtin("log_metrics", [p("step", .int), p("values", .any)], .none, kind: effect,
-          "appends [(name, number)] at step to metrics.csv and updates metrics.json (val_dice, best_val_dice, steps)") { _ in .void },
+          "appends [(name, number)] at step (0 or more) to metrics.csv and updates metrics.json (val_dice, best_val_dice, steps); names hold no `,`, `\"` or control characters; NaN and inf are kept") { _ in .void },
   Builtin("log_info", [p("values", .any)], .none, kind: effect, "merges (name, value) pairs (a list, or a tuple when types differ; a 1-D tensor is written as a list of numbers) into the run's metrics.json") { _ in .void },
   Builtin("plot_metrics", [p("name", .string, .string("metrics.png"))], .none, kind: effect,
           "plots the loss and Dice columns of metrics.csv against the step as a PNG in the run folder") { _ in .void },

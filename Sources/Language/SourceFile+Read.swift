@@ -4,9 +4,12 @@ extension SourceFile {
   /// Reads a program from disk as UTF-8 text, or says why it cannot: missing, a folder,
   /// not readable, or not text (bytes that are not UTF-8, or NUL bytes).
   public static func read(path: String) -> Result<String, ReadProblem> {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return .failure(.missing) }
-    if isDir.boolValue { return .failure(.folder) }
+    var st = stat()
+    guard stat(path, &st) == 0 else {
+      return .failure(errno == ENOENT ? .missing : .unreadable(String(cString: strerror(errno))))  // e.g. a link loop
+    }
+    if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(.folder) }
+    guard (st.st_mode & S_IFMT) == S_IFREG else { return .failure(.unreadable("not a regular file (a device, FIFO or socket)")) }
     guard let data = FileManager.default.contents(atPath: path) else {
       let fd = open(path, O_RDONLY)
       let reason = fd < 0 ? String(cString: strerror(errno)) : "read failed"

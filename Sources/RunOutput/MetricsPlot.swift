@@ -11,7 +11,7 @@ extension RunLog {
     func series(_ k: Int) -> (x: [Double], y: [Double]) {
       var xs: [Double] = [], ys: [Double] = []
       for r in rows {
-        if k < r.count, let v = r[k], v.isFinite, let s = r[0] { xs.append(s); ys.append(v) }
+        if k - 1 < r.values.count, let v = r.values[k - 1], v.isFinite { xs.append(Double(r.step)); ys.append(v) }
       }
       return (xs, ys)
     }

@@ -13,7 +13,9 @@ import Language
 /// deleted. A stop between the two renames leaves only `.checkpoint.old`, which `read`
 /// falls back to; a stop before them leaves a temporary folder, removed at the next write.
 public struct RunCheckpoint {
-  static let format = "dpl-run-checkpoint-1"
+  static let format = "dpl-run-checkpoint-2"
+  /// Checkpoints written before checksums, still read (their files unverified).
+  static let formatWithoutChecksums = "dpl-run-checkpoint-1"
 
   /// What `state.json` holds.
   public struct State: Equatable {
@@ -34,6 +36,9 @@ public struct RunCheckpoint {
     public var values: [String: Saved]
     /// The program's random stream (`RNG.stateText`).
     public var rng: String
+    /// The SHA-256 of each object file by name (`0.safetensors`: 64 hex digits), filled in by
+    /// `write` and checked by `read`.
+    public var checksums: [String: String] = [:]
 
     public init(step: Int, program: String, sources: [Source], seed: UInt64, settings: [String: String],
                 skippedPasses: [String], objects: [String], values: [String: Saved], rng: String) {
@@ -66,6 +71,9 @@ public struct RunCheckpoint {
 
   public init(folder: URL) { self.folder = folder }
 
+  /// Whether the folder has a checkpoint to read (`checkpoint/` or `.checkpoint.old`).
+  var mayExist: Bool { [directory, previous].contains { FileManager.default.fileExists(atPath: $0.path) } }
+
   /// The file of object `k` inside a checkpoint folder.
   public static func objectFile(_ k: Int, in dir: URL) -> URL { dir.appendingPathComponent("\(k).safetensors") }
 
@@ -87,6 +95,11 @@ public struct RunCheckpoint {
       throw IOError(temporary, "cannot create the checkpoint folder: \(IOError.systemReason(error))")
     }
     try writeObjects(temporary)
+    var state = state
+    for k in state.objects.indices {
+      let file = Self.objectFile(k, in: temporary)
+      state.checksums[file.lastPathComponent] = SHA256.hex(try readFile(file))
+    }
     try AtomicWrite.write(try Self.encode(state), to: temporary.appendingPathComponent("state.json"))
     // Without `checkpoint/` (a stop between the renames), `.checkpoint.old` is the latest
     // complete checkpoint and stays until the new one is in place.
@@ -106,13 +119,23 @@ public struct RunCheckpoint {
 
   /// The latest complete checkpoint, or nil when the run folder has none.
   /// - Throws: `IOError` naming the file when `state.json` or an object's file is missing
-  ///   or damaged.
+  ///   or damaged, or an object's file does not have the checksum `state.json` records.
   public func read() throws -> Found? {
     let fm = FileManager.default
     guard let dir = [directory, previous].first(where: { fm.fileExists(atPath: $0.path) }) else { return nil }
     let file = dir.appendingPathComponent("state.json")
     let state = try Self.decode(try readFile(file), file)
-    for k in state.objects.indices { _ = try Safetensors.read(Self.objectFile(k, in: dir)) }
+    for k in state.objects.indices {
+      let object = Self.objectFile(k, in: dir)
+      let data = try readFile(object)
+      if let expected = state.checksums[object.lastPathComponent] {
+        let actual = SHA256.hex(data)
+        guard actual == expected else {
+          throw IOError(object, "checksum mismatch: its SHA-256 is \(actual.prefix(16))…, state.json records \(expected.prefix(16))…; the file changed after the checkpoint was written (a flipped bit, a truncation or an edit)")
+        }
+      }
+      _ = try Safetensors.decode(data, path: object.path)
+    }
     return Found(state: state, directory: dir)
   }
 
@@ -130,6 +153,7 @@ public struct RunCheckpoint {
       "format": format, "step": s.step, "program": s.program, "seed": String(s.seed), "settings": s.settings,
       "skipped_passes": s.skippedPasses, "objects": s.objects, "values": values, "rng": s.rng,
       "sources": s.sources.map { ["path": $0.path, "hash": $0.hash] },
+      "checksums": s.checksums.mapValues { ["sha256": $0] },
     ]
     return try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
   }
@@ -138,7 +162,8 @@ public struct RunCheckpoint {
     guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
       throw IOError(file, "not a JSON object")
     }
-    guard obj["format"] as? String == format else {
+    let version = obj["format"] as? String
+    guard version == format || version == formatWithoutChecksums else {
       throw IOError(file, "format is '\(obj["format"] ?? "missing")', expected '\(format)'")
     }
     func field<T>(_ k: String, _: T.Type) throws -> T {
@@ -162,10 +187,27 @@ public struct RunCheckpoint {
       return Source(path: path, hash: hash)
     }
     guard let seed = UInt64(try field("seed", String.self)) else { throw IOError(file, "field 'seed' is not a UInt64") }
-    return State(step: try field("step", Int.self), program: try field("program", String.self), sources: sources,
+    let step = try field("step", Int.self)
+    guard step >= 0 else { throw IOError(file, "field 'step' is \(step); a checkpoint's step is 0 or more") }
+    var checksums: [String: String] = [:]
+    if version == format {
+      for (name, entry) in try field("checksums", [String: [String: String]].self) {
+        guard let hex = entry["sha256"], hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
+          throw IOError(file, "the checksum of '\(name)' is not a SHA-256")
+        }
+        checksums[name] = hex
+      }
+    }
+    var state = State(step: step, program: try field("program", String.self), sources: sources,
                  seed: seed, settings: try field("settings", [String: String].self),
                  skippedPasses: try field("skipped_passes", [String].self), objects: try field("objects", [String].self),
                  values: values, rng: try field("rng", String.self))
+    let objects = Set(state.objects.indices.map { "\($0).safetensors" })
+    if version == format, let missing = objects.subtracting(checksums.keys).sorted().first {
+      throw IOError(file, "field 'checksums' has no entry for '\(missing)'")
+    }
+    state.checksums = checksums
+    return state
   }
 }
 

@@ -25,8 +25,10 @@ struct DPL: ParsableCommand {
 }
 
 /// Stops with EX_UNAVAILABLE (69), naming the library, when OpenBLAS cannot be loaded —
-/// called by each command that computes before it reads or writes anything.
+/// called by each command that computes before it reads or writes anything — after warning
+/// of environment settings it cannot use.
 func requireBLAS() throws {
+  EnvironmentCheck.warn()
   do {
     try BLAS.require()
   } catch {

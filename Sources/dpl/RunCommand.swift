@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import Foundation
 import IR
 import Language
@@ -58,22 +59,27 @@ struct RunCommand: ParsableCommand {
       return
     }
     try requireBLAS()
-    let folder: URL
+    // The folder is locked before anything is written in it and stays locked until this
+    // process ends, so no second run (or resume) can write in it meanwhile.
+    let claimed: RunFolder.Claimed
     var resumed: RunCheckpoint.Found?
     do {
       if let resume {
         guard out == nil, !force, settings.isEmpty, seed == nil, skip == nil else {
           throw RunFolder.Problem(message: "--resume continues a run with its own folder, seed, settings and passes; leave out --out, --force, --set, --seed and --skip", exitCode: 64)
         }
-        (folder, resumed) = try RunFolder.resumable(resume)
+        (claimed, resumed) = try RunFolder.resumable(resume, program: file)
       } else {
         guard !allowChangedSource else { throw RunFolder.Problem(message: "--allow-changed-source goes with --resume DIR", exitCode: 64) }
-        folder = try RunFolder.prepare(out: out, program: file, force: force)
+        claimed = try RunFolder.prepare(out: out, program: file, force: force)
       }
     } catch let p as RunFolder.Problem {
       FileHandle.standardError.write(Data("error: \(p.message)\n".utf8))
       throw ExitCode(p.exitCode)
     }
+    let folder = claimed.url
+    // A default folder the program wrote nothing to is not left behind.
+    defer { claimed.lock.release(removingEmptyFolder: out == nil && resume == nil) }
     // A resumed run is started again exactly as the checkpoint says it was started.
     let settings = resumed.map { r in r.state.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } } ?? self.settings
     let skipped = try resumed.map { Set($0.state.skippedPasses) } ?? FrontEnd.skippedPasses(skip)
@@ -82,16 +88,24 @@ struct RunCommand: ParsableCommand {
 
     var overrides: [String: String] = [:]
     let known = Set(module.configs.map(\.name))
+    // A resumed run's settings come from its checkpoint: a bad one is a damaged checkpoint
+    // (65), named as such, not a bad --set of the user's.
+    let stateFile = resumed.map { $0.directory.appendingPathComponent("state.json").path }
+    func refuse(_ message: String) -> ExitCode {
+      if let stateFile {
+        let what = message.hasPrefix("--set ") ? "its setting " + message.dropFirst(6) : message
+        FileHandle.standardError.write(Data("error: --resume: damaged checkpoint: \(stateFile): \(what)\n".utf8))
+        return ExitCode(65)
+      }
+      FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+      return ExitCode(64)
+    }
     for s in settings {
       let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
-      guard parts.count == 2, !parts[0].isEmpty else {
-        FileHandle.standardError.write(Data("error: --set expects name=value, got '\(s)'\n".utf8))
-        throw ExitCode(64)
-      }
+      guard parts.count == 2, !parts[0].isEmpty else { throw refuse("--set expects name=value, got '\(s)'") }
       guard known.contains(parts[0]) else {
         let list = module.configs.map(\.name).joined(separator: ", ")
-        FileHandle.standardError.write(Data("error: \(file) has no config field '\(parts[0])'\(list.isEmpty ? "" : "; fields: \(list)")\n".utf8))
-        throw ExitCode(64)
+        throw refuse("\(file) has no config field '\(parts[0])'\(list.isEmpty ? "" : "; fields: \(list)")")
       }
       if let earlier = overrides[parts[0]] {
         FileHandle.standardError.write(Data("error: --set \(parts[0]) is given twice ('\(earlier)' and '\(parts[1])'); give it once\n".utf8))
@@ -102,8 +116,7 @@ struct RunCommand: ParsableCommand {
       if let entry = module.configs.first(where: { $0.name == parts[0] }), case .failure(let p) = entry.parse(parts[1]) {
         let at = module.files.indices.contains(entry.span.file) ? module.files[entry.span.file].location(of: entry.span.start) : (0, 0)
         let declared = entry.span.file >= 0 ? " (declared at \(module.files[entry.span.file].path):\(at.0):\(at.1))" : ""
-        FileHandle.standardError.write(Data("error: --set \(s): \(p.message)\(declared)\n".utf8))
-        throw ExitCode(64)
+        throw refuse("--set \(s): \(p.message)\(declared)")
       }
     }
     if let r = resumed, let change = r.state.sourceChange(module.files) {
@@ -141,6 +154,10 @@ struct RunCommand: ParsableCommand {
     defer { stop() }
     do {
       try interpreter.run()
+      try interpreter.flushRunLog()
+    } catch let e as IOError {
+      FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+      throw ExitCode(74)
     } catch let s as RunStopped {
       let hint = "dpl run \(RunFolder.shellWord(file)) --resume \(RunFolder.shellWord(RunFolder.shown(folder)))"
       FileHandle.standardError.write(Data("\(newline)dpl: interrupted at step \(s.step); resume with: \(hint)\n".utf8))

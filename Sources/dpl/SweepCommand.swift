@@ -91,7 +91,7 @@ struct SweepCommand: ParsableCommand {
     for r in rows {
       csv += ([r.program, r.value, r.seed] + (r.metrics + [r.seconds]).map(RunLog.format)).joined(separator: ",") + "\n"
     }
-    try Data(csv.utf8).write(to: folder.appendingPathComponent("sweep.csv"), options: .atomic)
+    try AtomicWrite.write(Data(csv.utf8), to: folder.appendingPathComponent("sweep.csv"))
     let numeric = rows.allSatisfy { Double($0.value) != nil }
     let plot = numeric ? againstValue(rows, metric: metrics[0], field: field) : curves(rows, metric: metrics[0])
     try PNG.write(plot.render(), to: folder.appendingPathComponent("sweep.png"))
@@ -129,7 +129,8 @@ struct SweepCommand: ParsableCommand {
           let (columns, table) = RunLog(folder: r.folder).table()
           guard let k = columns.firstIndex(of: metric) else { continue }
           for row in table {
-            guard let step = row.first ?? nil, k < row.count, let y = row[k] else { continue }
+            guard k > 0, k - 1 < row.values.count, let y = row.values[k - 1], y.isFinite else { continue }
+            let step = Double(row.step)
             sums[step, default: (0, 0)].0 += y
             sums[step, default: (0, 0)].1 += 1
           }

@@ -161,6 +161,15 @@ struct ReplProtocolTests {
     #expect(try repl.request(["op": "is_complete", "code": "fn f() { 1 }"]).last?["status"] as? String == "complete")
   }
 
+  @Test("an empty line gets an error and its done, and the session goes on")
+  func emptyLineIsAnswered() throws {
+    let repl = try Child()
+    repl.input.fileHandleForWriting.write(Data("\n".utf8))
+    let events = try repl.events()
+    #expect(Self.kind(events) == ["error", "done"] && (events[0]["evalue"] as? String)?.contains("an empty line") == true, "\(events)")
+    #expect(Self.text(try repl.request(["op": "execute", "code": "1 + 1"])).hasPrefix("2"))
+  }
+
   @Test func endsWithItsInputAndTakesNoFiles() throws {
     let repl = try Child()
     try repl.input.fileHandleForWriting.close()

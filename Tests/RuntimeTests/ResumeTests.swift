@@ -24,26 +24,10 @@ struct ResumeTests {
   static func path(_ program: String) -> String { repositoryRoot.appendingPathComponent("programs/\(program).dpl").path }
 
   /// Starts dpl in the scratch folder with stderr to a file.
-  func start(_ args: [String]) throws -> (Process, URL) {
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    let err = scratch.appendingPathComponent("stderr-\(UInt32.random(in: 0...UInt32.max)).txt")
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: dpl)
-    p.arguments = args
-    p.currentDirectoryURL = scratch
-    p.standardError = try FileHandle(forWritingTo: err)
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    return (p, err)
-  }
+  func start(_ args: [String]) throws -> (Process, URL) { try DplProcess.start(dpl, args, in: scratch) }
 
   /// Runs dpl to its end; returns its status and stderr.
-  func run(_ args: [String]) throws -> (Int32, String) {
-    let (p, err) = try start(args)
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-  }
+  func run(_ args: [String]) throws -> (Int32, String) { try DplProcess.run(dpl, args, in: scratch) }
 
   /// Waits until the run in `folder` has written its first checkpoint.
   func waitForCheckpoint(_ folder: URL, of p: Process) throws {
@@ -169,12 +153,18 @@ struct ResumeTests {
     save(net, run.path("best.safetensors"))
     """
 
-  @Test("a resume that cannot continue the run is refused with the reason and its exit status")
-  func refusedResumes() throws {
-    defer { try? FileManager.default.removeItem(at: scratch) }
+  /// `tiny` as a file in the scratch folder.
+  func tinyProgram() throws -> URL {
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     let program = scratch.appendingPathComponent("tiny.dpl")
     try Self.tiny.write(to: program, atomically: true, encoding: .utf8)
+    return program
+  }
+
+  @Test("a resume that cannot continue the run is refused with the reason and its exit status")
+  func refusedResumes() throws {
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let program = try tinyProgram()
     let done = scratch.appendingPathComponent("done")
     #expect(try run(["run", program.path, "--out", done.path]).0 == 0)
     let finished = try Data(contentsOf: done.appendingPathComponent("last.safetensors"))
@@ -209,10 +199,48 @@ struct ResumeTests {
     try weights.prefix(40).write(to: ckpt.appendingPathComponent("0.safetensors"))
     let (s5, e5) = try run(["run", program.path, "--resume", done.path])
     #expect(s5 == 65 && e5.contains("damaged checkpoint") && e5.contains("checkpoint/0.safetensors"), "\(s5) \(e5)")
+    // One bit flipped in a tensor's bytes still parses; its checksum refuses it.
+    var flipped = weights
+    flipped[flipped.count - 3] ^= 0x10
+    try flipped.write(to: ckpt.appendingPathComponent("0.safetensors"))
+    let (s7, e7) = try run(["run", program.path, "--resume", done.path])
+    #expect(s7 == 65 && e7.contains("checkpoint/0.safetensors: checksum mismatch"), "\(s7) \(e7)")
     try weights.write(to: ckpt.appendingPathComponent("0.safetensors"))
+    // Hand-edited state.json: a negative step, a setting that is no value of its field.
+    let stateFile = ckpt.appendingPathComponent("state.json")
+    let state = try Data(contentsOf: stateFile)
+    func edited(_ key: String, _ value: Any) throws -> Data {
+      var obj = try #require(try JSONSerialization.jsonObject(with: state) as? [String: Any])
+      obj[key] = value
+      return try JSONSerialization.data(withJSONObject: obj)
+    }
+    try edited("step", -5).write(to: stateFile)
+    let (s8, e8) = try run(["run", program.path, "--resume", done.path])
+    #expect(s8 == 65 && e8.contains("field 'step' is -5"), "\(s8) \(e8)")
+    try edited("settings", ["steps": "abc"]).write(to: stateFile)
+    let (s9, e9) = try run(["run", program.path, "--resume", done.path])
+    #expect(s9 == 65 && e9.contains("damaged checkpoint") && e9.contains("its setting steps=abc: expected an Int") && !e9.contains("--set"), "\(s9) \(e9)")
     try Data("{".utf8).write(to: ckpt.appendingPathComponent("state.json"))
     let (s6, e6) = try run(["run", program.path, "--resume", done.path])
     #expect(s6 == 65 && e6.contains("checkpoint/state.json: not a JSON object"), "\(s6) \(e6)")
+  }
+
+  @Test("a metrics.csv that cannot be read is kept aside on --resume, never truncated, and the run goes on")
+  func unreadableMetricsAreKeptAside() throws {
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let program = try tinyProgram()
+    let run1 = scratch.appendingPathComponent("run1")
+    #expect(try run(["run", program.path, "--out", run1.path, "--set", "steps=3"]).0 == 0)
+    let csv = run1.appendingPathComponent("metrics.csv")
+    var damaged = try Data(contentsOf: csv)
+    damaged.insert(0xff, at: damaged.count - 2)
+    try damaged.write(to: csv)
+    let (s, e) = try run(["run", program.path, "--resume", run1.path])
+    #expect(s == 0 && e.contains("warning: ") && e.contains("not UTF-8") && e.contains("kept as metrics.csv.unreadable"), "\(s) \(e)")
+    #expect(try Data(contentsOf: run1.appendingPathComponent("metrics.csv.unreadable")) == damaged, "kept byte for byte")
+    // The checkpoint is of step 2: the new metrics.csv holds step 3, logged again.
+    let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 2 && lines[0] == "step,loss" && lines[1].hasPrefix("3,"), "\(lines)")
   }
 
   struct Failure: Error, CustomStringConvertible {

@@ -15,20 +15,7 @@ struct RunCommandTests {
   }
 
   /// Runs dpl; returns its status and stderr.
-  func run(_ args: [String]) throws -> (Int32, String) {
-    let err = scratch.appendingPathComponent("stderr-\(UInt32.random(in: 0...UInt32.max)).txt")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: dpl)
-    p.arguments = args
-    p.currentDirectoryURL = scratch
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    p.standardError = try FileHandle(forWritingTo: err)
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-  }
+  func run(_ args: [String]) throws -> (Int32, String) { try DplProcess.run(dpl, args, in: scratch) }
 
   @Test func missingFolderAndBinaryPrograms() throws {
     let (s1, e1) = try run(["run", scratch.appendingPathComponent("nope.dpl").path])

@@ -12,21 +12,29 @@ import Tensor
 extension BuiltinTable {
   static let run: [String: BuiltinImpl] = [
     "path": { i, a, op in
-      let url = i.runFolder.appendingPathComponent(try i.string(a[0], op))
+      let url = try i.runFile(a[0], op)
       try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       return .string(url.path)
     },
     "log_metrics": { i, a, op in
-      try RunLog(folder: i.runFolder).log(step: try i.int(a[0], op, "step"), try i.namedNumbers(a[1], op))
+      let step = try i.int(a[0], op, "step")
+      guard step >= 0 else { throw RuntimeError("log_metrics: the step is \(step); steps are counted from 0", at: op.span) }
+      let values = try i.namedNumbers(a[1], op)
+      var seen: Set<String> = []
+      for (name, _) in values {
+        if let why = RunLog.problem(withName: name) { throw RuntimeError("log_metrics: \(why)", at: op.span) }
+        guard seen.insert(name).inserted else { throw RuntimeError("log_metrics: '\(name)' is given twice in one row", at: op.span) }
+      }
+      try i.runLog.log(step: step, values)
       return .void
     },
     "log_info": { i, a, op in
-      try RunLog(folder: i.runFolder).info(try i.namedValues(a[0], op))
+      try i.runLog.info(try i.namedValues(a[0], op))
       return .void
     },
     "plot_metrics": { i, a, op in
-      let url = i.runFolder.appendingPathComponent(try i.string(a[0], op))
-      if try RunLog(folder: i.runFolder).plot(to: url) { i.wroteImage(url) }
+      let url = try i.runFile(a[0], op)
+      if try i.runLog.plot(to: url) { i.wroteImage(url) }
       return .void
     },
     "write_overlays": { i, a, op in
@@ -34,7 +42,7 @@ extension BuiltinTable {
       let img = try OverlayGrid.render(images: try i.tensor(a[1], op).value, truth: try i.tensor(a[2], op).value,
                                        prediction: try i.tensor(a[3], op).value, maps: maps,
                                        rows: try i.positive(a[5], op, "rows"))
-      let url = i.runFolder.appendingPathComponent(try i.string(a[0], op))
+      let url = try i.runFile(a[0], op)
       try PNG.write(img, to: url)
       i.wroteImage(url)
       return .void
@@ -64,7 +72,7 @@ extension BuiltinTable {
       }
       i.rng = rng
       // The stopped run may have logged steps after its checkpoint; they are logged again.
-      try RunLog(folder: i.runFolder).dropRows(after: state.step)
+      try i.runLog.resume(from: found.directory, step: state.step)
       return .int(state.step)
     },
     "resumed": { i, a, op in
@@ -93,8 +101,10 @@ extension BuiltinTable {
       let state = RunCheckpoint.State(step: step, program: i.module.files.first?.path ?? "", sources: RunCheckpoint.sources(i.module.files),
                                       seed: i.seed, settings: i.configOverrides, skippedPasses: i.skippedPasses,
                                       objects: objects.map(\.typeName), values: try i.savedValues(a[2], op), rng: rng)
+      try i.runLog.flush()  // the rows up to this step are on disk before the checkpoint is
       try RunCheckpoint(folder: i.runFolder).write(state) { dir in
         for (k, o) in objects.enumerated() { try i.save(o, to: RunCheckpoint.objectFile(k, in: dir), op) }
+        try i.runLog.snapshot(into: dir)
       }
       if stopping { throw RunStopped(step: step) }
       return .void
@@ -158,6 +168,25 @@ extension Interpreter {
 
   /// The run folder: `--out` (or the CLI's default), else `runs/run` under the working directory.
   var runFolder: URL { outputDirectory ?? workingDirectory.appendingPathComponent("runs/run") }
+
+  /// The metrics log of the run folder, opened at its first use.
+  var runLog: RunLog {
+    if let l = openRunLog, l.folder == runFolder { return l }
+    let l = RunLog(folder: runFolder)
+    l.warn = { [weak self] message in self?.log("warning: \(message)\n") }
+    openRunLog = l
+    return l
+  }
+
+  /// Brings `metrics.json` up to date and `metrics.csv` onto the disk (the end of a run).
+  public func flushRunLog() throws { try openRunLog?.flush() }
+
+  /// A file of the run folder named by the program (`run.path`, the plots), confined to it.
+  func runFile(_ v: Value, _ op: IR.Op) throws -> URL {
+    do { return try RunFolder.confined(try string(v, op), in: runFolder) } catch let p as RunFolder.Problem {
+      throw RuntimeError(p.message, at: op.span, exitCode: p.exitCode)
+    }
+  }
 
   /// A list of `(name, number)` tuples.
   func namedNumbers(_ v: Value, _ op: IR.Op) throws -> [(String, Double)] {

@@ -33,6 +33,8 @@ public final class Interpreter {
   /// Told of each PNG the run writes (`plot_metrics`, `write_overlays`): the Jupyter kernel
   /// shows them.
   public var wroteImage: (URL) -> Void = { _ in }
+  /// The run folder's metrics log, once the program has logged (see `runLog`).
+  var openRunLog: RunLog?
 
   /// The tape of the innermost gradient block; a non-recording tape elsewhere.
   var tape = Tape(recording: false)
@@ -128,7 +130,10 @@ public final class Interpreter {
     let frame = Frame(count: f.valueCount)
     for (p, a) in zip(f.body.params, args) { frame[p] = a }
     callStack.append((f.name, site))
-    defer { callStack.removeLast() }
+    defer {
+      callStack.removeLast()
+      if callStack.isEmpty { try? openRunLog?.flush() }  // a run (or a REPL input) ended
+    }
     do {
       _ = try run(f.body, frame)
       return .void

@@ -51,10 +51,10 @@ final class ReplProtocol {
     watcher.resume()
     defer { watcher.cancel() }
     while !engine.quitRequested, let line = readLine(strippingNewline: true) {
-      if line.allSatisfy(\.isWhitespace) { continue }
+      // A blank line is a request too, and gets its error and `done` like any malformed one.
       guard let request = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
             let op = request["op"] as? String else {
-        fail("error: a request is one JSON object with an \"op\" per line, got: \(line.prefix(80))")
+        fail("error: a request is one JSON object with an \"op\" per line, got \(line.allSatisfy(\.isWhitespace) ? "an empty line" : ": \(line.prefix(80))")")
         continue
       }
       let code = request["code"] as? String ?? ""
