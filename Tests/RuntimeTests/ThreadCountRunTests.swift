@@ -48,10 +48,19 @@ struct ThreadCountRunTests {
     try resume.expectSameRun(one, two, "\(program) under 1 and 2 threads")
     let files = try FileManager.default.contentsOfDirectory(atPath: one.appendingPathComponent("checkpoint").path).sorted()
     #expect(files.contains("state.json") && files.contains("0.safetensors"), "\(files)")
-    for f in files where f != "state.json" {
+    // state.json and the summary kept with the checkpoint (metrics.json) hold the elapsed time.
+    for f in files where f != "state.json" && f != "metrics.json" {
       let (a, b) = (try Data(contentsOf: one.appendingPathComponent("checkpoint/\(f)")),
                     try Data(contentsOf: two.appendingPathComponent("checkpoint/\(f)")))
       #expect(a == b, "\(program): checkpoint/\(f) differs between 1 and 2 threads")
+    }
+    if files.contains("metrics.json") {
+      let summary = { (dir: URL) throws -> String in
+        var obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("checkpoint/metrics.json"))) as? [String: Any])
+        obj["seconds"] = nil
+        return String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self)
+      }
+      #expect(try summary(one) == summary(two), "\(program): checkpoint/metrics.json differs between 1 and 2 threads")
     }
     let (sa, sb) = (try state(one), try state(two))
     #expect(sa == sb, "\(program): checkpoint/state.json differs between 1 and 2 threads\n\(sa)\nvs\n\(sb)")
