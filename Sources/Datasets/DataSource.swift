@@ -17,10 +17,15 @@ public enum DataSource {
   ///   - validation: ≤ 0 for all; fewer keeps slices evenly spread over the set.
   public static func load(_ path: String, size: Int, trainImages: Int, validation: Int, seed: UInt64,
                           relativeTo base: URL) throws -> DataSplit {
+    // Every slice is a [1, size, size] image; the synthetic sets are made whole, so their
+    // stacked sizes are checked before any image is drawn.
+    try TensorSize.check([1, size, size], op: "load_data")
     if path.isEmpty {
+      let (train, val) = (trainImages > 0 ? trainImages : syntheticTrainAll, validation > 0 ? validation : syntheticValidationAll)
+      try TensorSize.check([train, 1, size, size], op: "load_data")
+      try TensorSize.check([val, 1, size, size], op: "load_data")
       let gen = SyntheticCardiac(seed: seed, size: size)
-      return try gen.split(train: trainImages > 0 ? trainImages : syntheticTrainAll,
-                           validation: validation > 0 ? validation : syntheticValidationAll)
+      return try gen.split(train: train, validation: val)
     }
     let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
     let all = try ACDC.load(url, options: ACDC.Options(size: size))

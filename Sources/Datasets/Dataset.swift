@@ -79,6 +79,7 @@ public struct SliceDataset {
     if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
       throw TensorError("batch", "index \(bad) out of range for a dataset of \(count) slices")
     }
+    try TensorSize.check([indices.count, 1, size, size], op: "batch")
     let n = size * size
     var x = Tensor(shape: [indices.count, 1, size, size], repeating: 0)
     var y = IntTensor(shape: [indices.count, size, size], repeating: 0)

@@ -9,6 +9,12 @@ extension BuiltinTable {
     "batch_indices": { i, a, op in
       let n = try i.positive(a[0], op, "count"), b = try i.positive(a[1], op, "batch")
       let step = try i.int(a[2], op, "step"), seed = try i.int(a[3], op, "seed")
+      guard step >= 0 else { throw RuntimeError("batch_indices: step must be ≥ 0, got \(step)", at: op.span) }
+      // The result is [batch] Int32s; an epoch's permutation holds `count` Ints.
+      try TensorSize.check([b], op: "batch_indices")
+      try TensorSize.check([n], op: "batch_indices", elementBytes: MemoryLayout<Int>.size)
+      _ = try TensorSize.sum(try TensorSize.product(step, b, op: "batch_indices", "step \(step) × batch \(b)"), b,
+                             op: "batch_indices", "step \(step) × batch \(b) + batch")
       return .intTensor(batchIndices(count: n, batch: b, step: step, seed: seed), nil)
     },
     "seed_all": { i, a, op in

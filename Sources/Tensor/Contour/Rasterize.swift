@@ -21,6 +21,7 @@ public func rasterizeStar(_ indices: Tensor, centers: Tensor, rotation: Tensor? 
   }
   guard height >= 0, width >= 0 else { throw TensorError(op, "bad mask size \(height)×\(width)") }
   let b = indices.shape[0]
+  try TensorSize.check([b, height, width], op: op)
   let place = try starPlacement(op, centers: centers, rotation: rotation, batch: b)
   let idx = indices.scalars
   guard idx.allSatisfy(\.isFinite), place.centers.allSatisfy(\.isFinite), place.rotation.allSatisfy(\.isFinite) else {

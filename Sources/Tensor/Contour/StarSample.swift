@@ -25,6 +25,7 @@ public func starSample(_ map: Tensor, centers: Tensor, rotation: Tensor? = nil, 
   }
   try pattern.validate(op)
   let (b, c, h, w) = (map.shape[0], map.shape[1], map.shape[2], map.shape[3])
+  try TensorSize.check([b, c, pattern.lines, pattern.points], op: op)
   let taps = try StarTaps(op, centers: centers, rotation: rotation, batch: b, height: h, width: w,
                           pattern: pattern, interpolation: interpolation)
   let k = taps.perItem
@@ -83,7 +84,9 @@ struct StarTaps {
     guard place.centers.allSatisfy(\.isFinite), place.rotation.allSatisfy(\.isFinite) else {
       throw TensorError(op, "centers and rotation must be finite")
     }
-    perItem = pattern.lines * pattern.points
+    // Four taps per sample: one [B, lines, points, 4] array of Int32 indices and one of weights.
+    perItem = try TensorSize.check([pattern.lines, pattern.points], op: op)
+    try TensorSize.check([batch, pattern.lines, pattern.points, 4], op: op)
     index = .allocate(capacity: max(batch * perItem * 4, 1))
     weight = .allocate(capacity: max(batch * perItem * 4, 1))
     let maxX = Double(w - 1), maxY = Double(h - 1)

@@ -22,6 +22,7 @@ public func starTargets(_ mask: Tensor, centers: Tensor, rotation: Tensor? = nil
   guard place.centers.allSatisfy(\.isFinite), place.rotation.allSatisfy(\.isFinite) else {
     throw TensorError(op, "centers and rotation must be finite")
   }
+  try TensorSize.check([b, pattern.lines], op: op)
   let out = IntTensor(uninitialized: [b, pattern.lines])
   let src = mask.buffer.pointer, dst = out.buffer.pointer
   let lastEdge = Swift.max(pattern.points - 2, 0)

@@ -30,14 +30,13 @@ public struct Knapsack: Sendable {
     if let x = s.first(where: { $0 < 0 }) { throw TensorError("knapsack", "weight \(x) is negative") }
     weights = (0..<d).map { j in Array(s[j * n..<(j + 1) * n]) }
     self.capacities = capacities
-    var states = 1
-    for c in capacities {
-      states *= c + 1
-      guard states * (n + 1) <= Self.maxTable else {
-        throw TensorError("knapsack", "\(n) items and capacities \(capacities) need a table of more than \(Self.maxTable) entries")
-      }
+    // The table is [n + 1, capacity₀ + 1, …] Floats: checked without wrapping, then held to maxTable.
+    let grid = try capacities.map { try TensorSize.sum($0, 1, op: "knapsack", "capacity \($0) + 1") }
+    let table = try TensorSize.check([n + 1] + grid, op: "knapsack")
+    guard table <= Self.maxTable else {
+      throw TensorError("knapsack", "\(n) items and capacities \(capacities) need a table of more than \(Self.maxTable) entries")
     }
-    self.states = states
+    self.states = table / (n + 1)
   }
 
   /// The 0/1 choice `[…, n]` of largest total value for each value vector of `values [..., n]`.
