@@ -26,9 +26,10 @@ public struct ExpectedError: Sendable, Equatable {
 extension ProgramGenerator {
   /// The last statement of a program that must fail; its lines (header and body) and error.
   mutating func failingEnd(_ header: inout [String], _ sc: inout Scope) -> (lines: [String], error: ExpectedError?) {
+    // An overflow the draws did not find (its fallback prints a value) ends with a model instead.
     if rng.chance(0.5) {
       let s = intArithmetic(&sc, overflow: true)
-      return (s.lines, pendingOverflow)
+      if let error = pendingOverflow { return (s.lines, error) }
     }
     return blockedModel(&header)
   }
