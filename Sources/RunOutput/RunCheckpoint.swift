@@ -39,11 +39,14 @@ public struct RunCheckpoint {
     /// The SHA-256 of each object file by name (`0.safetensors`: 64 hex digits), filled in by
     /// `write` and checked by `read`.
     public var checksums: [String: String] = [:]
+    /// The CPU kernels the run computed with (`BLAS.kernels`: OpenBLAS' version and core,
+    /// whether the AVX-512 convolutions ran); nil in checkpoints written before it was kept.
+    public var kernels: String?
 
     public init(step: Int, program: String, sources: [Source], seed: UInt64, settings: [String: String],
-                skippedPasses: [String], objects: [String], values: [String: Saved], rng: String) {
+                skippedPasses: [String], objects: [String], values: [String: Saved], rng: String, kernels: String? = nil) {
       (self.step, self.program, self.sources, self.seed, self.settings) = (step, program, sources, seed, settings)
-      (self.skippedPasses, self.objects, self.values, self.rng) = (skippedPasses, objects, values, rng)
+      (self.skippedPasses, self.objects, self.values, self.rng, self.kernels) = (skippedPasses, objects, values, rng, kernels)
     }
   }
 
@@ -149,12 +152,13 @@ public struct RunCheckpoint {
       case .string(let t): values[k] = ["type": "string", "text": t]
       }
     }
-    let obj: [String: Any] = [
+    var obj: [String: Any] = [
       "format": format, "step": s.step, "program": s.program, "seed": String(s.seed), "settings": s.settings,
       "skipped_passes": s.skippedPasses, "objects": s.objects, "values": values, "rng": s.rng,
       "sources": s.sources.map { ["path": $0.path, "hash": $0.hash] },
       "checksums": s.checksums.mapValues { ["sha256": $0] },
     ]
+    if let k = s.kernels { obj["kernels"] = k }
     return try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
   }
 
@@ -207,6 +211,10 @@ public struct RunCheckpoint {
       throw IOError(file, "field 'checksums' has no entry for '\(missing)'")
     }
     state.checksums = checksums
+    if let k = obj["kernels"] {
+      guard let text = k as? String else { throw IOError(file, "field 'kernels' is not a string") }
+      state.kernels = text
+    }
     return state
   }
 }
@@ -220,5 +228,12 @@ extension RunCheckpoint.State {
     }
     guard now.count == sources.count else { return "the program imports other files (was \(sources.map(\.path)))" }
     return nil
+  }
+
+  /// Why a run computing with `current` kernels would not continue this checkpoint bit for
+  /// bit (nil when the kernels are the same, or the checkpoint predates recording them).
+  public func kernelChange(_ current: String) -> String? {
+    guard let kernels, kernels != current else { return nil }
+    return "the checkpoint was computed with other CPU kernels (\(kernels); this machine: \(current))"
   }
 }

@@ -13,20 +13,39 @@ public enum BLAS {
                                       Float, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
                                       Float, UnsafeMutablePointer<Float>?, Int32) -> Void
   typealias SetThreadsFn = @convention(c) (Int32) -> Void
+  typealias TextFn = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
   /// The loaded `cblas_sgemm`, with OpenBLAS pinned to one thread (dpl splits work itself);
   /// nil when no OpenBLAS library loads.
-  static let loaded: SgemmFn? = {
+  static var loaded: SgemmFn? { library?.sgemm }
+
+  /// The loaded library: its `cblas_sgemm`, and its version and kernel family
+  /// ("openblas 0.3.21 Haswell", from `openblas_get_config` and `openblas_get_corename`).
+  static let library: (sgemm: SgemmFn, name: String)? = {
     if getenv("OPENBLAS_CORETYPE") == nil, let core = coreType() {
       setenv("OPENBLAS_CORETYPE", core, 0)
     }
     for name in libraryNames {
       guard let h = dlopen(name, RTLD_NOW | RTLD_GLOBAL), let f = dlsym(h, "cblas_sgemm") else { continue }
       if let t = dlsym(h, "openblas_set_num_threads") { unsafeBitCast(t, to: SetThreadsFn.self)(1) }
-      return unsafeBitCast(f, to: SgemmFn.self)
+      func text(_ symbol: String) -> String? {
+        guard let f = dlsym(h, symbol), let p = unsafeBitCast(f, to: TextFn.self)() else { return nil }
+        return String(cString: p).trimmingCharacters(in: .whitespaces)
+      }
+      // "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64": the version is the second word.
+      let config = text("openblas_get_config")?.split(separator: " ").map(String.init) ?? []
+      let version = config.count > 1 && config[0] == "OpenBLAS" ? config[1] : "(unknown version)"
+      return (unsafeBitCast(f, to: SgemmFn.self), "openblas \(version) \(text("openblas_get_corename") ?? "(unknown core)")")
     }
     return nil
   }()
+
+  /// The kernels a result's bits depend on, beyond the thread count (which they do not):
+  /// OpenBLAS' version and the kernel family it chose, and whether dpl's AVX-512 direct
+  /// convolutions run, e.g. "openblas 0.3.21 SkylakeX; avx512 conv". A run's checkpoint
+  /// records it, and `dpl run --resume` refuses a checkpoint made under other kernels.
+  public static let kernels: String =
+    (library?.name ?? "openblas not loaded") + (ConvTuning.directOnThisCPU ? "; avx512 conv" : "; no avx512 conv")
 
   static let libraryNames = ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"]
 

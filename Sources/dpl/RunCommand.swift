@@ -5,6 +5,7 @@ import IR
 import Language
 import RunOutput
 import Runtime
+import Tensor
 
 /// `dpl run FILE [--set name=value …] [--seed N] [--out DIR | --resume DIR]`: compiles and
 /// runs a program.
@@ -37,6 +38,10 @@ struct RunCommand: ParsableCommand {
   @Flag(name: .customLong("allow-changed-source"),
         help: "With --resume: continue although the program or a file it imports changed since the checkpoint (the result then differs from an uninterrupted run).")
   var allowChangedSource = false
+
+  @Flag(name: .customLong("allow-changed-kernels"),
+        help: "With --resume: continue although this machine's CPU kernels (OpenBLAS' version and core, AVX-512 convolutions) differ from those the checkpoint was computed with (the result then differs from an uninterrupted run in its last bits).")
+  var allowChangedKernels = false
 
   @Option(help: ArgumentHelp("Leave out IR passes, comma-separated (\(Pipeline.skippable.joined(separator: ", "))), to check that a result does not depend on them.", valueName: "passes"))
   var skip: String?
@@ -71,6 +76,7 @@ struct RunCommand: ParsableCommand {
         (claimed, resumed) = try RunFolder.resumable(resume, program: file)
       } else {
         guard !allowChangedSource else { throw RunFolder.Problem(message: "--allow-changed-source goes with --resume DIR", exitCode: 64) }
+        guard !allowChangedKernels else { throw RunFolder.Problem(message: "--allow-changed-kernels goes with --resume DIR", exitCode: 64) }
         claimed = try RunFolder.prepare(out: out, program: file, force: force)
       }
     } catch let p as RunFolder.Problem {
@@ -126,6 +132,14 @@ struct RunCommand: ParsableCommand {
         throw ExitCode(65)
       }
       FileHandle.standardError.write(Data("warning: \(what); continuing (--allow-changed-source)\n".utf8))
+    }
+    if let r = resumed, let change = r.state.kernelChange(BLAS.kernels) {
+      let what = "\(change), at step \(r.state.step) in \(RunFolder.shown(folder))"
+      guard allowChangedKernels else {
+        FileHandle.standardError.write(Data("error: cannot resume: \(what), so the continuation would not be bit-identical to the run that was stopped; resume on a machine with the same kernels (when only the OpenBLAS core differs, OPENBLAS_CORETYPE can choose the recorded one), or add --allow-changed-kernels to continue anyway\n".utf8))
+        throw ExitCode(65)
+      }
+      FileHandle.standardError.write(Data("warning: \(what); continuing (--allow-changed-kernels)\n".utf8))
     }
     let interpreter = Interpreter(module: module, seed: resumed?.state.seed ?? seed ?? 0, configOverrides: overrides)
     interpreter.resumeCheckpoint = resumed

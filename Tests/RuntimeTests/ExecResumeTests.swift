@@ -101,7 +101,7 @@ struct ExecResumeTests {
     RunCheckpoint.State(step: step, program: "p.dpl", sources: [.init(path: "p.dpl", hash: "1f")], seed: 7,
                         settings: ["steps": "6"], skippedPasses: ["cse"], objects: ["Net"],
                         values: ["best": .float(-0.0), "tenth": .float(0.1), "n": .int(-3), "ok": .bool(true), "s": .string("a \"b\"")],
-                        rng: "1 2 3 4")
+                        rng: "1 2 3 4", kernels: "openblas 0.3.21 Haswell; no avx512 conv")
   }
 
   func write(_ step: Int, to run: RunCheckpoint) throws {

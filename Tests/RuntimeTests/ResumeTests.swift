@@ -225,6 +225,40 @@ struct ResumeTests {
     #expect(s6 == 65 && e6.contains("checkpoint/state.json: not a JSON object"), "\(s6) \(e6)")
   }
 
+  @Test("a checkpoint computed with other CPU kernels is refused unless --allow-changed-kernels; one from before they were recorded resumes")
+  func changedKernels() throws {
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let program = try tinyProgram()
+    let done = scratch.appendingPathComponent("done")
+    #expect(try run(["run", program.path, "--out", done.path]).0 == 0)
+    let stateFile = done.appendingPathComponent("checkpoint/state.json")
+    let state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: stateFile)) as? [String: Any])
+    let recorded = try #require(state["kernels"] as? String, "state.json records the kernels")
+    #expect(recorded.hasPrefix("openblas ") && recorded.hasSuffix(" conv"), "\(recorded)")
+    func write(kernels: String?) throws {
+      var obj = state
+      obj["kernels"] = kernels
+      try JSONSerialization.data(withJSONObject: obj).write(to: stateFile)
+    }
+
+    // The same kernels: resumed without a word.
+    let (s0, e0) = try run(["run", program.path, "--resume", done.path])
+    #expect(s0 == 0 && !e0.contains("kernels"), "\(s0) \(e0)")
+    try write(kernels: "openblas 0.2.0 atom; no avx512 conv")
+    let (s1, e1) = try run(["run", program.path, "--resume", done.path])
+    #expect(s1 == 65 && e1.contains("cannot resume: the checkpoint was computed with other CPU kernels (openblas 0.2.0 atom; no avx512 conv; this machine: \(recorded))")
+            && e1.contains("--allow-changed-kernels"), "\(s1) \(e1)")
+    try write(kernels: "openblas 0.2.0 atom; no avx512 conv")
+    let (s2, e2) = try run(["run", program.path, "--resume", done.path, "--allow-changed-kernels"])
+    #expect(s2 == 0 && e2.contains("warning: the checkpoint was computed with other CPU kernels") && e2.contains("(--allow-changed-kernels)"), "\(s2) \(e2)")
+    // A checkpoint from before the field: resumed as before.
+    try write(kernels: nil)
+    let (s3, e3) = try run(["run", program.path, "--resume", done.path])
+    #expect(s3 == 0 && !e3.contains("kernels"), "\(s3) \(e3)")
+    let (s4, e4) = try run(["run", program.path, "--out", scratch.appendingPathComponent("other").path, "--allow-changed-kernels"])
+    #expect(s4 == 64 && e4.contains("--allow-changed-kernels goes with --resume DIR"), "\(s4) \(e4)")
+  }
+
   @Test("a metrics.csv that cannot be read is kept aside on --resume, never truncated, and the run goes on")
   func unreadableMetricsAreKeptAside() throws {
     defer { try? FileManager.default.removeItem(at: scratch) }

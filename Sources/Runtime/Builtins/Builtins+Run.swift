@@ -100,7 +100,8 @@ extension BuiltinTable {
       guard let rng = i.rng.stateText else { throw RuntimeError("checkpoint: the random generator's state cannot be read", at: op.span) }
       let state = RunCheckpoint.State(step: step, program: i.module.files.first?.path ?? "", sources: RunCheckpoint.sources(i.module.files),
                                       seed: i.seed, settings: i.configOverrides, skippedPasses: i.skippedPasses,
-                                      objects: objects.map(\.typeName), values: try i.savedValues(a[2], op), rng: rng)
+                                      objects: objects.map(\.typeName), values: try i.savedValues(a[2], op), rng: rng,
+                                      kernels: BLAS.kernels)
       try i.runLog.flush()  // the rows up to this step are on disk before the checkpoint is
       try RunCheckpoint(folder: i.runFolder).write(state) { dir in
         for (k, o) in objects.enumerated() { try i.save(o, to: RunCheckpoint.objectFile(k, in: dir), op) }
