@@ -28,4 +28,12 @@ import Testing
     p.expectedError = ExpectedError(stage: .compile, parts: ["no gradient reaches"])
     #expect(DifferentialFuzzer().check(p)?.kind == "no compile error")
   }
+
+  /// Program 38484 of seed 1 asked for an Int32 overflow that the draws did not find; the
+  /// fallback's print had neither an expected line nor an error. It now ends with a model.
+  @Test func anOverflowNotFoundEndsOtherwise() {
+    let p = ProgramGenerator.program(seed: 1, index: 38484)
+    #expect(DifferentialFuzzer().check(p) == nil)
+    #expect(!p.source.contains("print(tensor([16777217]) + 1)"))
+  }
 }
