@@ -36,4 +36,14 @@ import Testing
     #expect(DifferentialFuzzer().check(p) == nil)
     #expect(!p.source.contains("print(tensor([16777217]) + 1)"))
   }
+
+  /// Program 74477 of seed 1 bypassed `hard2(net(x), w)` with the model in an `Any`: the
+  /// checker bypassed `w` (the first argument typed Tensor) and rightly refused the program;
+  /// the generator now says `wrt: a`.
+  @Test func twoArgumentBypassNamesItsInput() {
+    let p = ProgramGenerator.program(seed: 1, index: 74477)
+    #expect(p.source.contains("wrt: a) hard2("))
+    #expect(DifferentialFuzzer().check(p) == nil)
+  }
 }
+
