@@ -126,20 +126,14 @@ struct RunCommand: ParsableCommand {
       }
     }
     if let r = resumed, let change = r.state.sourceChange(module.files) {
-      let what = "\(change) since the checkpoint of step \(r.state.step) in \(RunFolder.shown(folder))"
-      guard allowChangedSource else {
-        FileHandle.standardError.write(Data("error: cannot resume: \(what), so the continuation would not be the run that was stopped; restore it, or add --allow-changed-source to continue anyway\n".utf8))
-        throw ExitCode(65)
-      }
-      FileHandle.standardError.write(Data("warning: \(what); continuing (--allow-changed-source)\n".utf8))
+      try Self.checkResume("\(change) since the checkpoint of step \(r.state.step) in \(RunFolder.shown(folder))",
+                           allowed: allowChangedSource, flag: "--allow-changed-source",
+                           because: "the continuation would not be the run that was stopped; restore it")
     }
     if let r = resumed, let change = r.state.kernelChange(BLAS.kernels) {
-      let what = "\(change), at step \(r.state.step) in \(RunFolder.shown(folder))"
-      guard allowChangedKernels else {
-        FileHandle.standardError.write(Data("error: cannot resume: \(what), so the continuation would not be bit-identical to the run that was stopped; resume on a machine with the same kernels (when only the OpenBLAS core differs, OPENBLAS_CORETYPE can choose the recorded one), or add --allow-changed-kernels to continue anyway\n".utf8))
-        throw ExitCode(65)
-      }
-      FileHandle.standardError.write(Data("warning: \(what); continuing (--allow-changed-kernels)\n".utf8))
+      try Self.checkResume("\(change), at step \(r.state.step) in \(RunFolder.shown(folder))",
+                           allowed: allowChangedKernels, flag: "--allow-changed-kernels",
+                           because: "the continuation would not be bit-identical to the run that was stopped; resume on a machine with the same kernels (when only the OpenBLAS core differs, OPENBLAS_CORETYPE can choose the recorded one)")
     }
     let interpreter = Interpreter(module: module, seed: resumed?.state.seed ?? seed ?? 0, configOverrides: overrides)
     interpreter.resumeCheckpoint = resumed
@@ -195,5 +189,15 @@ struct RunCommand: ParsableCommand {
     for c in module.configs {
       print("  \(c.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(describing: c.type).padding(toLength: 8, withPad: " ", startingAt: 0)) default \(c.defaultValue)\(c.range.map { "  in \($0)" } ?? "")")
     }
+  }
+
+  /// A resume whose checkpoint differs from now (`what`): refused with exit 65 and the way
+  /// around it, unless `flag` was given, then a warning.
+  static func checkResume(_ what: String, allowed: Bool, flag: String, because: String) throws {
+    guard allowed else {
+      FileHandle.standardError.write(Data("error: cannot resume: \(what), so \(because), or add \(flag) to continue anyway\n".utf8))
+      throw ExitCode(65)
+    }
+    FileHandle.standardError.write(Data("warning: \(what); continuing (\(flag))\n".utf8))
   }
 }
