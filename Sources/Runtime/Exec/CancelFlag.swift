@@ -1,24 +1,23 @@
-import Foundation
+import Synchronization
 
 /// A stop request one thread makes and another polls: a signal watcher or watchdog asks a
-/// run to stop; the interpreter checks before each op.
-public final class CancelFlag: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = false
-  private var waits = false
+/// run to stop; the interpreter checks it at loop back-edges and calls (one atomic load).
+public final class CancelFlag: Sendable {
+  private let value = Atomic<Bool>(false)
+  private let waits = Atomic<Bool>(false)
 
   public init() {}
 
   /// Whether a stop was requested.
   public var isSet: Bool {
-    get { lock.withLock { value } }
-    set { lock.withLock { value = newValue } }
+    get { value.load(ordering: .relaxed) }
+    set { value.store(newValue, ordering: .relaxed) }
   }
 
   /// Whether the run answers a stop at its next checkpoint rather than at once (set once the
   /// program calls `resume(…)` under `dpl run`).
   public var waitsForCheckpoint: Bool {
-    get { lock.withLock { waits } }
-    set { lock.withLock { waits = newValue } }
+    get { waits.load(ordering: .relaxed) }
+    set { waits.store(newValue, ordering: .relaxed) }
   }
 }

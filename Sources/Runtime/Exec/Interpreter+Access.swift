@@ -2,7 +2,7 @@ import Autodiff
 import IR
 import Tensor
 
-/// Subscripts, members, loops over sequences, and layer application.
+/// Subscripts, members, the rows a loop over a tensor takes, and layer application.
 extension Interpreter {
   func index(_ base: Value, _ items: [IndexKind], _ args: [Value], _ op: IR.Op) throws -> Value {
     switch base {
@@ -119,34 +119,6 @@ extension Interpreter {
     default: break
     }
     throw RuntimeError("\(base.typeName) has no member '\(name)'", at: op.span)
-  }
-
-  func forEach(_ seq: Value, _ op: IR.Op, _ frame: Frame) throws -> Value {
-    let body = op.regions[0]
-    func step(_ v: Value) throws -> Bool {
-      do { _ = try run(body, frame, args: [v]) } catch Unwind.breakLoop { return false } catch Unwind.continueLoop {}
-      return true
-    }
-    switch seq {
-    case .range(let lo, let hi):
-      var i = lo
-      while i < hi { if try !step(.int(i)) { break }; i += 1 }
-    case .list(let xs), .tuple(let xs):
-      for x in xs where try !step(x) { break }
-    case .tensor(let v, _):
-      guard let n = v.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor", at: op.span) }
-      for i in 0..<n {
-        if try !step(.tensor(try row(v, i, op))) { break }
-      }
-    case .intTensor(let t, _):
-      guard let n = t.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor", at: op.span) }
-      for i in 0..<n {
-        let row = try t.sliced([SliceRange(i, i + 1)]).reshaped(Array(t.shape.dropFirst()))
-        if try !step(row.rank == 0 ? .int(Int(row[flat: 0])) : .intTensor(row, nil)) { break }
-      }
-    default: throw RuntimeError("cannot iterate over \(seq.typeName)", at: op.span)
-    }
-    return .void
   }
 
   /// Row `i` (along axis 0) of a tensor a `for` loop iterates over. The `for` op has no

@@ -10,7 +10,7 @@ import Tensor
 /// DiffBypass model is fitted to `f` around `x` first (thesis Alg. 3). Noisy calls of `f`
 /// run as one batch along axis 0 when `f` is a builtin that treats axis 0 as a batch.
 extension Interpreter {
-  func bypass(_ op: IR.Op, _ frame: Frame, strategy: String, optionNames: [String]) throws -> Value {
+  func bypass(_ op: IR.Op, _ frame: Frame, _ bodies: Bodies, strategy: String, optionNames: [String]) throws -> Value {
     guard let roles = op.bypassOperands else { throw RuntimeError("@bypass: malformed op", at: op.span) }
     let xs = try roles.inputs.map { try tensor(frame[$0], op, "bypassed input") }
     var net: ModelInstance?
@@ -35,17 +35,17 @@ extension Interpreter {
     for (name, v) in zip(optionNames, roles.options) { options[name] = frame[v] }
     let opts = try BypassOptions(options, strategy: strategy, interpreter: self, op)
     // Inside check_grad (bypass: "exact"): the call at its held bypassed inputs, no estimator.
-    if let held = heldBypasses, held.tape === tape { return try heldBypass(op, frame, held, inputs: xs, net: net) }
+    if let held = heldBypasses, held.tape === tape { return try heldBypass(op, frame, bodies, held, inputs: xs, net: net) }
 
     let f = { (inputs: [Tensor]) throws -> Value in
       try self.with(tape: Tape(recording: false), training: self.training) {
-        try self.run(op.regions[0], frame, args: inputs.map { .tensor($0) }) ?? .void
+        try bodies.run(0, frame, args: inputs.map { .tensor($0) }, self) ?? .void
       }
     }
     let recording = op.record && tape.isRecording
     // The call at x. While recording, it runs on the tape with the bypassed inputs held
     // constant: every other active argument gets f's ordinary gradient through it.
-    let y = recording ? try run(op.regions[0], frame, args: xs.map { .tensor($0.value) }) ?? .void : try f(xs.map(\.value))
+    let y = recording ? try bodies.run(0, frame, args: xs.map { .tensor($0.value) }, self) ?? .void : try f(xs.map(\.value))
     let (yFloat, isIndex) = try bypassOutput(y, op)
     var through: Var?
     if case .tensor(let v, _) = y, v.isActive { through = v }

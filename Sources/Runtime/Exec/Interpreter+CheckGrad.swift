@@ -86,7 +86,7 @@ extension Interpreter {
     return (ids, points, names, parameters)
   }
 
-  func checkGradient(_ op: IR.Op, _ frame: Frame, options: [String], fields: [String?]) throws -> Value {
+  func checkGradient(_ op: IR.Op, _ frame: Frame, _ bodies: Bodies, options: [String], fields: [String?]) throws -> Value {
     guard op.operands.count > options.count else { throw RuntimeError("check_grad needs at least one input", at: op.span) }
     let (engine, mode) = try checkGradOptions(op, frame, options)
     let (ids, points, names, parameters) = try checkGradInputs(op, frame, options: options, fields: fields)
@@ -102,7 +102,7 @@ extension Interpreter {
     // The tape gradient (parameters' own `grad`s are left as they were).
     let watched = points.map { tape.watch($0) }
     for (id, w) in zip(ids, watched) { frame[id] = .tensor(w) }
-    let result = try with(tape: tape, training: training) { try run(op.regions[0], frame) ?? .void }
+    let result = try with(tape: tape, training: training) { try bodies.run(0, frame, self) ?? .void }
     let loss = try scalarLoss(result, op)
     let after = rng
     defer { rng = after }
@@ -139,7 +139,7 @@ extension Interpreter {
         for id in ids { frame[id] = .none }
         for (p, b) in zip(parameters, bases) { p.value = b }
       }
-      let v = try scalarLoss(try with(tape: quiet, training: training) { try run(op.regions[0], frame) ?? .void }, op)
+      let v = try scalarLoss(try with(tape: quiet, training: training) { try bodies.run(0, frame, self) ?? .void }, op)
       try held?.endReplay(op)
       return Double(v.value[flat: 0])
     }
@@ -185,9 +185,9 @@ extension Interpreter {
   /// values at the check's point (recorded on the gradient run, replayed at every moved point),
   /// on the current tape without an estimator, so its other arguments get the call's ordinary
   /// gradient. A DiffBypass model's `surrogate` is its output at those inputs.
-  func heldBypass(_ op: IR.Op, _ frame: Frame, _ held: HeldBypasses, inputs xs: [Var], net: ModelInstance?) throws -> Value {
+  func heldBypass(_ op: IR.Op, _ frame: Frame, _ bodies: Bodies, _ held: HeldBypasses, inputs xs: [Var], net: ModelInstance?) throws -> Value {
     let fixed = try held.hold(op, xs.map(\.value), active: xs.contains(where: \.isActive))
-    let y = try run(op.regions[0], frame, args: fixed.map { .tensor($0) }) ?? .void
+    let y = try bodies.run(0, frame, args: fixed.map { .tensor($0) }, self) ?? .void
     guard let net else { return y }
     let s = try with(tape: tape, training: false) {
       try tensor(try callValue(.model(net), fixed.map { .tensor($0) }, op), op, "surrogate output")

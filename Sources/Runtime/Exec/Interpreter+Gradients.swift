@@ -15,7 +15,7 @@ extension Interpreter {
 
   /// `grad(x, …) { loss }`: the gradient of the block's scalar value with respect to each
   /// input (a tuple for several); `value_and_grad` returns `(loss, gradient)`.
-  func gradient(_ op: IR.Op, _ frame: Frame, valueToo: Bool) throws -> Value {
+  func gradient(_ op: IR.Op, _ frame: Frame, _ bodies: Bodies, valueToo: Bool) throws -> Value {
     let t = Tape(recording: true, tracksParameters: false)
     var watched: [Var] = []
     for id in op.operands {
@@ -24,7 +24,7 @@ extension Interpreter {
     }
     // The region's parameters are the inputs: each one its own watched tensor.
     let args = watched.map { Value.tensor($0) }
-    let result = try with(tape: t, training: training) { try run(op.regions[0], frame, args: args) ?? .void }
+    let result = try with(tape: t, training: training) { try bodies.run(0, frame, args: args, self) ?? .void }
     let loss = try scalarLoss(result, op)
     guard loss.isActive else {
       throw RuntimeError("the block's value does not depend on the inputs of grad", at: op.span)
@@ -46,7 +46,7 @@ extension Interpreter {
   /// `opt.minimize { loss }`: records the block, back-propagates, updates the optimizer's
   /// parameters; its value is the loss as a Float. A non-finite loss or gradient stops
   /// the run at the block with the step it happened at.
-  func minimize(_ op: IR.Op, _ frame: Frame) throws -> Value {
+  func minimize(_ op: IR.Op, _ frame: Frame, _ bodies: Bodies) throws -> Value {
     guard case .optimizer(let o) = frame[op.operands[0]] else {
       throw RuntimeError("minimize needs an optimizer, got \(frame[op.operands[0]].typeName)", at: op.span)
     }
@@ -57,7 +57,7 @@ extension Interpreter {
     let savedStep = currentStep
     currentStep = o.steps + 1
     defer { currentStep = savedStep }
-    let result = try with(tape: t, training: true) { try run(op.regions[0], frame) ?? .void }
+    let result = try with(tape: t, training: true) { try bodies.run(0, frame, self) ?? .void }
     let loss = try scalarLoss(result, op)
     let value = Double(loss.value[flat: 0])
     o.steps += 1
@@ -123,8 +123,8 @@ extension Interpreter {
   /// `eval { … }`: no recording, batch norm on running statistics. The value has no tape
   /// links even when the block hands back a tracked value unchanged (`eval { x }`,
   /// `eval { x[:, :] }`), as it has none when the block computes it (as `stop_gradient`).
-  func evaluation(_ op: IR.Op, _ frame: Frame) throws -> Value {
-    Self.detached(try with(tape: Tape(recording: false), training: false) { try run(op.regions[0], frame) ?? .void })
+  func evaluation(_ op: IR.Op, _ frame: Frame, _ bodies: Bodies) throws -> Value {
+    Self.detached(try with(tape: Tape(recording: false), training: false) { try bodies.run(0, frame, self) ?? .void })
   }
 
 

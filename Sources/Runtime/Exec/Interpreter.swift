@@ -40,8 +40,14 @@ public final class Interpreter {
   var tape = Tape(recording: false)
   /// Batch norm uses batch statistics (and updates running ones) while true.
   var training = false
-  /// Calls in progress: (function, call site).
-  var callStack: [(String, Span)] = []
+  /// Calls in progress.
+  var depth = 0
+  /// The frames of the calls in progress.
+  let stack = ValueStack()
+  /// The value of the `return` being taken.
+  var returnValue = Value.void
+  /// Every user function, compiled on its first call.
+  var compiledFunctions: [String: CompiledFunction] = [:]
   /// Check every tensor an op makes for NaN/Inf and stop at the first (`--detect-anomaly`).
   public var detectAnomaly = false
   /// Operations without gradient that tracked values entered while `minimize` recorded
@@ -101,7 +107,10 @@ public final class Interpreter {
     self.output = { s in FileHandle.standardOutput.write(Data(s.utf8)) }
     self.log = { s in FileHandle.standardError.write(Data(s.utf8)) }
     self.workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    for f in module.functions { functions[f.name] = f }
+    for f in module.functions {
+      functions[f.name] = f
+      compiledFunctions[f.name] = CompiledFunction(f, self)
+    }
     for m in module.models { models[m.name] = m }
   }
 
@@ -116,161 +125,6 @@ public final class Interpreter {
   public func call(function name: String, _ args: [Value] = []) throws -> Value {
     guard let f = functions[name] else { throw RuntimeError("no function '\(name)'", at: .none) }
     return try LargeStack.run { try call(f, args: args, site: f.span) }
-  }
-
-  /// Calls a function with arguments, adding it to the trace of any error it raises.
-  func call(_ f: Function, args: [Value], site: Span) throws -> Value {
-    guard args.count == f.body.params.count else {
-      throw RuntimeError("\(f.name) takes \(f.body.params.count) arguments, got \(args.count)", at: site)
-    }
-    if callStack.count >= maxCallDepth {
-      throw RuntimeError("more than \(maxCallDepth) nested calls (infinite recursion?)", at: site,
-                         notes: ["the limit is --max-call-depth N (or DPL_MAX_CALL_DEPTH), at most \(Self.maxCallDepthLimit)"])
-    }
-    let frame = Frame(count: f.valueCount)
-    for (p, a) in zip(f.body.params, args) { frame[p] = a }
-    callStack.append((f.name, site))
-    defer {
-      callStack.removeLast()
-      if callStack.isEmpty { try? openRunLog?.flush() }  // a run (or a REPL input) ended
-    }
-    do {
-      _ = try run(f.body, frame)
-      return .void
-    } catch Unwind.returned(let v) {
-      return v
-    } catch var e as RuntimeError {
-      if f.name != "main" { e.trace.append((f.name, site)) }
-      throw e
-    }
-  }
-
-  /// Runs a region's ops in order; returns the value it yields (if any).
-  func run(_ region: Region, _ frame: Frame) throws -> Value? {
-    for op in region.ops {
-      if case .yield = op.kind { return op.operands.first.map { frame[$0] } ?? Value.void }
-      let v = try exec(op, frame)
-      if let r = op.result { frame[r] = v }
-    }
-    return nil
-  }
-
-  /// Runs a region with its parameters bound to `args`.
-  func run(_ region: Region, _ frame: Frame, args: [Value]) throws -> Value? {
-    for (p, a) in zip(region.params, args) { frame[p] = a }
-    return try run(region, frame)
-  }
-
-  /// Executes one op, turning kernel errors into errors at the op's span.
-  func exec(_ op: IR.Op, _ frame: Frame) throws -> Value {
-    if cancelled && !defersStop {
-      let after = lastStep.map { " after optimizer step \($0)" } ?? ""
-      throw RuntimeError("interrupted\(after)", at: op.span, exitCode: 130)
-    }
-    do {
-      let v = try dispatch(op, frame)
-      if detectAnomaly { try checkFinite(v, op) }
-      if tape.isRecording, tape.tracksParameters { noteSink(op, frame) }
-      return v
-    } catch let e as TensorError {
-      throw inlined(RuntimeError("\(e.op): \(e.message)", at: op.span), op)
-    } catch let e as IOError {
-      throw inlined(RuntimeError(e.description, at: op.span, exitCode: 74), op)
-    } catch let e as RuntimeError where !op.inlinedAt.isEmpty {
-      throw inlined(e, op)
-    }
-  }
-
-  /// An error leaving an op the inliner copied: adds the removed calls to its trace.
-  func inlined(_ e: RuntimeError, _ op: IR.Op) -> RuntimeError {
-    var e = e
-    for f in op.inlinedAt where f.function != "main" { e.trace.append((f.function, f.site)) }
-    return e
-  }
-
-  func dispatch(_ op: IR.Op, _ frame: Frame) throws -> Value {
-    let x = { (i: Int) -> Value in frame[op.operands[i]] }
-    switch op.kind {
-    case .const(let c): return Self.value(of: c, type: op.type)
-    case .binary(let b): return try binary(b, x(0), x(1), op)
-    case .unary(let u): return try unary(u, x(0), op)
-    case .builtin(let id): return try callBuiltin(id, op.operands.map { frame[$0] }, op)
-    case .call(let name):
-      guard let f = functions[name] else { throw RuntimeError("unknown function \(name)", at: op.span) }
-      return try call(f, args: op.operands.map { frame[$0] }, site: op.span)
-    case .construct(let name): return try construct(name, args: op.operands.map { frame[$0] }, site: op.span)
-    case .method(let model, let name):
-      guard let info = models[model], let fname = info.methods[name], let f = functions[fname] else {
-        throw RuntimeError("model \(model) has no method \(name)", at: op.span)
-      }
-      return try call(f, args: op.operands.map { frame[$0] }, site: op.span)
-    case .apply: return try applyLayer(x(0), x(1), op)
-    case .applyReLU:
-      // A fused `relu(f(x))`: in the layer's kernel, or after the call of another value.
-      if case .layer = x(0) { return try applyLayer(x(0), x(1), op, relu: true) }
-      return try callBuiltin(Self.relu, [try callValue(x(0), [x(1)], op)], op)
-    case .callDynamic: return try callValue(x(0), Array(op.operands.dropFirst()).map { frame[$0] }, op)
-    case .list: return .list(op.operands.map { frame[$0] })
-    case .tuple: return .tuple(op.operands.map { frame[$0] })
-    case .index(let items): return try index(x(0), items, Array(op.operands.dropFirst()).map { frame[$0] }, op)
-    case .setIndex(let items):
-      let rest = Array(op.operands.dropFirst()).map { frame[$0] }
-      return try setIndex(x(0), items, Array(rest.dropLast()), rest.last ?? .none, op)
-    case .member(let name): return try member(x(0), name, op)
-    case .range: return .range(try int(x(0), op), try int(x(1), op))
-    case .format(let pieces):
-      var s = "", k = 0
-      for piece in pieces {
-        if let text = piece { s += text } else { s += ValueText.text(x(k)); k += 1 }
-      }
-      return .string(s)
-    case .ifElse:
-      let taken = try bool(x(0), op) ? 0 : 1
-      guard taken < op.regions.count else { return .void }
-      return try run(op.regions[taken], frame) ?? .void
-    case .forEach: return try forEach(x(0), op, frame)
-    case .whileLoop:
-      while try bool(try run(op.regions[0], frame) ?? .bool(false), op) {
-        do { _ = try run(op.regions[1], frame) } catch Unwind.breakLoop { break } catch Unwind.continueLoop { continue }
-      }
-      return .void
-    case .breakLoop: throw Unwind.breakLoop
-    case .continueLoop: throw Unwind.continueLoop
-    case .returnValue: throw Unwind.returned(op.operands.first.map { frame[$0] } ?? .void)
-    case .yield: return op.operands.first.map { frame[$0] } ?? .void
-    case .varNew: return .cell(Cell(x(0)))
-    case .varGet:
-      guard case .cell(let c) = x(0) else { throw RuntimeError("not a variable", at: op.span) }
-      return c.value
-    case .varSet:
-      guard case .cell(let c) = x(0) else { throw RuntimeError("not a variable", at: op.span) }
-      c.value = x(1)
-      return .void
-    case .globalGet(let name):
-      guard let v = globals[name] else { throw RuntimeError("'\(name)' is used before it is defined", at: op.span) }
-      return v
-    case .globalSet(let name):
-      globals[name] = x(0)
-      return .void
-    case .config(let name, let def): return try configValue(name, def, op)
-    case .fieldGet(let name):
-      guard case .model(let m) = x(0), let v = m.field(name) else {
-        throw RuntimeError("\(x(0).typeName) has no field '\(name)'", at: op.span)
-      }
-      return fieldValue(v, op)
-    case .fieldSet(let name):
-      guard case .model(let m) = x(0) else { throw RuntimeError("cannot set a field of \(x(0).typeName)", at: op.span) }
-      m.setField(name, x(1))
-      return .void
-    case .grad(let valueToo): return try gradient(op, frame, valueToo: valueToo)
-    case .checkGrad(let options, let fields): return try checkGradient(op, frame, options: options, fields: fields)
-    case .minimize: return try minimize(op, frame)
-    case .eval: return try evaluation(op, frame)
-    case .stopGradient: return Self.detached(x(0))
-    case .surrogate: return try surrogate(x(0), op)
-    case .bypass(let strategy, let options, _):
-      return try bypass(op, frame, strategy: strategy, optionNames: options)
-    }
   }
 
   /// The run-time value of a constant.
@@ -344,15 +198,5 @@ public final class Interpreter {
     case .success(let v): return Self.value(of: v, type: op.type)
     case .failure(let p): throw RuntimeError("--set \(name)=\(text): \(p.message)", at: op.span, exitCode: 64)
     }
-  }
-}
-
-/// One call's value slots, indexed by value id.
-final class Frame {
-  var slots: [Value?]
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  subscript(_ id: ValueID) -> Value {
-    get { slots[id] ?? .none }
-    set { slots[id] = newValue }
   }
 }

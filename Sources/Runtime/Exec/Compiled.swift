@@ -1,0 +1,106 @@
+import IR
+
+/// How a compiled step ends: on to the next op, or out of the enclosing loop or function.
+/// `return`, `break` and `continue` are values, not thrown errors.
+enum Flow {
+  case next, breakLoop, continueLoop, returned
+}
+
+/// One op (or a fused run of ops) compiled to a closure over a frame's slots.
+typealias Step = (Frame) throws -> Flow
+
+/// A region compiled: its steps in order, up to its `yield`, which writes the region's value
+/// to `result` (the op's result slot or the frame's scratch slot).
+struct CompiledRegion {
+  let params: [ValueID]
+  let step: Step
+  /// The slot the `yield` writes; nil when the region has no `yield`.
+  let result: ValueID?
+}
+
+/// A user function, compiled on its first call: callees, models' methods, builtins and
+/// constants are resolved once, so a call finds its callee without a lookup by name.
+final class CompiledFunction {
+  let function: Function
+  /// `valueCount` slots and one scratch slot for region results.
+  let frameSize: Int
+  let params: [ValueID]
+  private var compiled: Step?
+  private unowned(unsafe) let interpreter: Interpreter
+
+  init(_ function: Function, _ interpreter: Interpreter) {
+    self.function = function
+    self.frameSize = function.valueCount + 1
+    self.params = function.body.params
+    self.interpreter = interpreter
+  }
+
+  /// The body's step (compiled the first time it is needed).
+  var body: Step {
+    if let compiled { return compiled }
+    var compiler = FunctionCompiler(function, interpreter)
+    let s = compiler.compileBody()
+    compiled = s
+    return s
+  }
+}
+
+/// The compiled regions of an op whose handler decides when to run them (`grad`,
+/// `minimize`, `check_grad`, `eval`, `@bypass`). A `break`, `continue` or `return` inside
+/// one leaves the handler as `Unwind` and becomes a `Flow` again at the op's step.
+struct Bodies {
+  let regions: [CompiledRegion]
+
+  /// Runs region `k` with its parameters bound to `args`; its value, or nil without `yield`.
+  func run(_ k: Int, _ frame: Frame, args: [Value] = [], _ interpreter: Interpreter) throws -> Value? {
+    let region = regions[k]
+    for (p, a) in zip(region.params, args) { frame[p] = a }
+    switch try region.step(frame) {
+    case .next: return region.result.map { frame.take($0) }
+    case .breakLoop: throw Unwind.breakLoop
+    case .continueLoop: throw Unwind.continueLoop
+    case .returned: throw Unwind.returned(interpreter.takeReturnValue())
+    }
+  }
+}
+
+/// Runs steps in order, stopping at the first that leaves the sequence. Built as a tree of
+/// closures that each hold their parts as constants, so running it copies nothing.
+func sequence(_ steps: ArraySlice<Step>) -> Step {
+  switch steps.count {
+  case 0: return { _ in .next }
+  case 1: return steps[steps.startIndex]
+  case 2:
+    let a = steps[steps.startIndex], b = steps[steps.startIndex + 1]
+    return { f in
+      let x = try a(f)
+      return x == .next ? try b(f) : x
+    }
+  case 3:
+    let a = steps[steps.startIndex], b = steps[steps.startIndex + 1], c = steps[steps.startIndex + 2]
+    return { f in
+      var x = try a(f)
+      if x != .next { return x }
+      x = try b(f)
+      return x == .next ? try c(f) : x
+    }
+  case 4:
+    let a = steps[steps.startIndex], b = steps[steps.startIndex + 1]
+    let c = steps[steps.startIndex + 2], d = steps[steps.startIndex + 3]
+    return { f in
+      var x = try a(f)
+      if x != .next { return x }
+      x = try b(f)
+      if x != .next { return x }
+      x = try c(f)
+      return x == .next ? try d(f) : x
+    }
+  default:
+    let mid = steps.startIndex + steps.count / 2
+    let a = sequence(steps[..<mid]), b = sequence(steps[mid...])
+    return { f in
+      let x = try a(f)
+      return x == .next ? try b(f) : x
+    }
+  }
+}

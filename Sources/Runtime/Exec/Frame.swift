@@ -1,0 +1,88 @@
+import IR
+
+/// One call's value slots, indexed by value id: a window of the interpreter's `ValueStack`
+/// (the IR's value ids are dense per function, so a frame is `valueCount` slots plus one
+/// scratch slot for region results). Copying a frame copies the pointer, not the values.
+struct Frame {
+  let slots: UnsafeMutablePointer<Value>
+
+  subscript(_ id: ValueID) -> Value {
+    get { slots[id] }
+    nonmutating set { slots[id] = newValue }
+  }
+
+  /// Moves the value out of slot `id`, leaving `none`: the caller holds the only reference
+  /// the frame had, so a list or tensor it then updates is not copied on write.
+  func take(_ id: ValueID) -> Value {
+    let v = (slots + id).move()
+    (slots + id).initialize(to: .none)
+    return v
+  }
+}
+
+/// The slots of every call in progress, as a stack of fixed chunks: a call pushes its frame
+/// and pops it on the way out, so calls allocate nothing once a chunk holds them, and a
+/// frame's slots never move while it is alive (a new chunk starts when one is full).
+final class ValueStack {
+  private var chunk: UnsafeMutablePointer<Value>
+  private var capacity: Int
+  private var top = 0
+  /// Full chunks below the current one: (slots, capacity, top when the next one started).
+  private var below: [(UnsafeMutablePointer<Value>, Int, Int)] = []
+  /// A chunk kept after its frames returned, so a call at a chunk's edge does not allocate
+  /// on every call.
+  private var spare: (UnsafeMutablePointer<Value>, Int)?
+
+  static let chunkSize = 1 << 16
+
+  init() {
+    capacity = Self.chunkSize
+    chunk = Self.allocate(capacity)
+  }
+
+  deinit {
+    Self.free(chunk, capacity)
+    for (p, n, _) in below { Self.free(p, n) }
+    if let (p, n) = spare { Self.free(p, n) }
+  }
+
+  /// A frame of `count` slots, each `none`.
+  func push(_ count: Int) -> Frame {
+    if top + count > capacity {
+      below.append((chunk, capacity, top))
+      if let (p, n) = spare, n >= count {
+        (chunk, capacity) = (p, n)
+        spare = nil
+      } else {
+        capacity = max(Self.chunkSize, count)
+        chunk = Self.allocate(capacity)
+      }
+      top = 0
+    }
+    let frame = Frame(slots: chunk + top)
+    top += count
+    return frame
+  }
+
+  /// Releases the values of the frame `push` returned last (`count` slots).
+  func pop(_ frame: Frame, _ count: Int) {
+    frame.slots.update(repeating: .none, count: count)
+    top -= count
+    if top == 0, let (p, n, t) = below.popLast() {
+      if let (s, m) = spare { Self.free(s, m) }
+      spare = (chunk, capacity)
+      (chunk, capacity, top) = (p, n, t)
+    }
+  }
+
+  private static func allocate(_ n: Int) -> UnsafeMutablePointer<Value> {
+    let p = UnsafeMutablePointer<Value>.allocate(capacity: n)
+    p.initialize(repeating: .none, count: n)
+    return p
+  }
+
+  private static func free(_ p: UnsafeMutablePointer<Value>, _ n: Int) {
+    p.deinitialize(count: n)
+    p.deallocate()
+  }
+}

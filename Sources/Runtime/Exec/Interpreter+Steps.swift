@@ -1,0 +1,260 @@
+import Autodiff
+import Formats
+import IR
+import Language
+import Tensor
+
+/// The steps `FunctionCompiler` builds: calls on the value stack, plain ops with their error
+/// locations, Int/Float/Bool operators without boxing through `ConstValue`, loops, and the
+/// in-place variable updates.
+extension Interpreter {
+  /// A step that computes an op's value with `body`, then does what every op does: errors
+  /// located at the op, `--detect-anomaly`, the run-time parameter check, the result stored.
+  func plainStep(_ op: IR.Op, _ body: @escaping (Frame) throws -> Value) -> Step {
+    unowned(unsafe) let me = self
+    let r = op.result
+    return { f in
+      let v: Value
+      do {
+        v = try body(f)
+        if me.detectAnomaly { try me.checkFinite(v, op) }
+      } catch {
+        throw me.located(error, op)
+      }
+      if me.tape.isRecording, me.tape.tracksParameters { me.noteSink(op, f) }
+      if let r { f[r] = v }
+      return .next
+    }
+  }
+
+  /// A kernel's or reader's error as a located run-time error; an error leaving an op the
+  /// inliner copied gains the removed calls in its trace.
+  func located(_ error: Error, _ op: IR.Op) -> Error {
+    switch error {
+    case let e as TensorError: return inlined(RuntimeError("\(e.op): \(e.message)", at: op.span), op)
+    case let e as IOError: return inlined(RuntimeError(e.description, at: op.span, exitCode: 74), op)
+    case let e as RuntimeError where !op.inlinedAt.isEmpty: return inlined(e, op)
+    default: return error
+    }
+  }
+
+  /// An error leaving an op the inliner copied: adds the removed calls to its trace.
+  func inlined(_ e: RuntimeError, _ op: IR.Op) -> RuntimeError {
+    var e = e
+    for f in op.inlinedAt where f.function != "main" { e.trace.append((f.function, f.site)) }
+    return e
+  }
+
+  /// Stops the run here when a stop was requested (checked at loop back-edges and calls).
+  @inline(__always)
+  func checkStop(_ op: IR.Op) throws {
+    if cancelFlag.isSet { try stopIfRequested(op.span) }
+  }
+
+  func stopIfRequested(_ span: Span) throws {
+    guard !defersStop else { return }
+    let after = lastStep.map { " after optimizer step \($0)" } ?? ""
+    throw RuntimeError("interrupted\(after)", at: span, exitCode: 130)
+  }
+
+  /// The value the latest `return` left (reset, so the frame's values are not kept alive).
+  func takeReturnValue() -> Value {
+    let v = returnValue
+    returnValue = .void
+    return v
+  }
+
+  // MARK: Calls
+
+  /// A call of a user function or method whose callee the compiler resolved.
+  func callStep(_ callee: CompiledFunction, _ op: IR.Op, receiver: Bool) -> Step {
+    unowned(unsafe) let me = self
+    let args = op.operands, r = op.result, name = callee.function.name
+    guard args.count == callee.params.count else {
+      return { _ in throw RuntimeError("\(name) takes \(callee.params.count) arguments, got \(args.count)", at: op.span) }
+    }
+    return { f in
+      let v: Value
+      do {
+        let frame = try me.push(callee, op.span)
+        for (p, a) in zip(callee.params, args) { frame[p] = f[a] }
+        v = try me.enter(callee, frame, op.span)
+      } catch {
+        throw me.located(error, op)
+      }
+      if let r { f[r] = v }
+      return .next
+    }
+  }
+
+  /// Calls a function with argument values (the callee only known at run time, the REPL).
+  func call(_ f: Function, args: [Value], site: Span) throws -> Value {
+    guard args.count == f.body.params.count else {
+      throw RuntimeError("\(f.name) takes \(f.body.params.count) arguments, got \(args.count)", at: site)
+    }
+    let callee = compiledFunctions[f.name] ?? CompiledFunction(f, self)
+    let frame = try push(callee, site)
+    for (p, a) in zip(callee.params, args) { frame[p] = a }
+    return try enter(callee, frame, site)
+  }
+
+  /// A new frame for `callee`, after the call-depth limit and a stop request are checked.
+  @inline(__always)
+  func push(_ callee: CompiledFunction, _ site: Span) throws -> Frame {
+    if depth >= maxCallDepth {
+      throw RuntimeError("more than \(maxCallDepth) nested calls (infinite recursion?)", at: site,
+                         notes: ["the limit is --max-call-depth N (or DPL_MAX_CALL_DEPTH), at most \(Self.maxCallDepthLimit)"])
+    }
+    if cancelFlag.isSet { try stopIfRequested(site) }
+    return stack.push(callee.frameSize)
+  }
+
+  /// Runs `callee` in `frame` (pushed by `push`, its parameters bound) and pops the frame.
+  func enter(_ callee: CompiledFunction, _ frame: Frame, _ site: Span) throws -> Value {
+    depth += 1
+    defer {
+      depth -= 1
+      stack.pop(frame, callee.frameSize)
+      if depth == 0 { try? openRunLog?.flush() }  // a run (or a REPL input) ended
+    }
+    do {
+      return try callee.body(frame) == .returned ? takeReturnValue() : .void
+    } catch var e as RuntimeError {
+      if callee.function.name != "main" { e.trace.append((callee.function.name, site)) }
+      throw e
+    }
+  }
+
+  // MARK: Blocks with handlers
+
+  /// `grad`, `check_grad`, `minimize`, `eval` and `@bypass`: their handler runs the compiled
+  /// regions; control flow leaving a region comes back as a `Flow`.
+  func handlerStep(_ op: IR.Op, _ bodies: Bodies) -> Step {
+    let body: (Frame) throws -> Value
+    switch op.kind {
+    case .grad(let valueToo): body = { f in try self.gradient(op, f, bodies, valueToo: valueToo) }
+    case .checkGrad(let options, let fields): body = { f in try self.checkGradient(op, f, bodies, options: options, fields: fields) }
+    case .minimize: body = { f in try self.minimize(op, f, bodies) }
+    case .eval: body = { f in try self.evaluation(op, f, bodies) }
+    case .bypass(let strategy, let options, _):
+      body = { f in try self.bypass(op, f, bodies, strategy: strategy, optionNames: options) }
+    default: preconditionFailure("not a block op: \(op.kind)")
+    }
+    let step = plainStep(op, body)
+    unowned(unsafe) let me = self
+    return { f in
+      do {
+        return try step(f)
+      } catch let u as Unwind {
+        switch u {
+        case .breakLoop: return .breakLoop
+        case .continueLoop: return .continueLoop
+        case .returned(let v):
+          me.returnValue = v
+          return .returned
+        }
+      }
+    }
+  }
+
+  // MARK: Loops
+
+  /// `for x in seq`: a range counts without making a list; tensors give their rows.
+  func forEachStep(_ op: IR.Op, _ body: CompiledRegion) -> Step {
+    unowned(unsafe) let me = self
+    let seq = op.operands[0], p = body.params.first ?? body.result ?? 0, r = op.result
+    /// Runs the body once; nil to go on, or how the loop ends.
+    @inline(__always) func once(_ f: Frame, _ x: Value) throws -> Flow? {
+      try me.checkStop(op)
+      f[p] = x
+      switch try body.step(f) {
+      case .next, .continueLoop: return nil
+      case .breakLoop: return .next
+      case .returned: return .returned
+      }
+    }
+    return { f in
+      switch f[seq] {
+      case .range(let lo, let hi):
+        var i = lo
+        while i < hi {
+          if let end = try once(f, .int(i)) { return end }
+          i += 1
+        }
+      case .list(let xs), .tuple(let xs):
+        for x in xs { if let end = try once(f, x) { return end } }
+      case .tensor(let v, _):
+        guard let n = v.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor", at: op.span) }
+        for i in 0..<n {
+          let row: Var
+          do { row = try me.row(v, i, op) } catch { throw me.located(error, op) }
+          if let end = try once(f, .tensor(row)) { return end }
+        }
+      case .intTensor(let t, _):
+        guard let n = t.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor", at: op.span) }
+        for i in 0..<n {
+          let row: IntTensor
+          do { row = try t.sliced([SliceRange(i, i + 1)]).reshaped(Array(t.shape.dropFirst())) } catch { throw me.located(error, op) }
+          if let end = try once(f, row.rank == 0 ? .int(Int(row[flat: 0])) : .intTensor(row, nil)) { return end }
+        }
+      case let other: throw RuntimeError("cannot iterate over \(other.typeName)", at: op.span)
+      }
+      if let r { f[r] = .void }
+      return .next
+    }
+  }
+
+  // MARK: In-place updates
+
+  /// `xs[i] = v` or `xs = xs + ys` on the variable `cell`, fused with the write back: a list
+  /// the variable alone holds is updated without a copy. Other values (tensors, a list also
+  /// held elsewhere) take the ordinary path, whose result the variable then holds.
+  func inPlaceStep(_ op: IR.Op, cell c: ValueID) -> Step {
+    unowned(unsafe) let me = self
+    let r = op.result!
+    let ordinary = plainStep(op, plainBody(op))
+    let slow: Step = { f in
+      _ = try ordinary(f)
+      f[c] = f.take(r)
+      return .next
+    }
+    switch op.kind {
+    case .setIndex(let items) where items == [.at] && op.operands.count == 3:
+      let (i, x) = (op.operands[1], op.operands[2])
+      return { f in
+        let index = f[i], value = f[x]
+        var base = f.take(c)
+        guard case .list(var xs) = base, case .int(let k) = index else {
+          f[c] = base
+          return try slow(f)
+        }
+        base = .none
+        let j = k < 0 ? k + xs.count : k
+        guard j >= 0 && j < xs.count else {
+          f[c] = .list(xs)
+          return try slow(f)  // the ordinary path's error
+        }
+        xs[j] = value
+        f[c] = .list(xs)
+        return .next
+      }
+    case .binary(.add):
+      let y = op.operands[1]
+      return { f in
+        let tail = f[y]
+        var base = f.take(c)
+        guard case .list(var xs) = base, case .list(let ys) = tail else {
+          f[c] = base
+          return try slow(f)
+        }
+        base = .none
+        xs.append(contentsOf: ys)
+        f[c] = .list(xs)
+        return .next
+      }
+    default:
+      _ = me
+      return slow
+    }
+  }
+}
