@@ -50,6 +50,8 @@ final class CompiledFunction {
 /// one leaves the handler as `Unwind` and becomes a `Flow` again at the op's step.
 struct Bodies {
   let regions: [CompiledRegion]
+  /// The slots of the function's frame.
+  let frameSize: Int
 
   /// Runs region `k` with its parameters bound to `args`; its value, or nil without `yield`.
   func run(_ k: Int, _ frame: Frame, args: [Value] = [], _ interpreter: Interpreter) throws -> Value? {

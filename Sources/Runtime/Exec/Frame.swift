@@ -86,3 +86,22 @@ final class ValueStack {
     p.deallocate()
   }
 }
+
+/// A frame's values copied to the heap, for a closure that runs a region after its call has
+/// returned (a bypass estimator calls the bypassed function again in the backward pass).
+final class FrameCopy {
+  let frame: Frame
+  private let count: Int
+
+  init(_ frame: Frame, count: Int) {
+    let slots = UnsafeMutablePointer<Value>.allocate(capacity: count)
+    slots.initialize(from: frame.slots, count: count)
+    self.frame = Frame(slots: slots)
+    self.count = count
+  }
+
+  deinit {
+    frame.slots.deinitialize(count: count)
+    frame.slots.deallocate()
+  }
+}

@@ -218,7 +218,7 @@ struct FunctionCompiler {
       }
       return me.callStep(callee, op, receiver: true)
     case .grad, .checkGrad, .minimize, .eval, .bypass:
-      let bodies = Bodies(regions: op.regions.map { compile($0, yieldTo: scratch) })
+      let bodies = Bodies(regions: op.regions.map { compile($0, yieldTo: scratch) }, frameSize: scratch + 1)
       return me.handlerStep(op, bodies)
     default:
       return me.plainStep(op)

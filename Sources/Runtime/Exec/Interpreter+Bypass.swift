@@ -37,9 +37,12 @@ extension Interpreter {
     // Inside check_grad (bypass: "exact"): the call at its held bypassed inputs, no estimator.
     if let held = heldBypasses, held.tape === tape { return try heldBypass(op, frame, bodies, held, inputs: xs, net: net) }
 
+    // The estimators call f again in the backward pass, after this call's frame is gone: f
+    // runs on a copy of it.
+    let saved = FrameCopy(frame, count: bodies.frameSize)
     let f = { (inputs: [Tensor]) throws -> Value in
       try self.with(tape: Tape(recording: false), training: self.training) {
-        try bodies.run(0, frame, args: inputs.map { .tensor($0) }, self) ?? .void
+        try bodies.run(0, saved.frame, args: inputs.map { .tensor($0) }, self) ?? .void
       }
     }
     let recording = op.record && tape.isRecording
