@@ -10,6 +10,12 @@ import PackageDescription
 // Measured in BENCHMARKS.md ("-Ounchecked: which targets keep it").
 let unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
+// The interpreter's compiled steps read and write its state (call depth, the value stack, the
+// `return` register) millions of times a second; Swift's run-time exclusivity checks on those
+// class properties cost more than the work itself (docs/runtime.md, "Execution"). The
+// compile-time checks stay.
+let noDynamicExclusivity: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 // KernelsAVX512 holds kernels compiled for AVX-512 cores; Tensor calls them only after checking
 // the CPU, so the rest of the binary still runs on any x86-64 (or other) machine.
 #if arch(x86_64)
@@ -43,7 +49,7 @@ let package = Package(
     .target(name: "RunOutput", dependencies: ["Formats", "Language", "Tensor"], exclude: ["README.md"]),
     // The executor: runs lowered programs on the tape; the builtins' implementations.
     .target(name: "Runtime", dependencies: ["IR", "Autodiff", "Tensor", "Formats", "Datasets", "RunOutput"],
-            exclude: ["README.md"]),
+            exclude: ["README.md"], swiftSettings: noDynamicExclusivity),
     // Sessions: inputs compiled and run one at a time (`dpl repl`, the Jupyter kernel).
     .target(name: "Interactive", dependencies: ["Runtime", "Formats"], exclude: ["README.md"]),
     // The program and input fuzzers: used by `dpl fuzz` and the test suite, not by the language.

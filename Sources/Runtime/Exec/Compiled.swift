@@ -9,6 +9,13 @@ enum Flow {
 /// One op (or a fused run of ops) compiled to a closure over a frame's slots.
 typealias Step = (Frame) throws -> Flow
 
+/// A step held in a collection. Swift stores a closure in a generic container (an array, an
+/// optional) in its most general form and wraps each call in conversion thunks; a struct
+/// field keeps the closure's own form.
+struct StepBox {
+  let run: Step
+}
+
 /// A region compiled: its steps in order, up to its `yield`, which writes the region's value
 /// to `result` (the op's result slot or the frame's scratch slot).
 struct CompiledRegion {
@@ -25,7 +32,9 @@ final class CompiledFunction {
   /// `valueCount` slots and one scratch slot for region results.
   let frameSize: Int
   let params: [ValueID]
-  private var compiled: Step?
+  /// The slots that can hold a reference when the call returns (see `ValueStack.pop`).
+  let clear: [ValueID]
+  private var compiled: StepBox?
   private unowned(unsafe) let interpreter: Interpreter
 
   init(_ function: Function, _ interpreter: Interpreter) {
@@ -33,14 +42,33 @@ final class CompiledFunction {
     self.frameSize = function.valueCount + 1
     self.params = function.body.params
     self.interpreter = interpreter
+    self.clear = Self.referenceSlots(function)
+  }
+
+  /// The slots of the function's values and the scratch slot, but not those of values typed
+  /// Int, Float, Bool or `()`, which hold no reference.
+  static func referenceSlots(_ f: Function) -> [ValueID] {
+    var slots = [f.valueCount]
+    for (p, t) in zip(f.body.params, f.paramTypes) where !FunctionCompiler.isScalar(t) { slots.append(p) }
+    func scan(_ region: Region) {
+      for op in region.ops {
+        if let r = op.result, !FunctionCompiler.isScalar(op.type) { slots.append(r) }
+        for inner in op.regions {
+          slots += inner.params
+          scan(inner)
+        }
+      }
+    }
+    scan(f.body)
+    return slots.sorted()
   }
 
   /// The body's step (compiled the first time it is needed).
   var body: Step {
-    if let compiled { return compiled }
+    if let compiled { return compiled.run }
     var compiler = FunctionCompiler(function, interpreter)
     let s = compiler.compileBody()
-    compiled = s
+    compiled = StepBox(run: s)
     return s
   }
 }
@@ -68,18 +96,18 @@ struct Bodies {
 
 /// Runs steps in order, stopping at the first that leaves the sequence. Built as a tree of
 /// closures that each hold their parts as constants, so running it copies nothing.
-func sequence(_ steps: ArraySlice<Step>) -> Step {
+func sequence(_ steps: ArraySlice<StepBox>) -> Step {
   switch steps.count {
   case 0: return { _ in .next }
-  case 1: return steps[steps.startIndex]
+  case 1: return steps[steps.startIndex].run
   case 2:
-    let a = steps[steps.startIndex], b = steps[steps.startIndex + 1]
+    let a = steps[steps.startIndex].run, b = steps[steps.startIndex + 1].run
     return { f in
       let x = try a(f)
       return x == .next ? try b(f) : x
     }
   case 3:
-    let a = steps[steps.startIndex], b = steps[steps.startIndex + 1], c = steps[steps.startIndex + 2]
+    let a = steps[steps.startIndex].run, b = steps[steps.startIndex + 1].run, c = steps[steps.startIndex + 2].run
     return { f in
       var x = try a(f)
       if x != .next { return x }
@@ -87,8 +115,8 @@ func sequence(_ steps: ArraySlice<Step>) -> Step {
       return x == .next ? try c(f) : x
     }
   case 4:
-    let a = steps[steps.startIndex], b = steps[steps.startIndex + 1]
-    let c = steps[steps.startIndex + 2], d = steps[steps.startIndex + 3]
+    let a = steps[steps.startIndex].run, b = steps[steps.startIndex + 1].run
+    let c = steps[steps.startIndex + 2].run, d = steps[steps.startIndex + 3].run
     return { f in
       var x = try a(f)
       if x != .next { return x }

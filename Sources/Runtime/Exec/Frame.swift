@@ -64,9 +64,11 @@ final class ValueStack {
     return frame
   }
 
-  /// Releases the values of the frame `push` returned last (`count` slots).
-  func pop(_ frame: Frame, _ count: Int) {
-    frame.slots.update(repeating: .none, count: count)
+  /// Releases the values of the frame `push` returned last (`count` slots, of which only
+  /// `clear` can hold a reference: an Int, Float or Bool left in a slot holds nothing, and
+  /// every slot is written before it is read).
+  func pop(_ frame: Frame, _ count: Int, clear: [ValueID]) {
+    for i in clear { frame.slots[i] = .none }
     top -= count
     if top == 0, let (p, n, t) = below.popLast() {
       if let (s, m) = spare { Self.free(s, m) }

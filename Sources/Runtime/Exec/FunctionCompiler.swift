@@ -56,20 +56,20 @@ struct FunctionCompiler {
   /// Compiles a region's ops up to its first `yield`.
   mutating func compile(_ region: Region, yieldTo target: ValueID) -> CompiledRegion {
     let plan = plan(region.ops)
-    var steps: [Step] = []
+    var steps: [StepBox] = []
     var yields = false
     for (i, op) in region.ops.enumerated() {
       if case .yield = op.kind {
-        steps.append(yieldStep(operand(op.operands.first), target))
+        steps.append(StepBox(run: yieldStep(operand(op.operands.first), target)))
         yields = true
         break
       }
       if plan.skipped.contains(i) { continue }
       if let cell = plan.inPlace[i] {
-        steps.append(interpreter.inPlaceStep(rewritten(op), cell: cell))
+        steps.append(StepBox(run: interpreter.inPlaceStep(rewritten(op), cell: cell)))
         continue
       }
-      steps.append(compile(rewritten(op), moving: plan.moved[i]))
+      steps.append(StepBox(run: compile(rewritten(op), moving: plan.moved[i])))
     }
     return CompiledRegion(params: region.params, step: sequence(steps[...]), result: yields ? target : nil)
   }
@@ -168,29 +168,33 @@ struct FunctionCompiler {
       let then = compile(op.regions[0], yieldTo: target)
       let other = op.regions.count > 1 ? compile(op.regions[1], yieldTo: target) : nil
       let cond = op.operands[0]
+      // A branch without `yield` (or a missing else) gives `()`.
+      let thenStep = then.step, thenVoid = then.result == nil ? r : nil
+      let elseStep = other?.step ?? { _ in .next }, elseVoid = other?.result == nil ? r : nil
       return { f in
         let taken: Bool
         if case .bool(let b) = f[cond] { taken = b } else { taken = try me.bool(f[cond], op) }
-        guard let region = taken ? then : other else {
-          if let r { f[r] = .void }
-          return .next
+        if taken {
+          let flow = try thenStep(f)
+          if flow == .next, let r = thenVoid { f[r] = .void }
+          return flow
         }
-        let flow = try region.step(f)
-        if flow == .next, region.result == nil, let r { f[r] = .void }
+        let flow = try elseStep(f)
+        if flow == .next, let r = elseVoid { f[r] = .void }
         return flow
       }
     case .whileLoop:
       let cond = compile(op.regions[0], yieldTo: scratch), body = compile(op.regions[1], yieldTo: scratch)
-      let s = scratch
+      let s = scratch, condStep = cond.step, condYields = cond.result != nil, bodyStep = body.step
       return { f in
         while true {
           try me.checkStop(op)
-          let c = try cond.step(f)
+          let c = try condStep(f)
           if c != .next { return c }
           let go: Bool
-          if case .bool(let b) = f[s] { go = b } else { go = try me.bool(cond.result == nil ? .bool(false) : f[s], op) }
+          if case .bool(let b) = f[s] { go = b } else { go = try me.bool(condYields ? f[s] : .bool(false), op) }
           if !go { break }
-          switch try body.step(f) {
+          switch try bodyStep(f) {
           case .breakLoop: return .next
           case .returned: return .returned
           case .next, .continueLoop: continue

@@ -69,15 +69,28 @@ extension Interpreter {
   /// A call of a user function or method whose callee the compiler resolved.
   func callStep(_ callee: CompiledFunction, _ op: IR.Op, receiver: Bool) -> Step {
     unowned(unsafe) let me = self
-    let args = op.operands, r = op.result, name = callee.function.name
-    guard args.count == callee.params.count else {
-      return { _ in throw RuntimeError("\(name) takes \(callee.params.count) arguments, got \(args.count)", at: op.span) }
+    let args = op.operands, r = op.result, name = callee.function.name, params = callee.params
+    guard args.count == params.count else {
+      return { _ in throw RuntimeError("\(name) takes \(params.count) arguments, got \(args.count)", at: op.span) }
+    }
+    // The arguments as (callee slot, caller slot) pairs, the first one apart (most calls
+    // have one or two).
+    let (p0, a0) = (params.first ?? 0, args.first ?? 0), more = Array(zip(params, args).dropFirst())
+    let bind: (Frame, Frame) -> Void
+    switch args.count {
+    case 0: bind = { _, _ in }
+    case 1: bind = { callee, caller in callee[p0] = caller[a0] }
+    default:
+      bind = { callee, caller in
+        callee[p0] = caller[a0]
+        for (p, a) in more { callee[p] = caller[a] }
+      }
     }
     return { f in
       let v: Value
       do {
         let frame = try me.push(callee, op.span)
-        for (p, a) in zip(callee.params, args) { frame[p] = f[a] }
+        bind(frame, f)
         v = try me.enter(callee, frame, op.span)
       } catch {
         throw me.located(error, op)
@@ -114,7 +127,7 @@ extension Interpreter {
     depth += 1
     defer {
       depth -= 1
-      stack.pop(frame, callee.frameSize)
+      stack.pop(frame, callee.frameSize, clear: callee.clear)
       if depth == 0 { try? openRunLog?.flush() }  // a run (or a REPL input) ended
     }
     do {
@@ -162,12 +175,12 @@ extension Interpreter {
   /// `for x in seq`: a range counts without making a list; tensors give their rows.
   func forEachStep(_ op: IR.Op, _ body: CompiledRegion) -> Step {
     unowned(unsafe) let me = self
-    let seq = op.operands[0], p = body.params.first ?? body.result ?? 0, r = op.result
+    let seq = op.operands[0], p = body.params.first ?? body.result ?? 0, r = op.result, bodyStep = body.step
     /// Runs the body once; nil to go on, or how the loop ends.
     @inline(__always) func once(_ f: Frame, _ x: Value) throws -> Flow? {
       try me.checkStop(op)
       f[p] = x
-      switch try body.step(f) {
+      switch try bodyStep(f) {
       case .next, .continueLoop: return nil
       case .breakLoop: return .next
       case .returned: return .returned
