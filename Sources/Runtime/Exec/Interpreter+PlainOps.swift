@@ -123,71 +123,83 @@ extension Interpreter {
     switch b {
     case .add:
       return { f in
-        switch (f[x], f[y]) {
-        case (.int(let a), .int(let c)):
+        if case .int(let a) = f[x], case .int(let c) = f[y] {
           let (v, o) = a.addingReportingOverflow(c)
-          if o { return try slow(f) }
-          f[r] = .int(v)
-        case (.float(let a), .float(let c)): f[r] = .float(a + c)
-        default: return try slow(f)
+          if !o {
+            f[r] = .int(v)
+            return .next
+          }
+        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
+          f[r] = .float(a + c)
+          return .next
         }
-        return .next
+        return try slow(f)
       }
     case .sub:
       return { f in
-        switch (f[x], f[y]) {
-        case (.int(let a), .int(let c)):
+        if case .int(let a) = f[x], case .int(let c) = f[y] {
           let (v, o) = a.subtractingReportingOverflow(c)
-          if o { return try slow(f) }
-          f[r] = .int(v)
-        case (.float(let a), .float(let c)): f[r] = .float(a - c)
-        default: return try slow(f)
+          if !o {
+            f[r] = .int(v)
+            return .next
+          }
+        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
+          f[r] = .float(a - c)
+          return .next
         }
-        return .next
+        return try slow(f)
       }
     case .mul:
       return { f in
-        switch (f[x], f[y]) {
-        case (.int(let a), .int(let c)):
+        if case .int(let a) = f[x], case .int(let c) = f[y] {
           let (v, o) = a.multipliedReportingOverflow(by: c)
-          if o { return try slow(f) }
-          f[r] = .int(v)
-        case (.float(let a), .float(let c)): f[r] = .float(a * c)
-        default: return try slow(f)
+          if !o {
+            f[r] = .int(v)
+            return .next
+          }
+        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
+          f[r] = .float(a * c)
+          return .next
         }
-        return .next
+        return try slow(f)
       }
     case .div:
       return { f in
-        switch (f[x], f[y]) {
-        case (.int(let a), .int(let c)) where c != 0:
+        if case .int(let a) = f[x], case .int(let c) = f[y], c != 0 {
           let (v, o) = a.dividedReportingOverflow(by: c)
-          if o { return try slow(f) }
-          f[r] = .int(v)
-        case (.float(let a), .float(let c)): f[r] = .float(a / c)
-        default: return try slow(f)
+          if !o {
+            f[r] = .int(v)
+            return .next
+          }
+        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
+          f[r] = .float(a / c)
+          return .next
         }
-        return .next
+        return try slow(f)
       }
     case .mod:
       return { f in
-        switch (f[x], f[y]) {
-        case (.int(let a), .int(let c)) where c != 0:
+        if case .int(let a) = f[x], case .int(let c) = f[y], c != 0 {
           let (v, o) = a.remainderReportingOverflow(dividingBy: c)
-          if o { return try slow(f) }
-          f[r] = .int(v)
-        case (.float(let a), .float(let c)): f[r] = .float(a.truncatingRemainder(dividingBy: c))
-        default: return try slow(f)
+          if !o {
+            f[r] = .int(v)
+            return .next
+          }
+        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
+          f[r] = .float(a.truncatingRemainder(dividingBy: c))
+          return .next
         }
-        return .next
+        return try slow(f)
       }
     case .lt, .le, .gt, .ge, .eq, .ne:
       let (onInts, onFloats) = Self.comparison(b)
       return { f in
-        switch (f[x], f[y]) {
-        case (.int(let a), .int(let c)): f[r] = .bool(onInts(a, c))
-        case (.float(let a), .float(let c)): f[r] = .bool(onFloats(a, c))
-        default: return try slow(f)
+        if case .int(let a) = f[x], case .int(let c) = f[y] {
+          f[r] = .bool(onInts(a, c))
+        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
+          f[r] = .bool(onFloats(a, c))
+        } else {
+          return try slow(f)
         }
         return .next
       }
