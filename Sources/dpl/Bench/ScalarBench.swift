@@ -11,11 +11,13 @@ import Runtime
 /// goes to a sink but must equal its expected line, so a broken interpreter fails the
 /// benchmark instead of timing something else.
 enum ScalarBench {
-  /// A program and the one line it must print.
+  /// A program, the one line it must print, and optionally a rate to report: `rate.count`
+  /// things done per run, as `rate.name` per second.
   struct Workload {
     let name: String
     let source: String
     let expected: String
+    var rate: (name: String, count: Double)? = nil
   }
 
   static let all: [Benchmark] = workloads.map { w in
@@ -46,8 +48,7 @@ enum ScalarBench {
         throw BenchError("interp/\(w.name) printed \(printed.debugDescription), expected \(w.expected.debugDescription)")
       }
     }
-    var figures: [(String, Double)] = []
-    if w.name == "check_grad_1000" { figures.append(("block_runs_per_s", 2001 / (ms / 1000))) }
+    let figures = w.rate.map { [($0.name, $0.count / (ms / 1000))] } ?? []
     return BenchResult(medianMs: ms, figures: figures, iterations: n)
   }
 
@@ -189,6 +190,6 @@ enum ScalarBench {
       fn loss(x: Tensor) -> Tensor { sum(tanh(x) * x + 0.5 * x * x) }
       let x = randn([1000], seed: 1)
       print(check_grad(x) { loss(x) } < 0.01)
-      """, expected: "true"),
+      """, expected: "true", rate: ("block_runs_per_s", 2001)),
   ]
 }
