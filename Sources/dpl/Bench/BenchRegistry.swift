@@ -6,6 +6,7 @@ let allBenchmarks: [Benchmark] =
   + BatchNormBench.all
   + UNetBench.all
   + InterpreterBench.all
+  + ScalarBench.all
   + DPBench.all
   + CheckBench.all
   + LSPBench.all
