@@ -149,7 +149,7 @@ import Testing
       """, skipping: ["inline"])
     #expect(out.lines == ["3"])
     let text = out.error ?? ""
-    #expect(text.hasPrefix("test.dpl:3:30: error: index 3 is out of range for 3 elements"), "\(text)")
+    #expect(text.hasPrefix("test.dpl:3:28: error: index 3 is out of range for 3 elements"), "\(text)")
     #expect(text.contains("at at (test.dpl:6:27)") && text.contains("at outer (test.dpl:8:7)"), "\(text)")
   }
 

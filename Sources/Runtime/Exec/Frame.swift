@@ -22,7 +22,8 @@ struct Frame {
 
 /// The slots of every call in progress, as a stack of fixed chunks: a call pushes its frame
 /// and pops it on the way out, so calls allocate nothing once a chunk holds them, and a
-/// frame's slots never move while it is alive (a new chunk starts when one is full).
+/// frame's slots never move while it is alive (a new chunk, twice the size of the last,
+/// starts when one is full; the first is small, as most interpreters run short programs).
 final class ValueStack {
   private var chunk: UnsafeMutablePointer<Value>
   private var capacity: Int
@@ -33,10 +34,10 @@ final class ValueStack {
   /// on every call.
   private var spare: (UnsafeMutablePointer<Value>, Int)?
 
-  static let chunkSize = 1 << 16
+  static let firstChunk = 512
 
   init() {
-    capacity = Self.chunkSize
+    capacity = Self.firstChunk
     chunk = Self.allocate(capacity)
   }
 
@@ -54,7 +55,7 @@ final class ValueStack {
         (chunk, capacity) = (p, n)
         spare = nil
       } else {
-        capacity = max(Self.chunkSize, count)
+        capacity = max(2 * capacity, count)
         chunk = Self.allocate(capacity)
       }
       top = 0
