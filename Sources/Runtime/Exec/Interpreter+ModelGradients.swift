@@ -106,7 +106,8 @@ extension Interpreter {
     }
     guard let p = ParameterTree.find(root, path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)) else {
       let names = ParameterTree.named(root).map(\.name)
-      var notes = ["its parameters are: " + (names.isEmpty ? "none" : names.joined(separator: ", "))]
+      let listed = names.prefix(12).joined(separator: ", ") + (names.count > 12 ? " and \(names.count - 12) more" : "")
+      var notes = ["its parameters are: " + (names.isEmpty ? "none" : listed)]
       if let best = closest(path, in: names) { notes.insert("did you mean '\(best)'?", at: 0) }
       throw RuntimeError("\(root.typeName) has no parameter '\(path)'", at: op.span, notes: notes)
     }
