@@ -119,13 +119,21 @@ extension ProgramGenerator {
       loss = "(\(loss) + (\(e.text) * 0.1))"
       extra = e
     }
+    // A parameter read as a value (weight decay): the same leaf the layer's call uses.
+    if rng.chance(0.3) { loss = "(\(loss) + (0.01 * sum(square(\(m.name).l2.weight))))" }
     // Sometimes the step is the generic `fit_step(opt, net, x, y)` (its `net: Any` reaches
     // the loss through a dynamic call) with the same loss, when the block has no statements.
-    let generic = stmts.isEmpty && extra == nil && rng.chance(0.3)
+    let generic = stmts.isEmpty && extra == nil && !loss.contains(".l2.weight") && rng.chance(0.3)
     let step = generic ? ["  let \(l) = fit_step(\(m.optimizer), \(m.name), \(input.text), \(target.text))"]
       : ["  let \(l) = \(m.optimizer).minimize {"] + Self.indent(stmts).map { "  " + $0 } + ["    " + loss, "  }"]
-    let lines = ["for \(i) in 0..<\(n) {"] + step + ["  print(\(l))", "}", "print(eval { \(m.name)(\(input.text)) })"]
+    // A weight read before and after the steps: two values, which no pass may merge.
+    let probe = rng.chance(0.3) ? ["print(sum(\(m.name).l1.weight))"] : []
+    // The gradient with respect to the model, every parameter's in full.
+    let gradient = rng.chance(0.3) ? ["print(params(grad(\(m.name)) { sum(square(\(m.name)(\(input.text)))) }))"] : []
+    let lines = probe + ["for \(i) in 0..<\(n) {"] + step + ["  print(\(l))", "}", "print(eval { \(m.name)(\(input.text)) })"]
+      + probe + gradient
     return [Stmt(lines: lines) { env in
+      if !probe.isEmpty { env.run.output?.append(.opaque) }
       for step in 0..<n {
         env[i] = .int(step)
         let e = RefEnv(vars: env.vars, run: env.run)
@@ -138,6 +146,11 @@ extension ProgramGenerator {
       }
       _ = input.eval(env)  // `print(eval { net(input) })`: a call in the input may print
       env.run.output?.append(.opaque)
+      if !probe.isEmpty { env.run.output?.append(.opaque) }
+      if !gradient.isEmpty {
+        _ = input.eval(env)
+        env.run.output?.append(.opaque)
+      }
     }]
   }
 

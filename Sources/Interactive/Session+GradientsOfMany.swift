@@ -32,9 +32,8 @@ extension Session {
       }
     }
     // Diagnostics (activity analysis included) from the block form, the expression on a
-    // line of its own; check_grad's form because it takes models too.
-    let form = holders.isEmpty ? "grad" : "check_grad"
-    if case .failure(let e) = compile("\(form)(\(names.joined(separator: ", "))) {\n\(expr)\n}", returningLastValue: false, firstLine: 0) {
+    // line of its own (`grad` takes models and layers as `grad(net) { … }` does).
+    if case .failure(let e) = compile("grad(\(names.joined(separator: ", "))) {\n\(expr)\n}", returningLastValue: false, firstLine: 0) {
       throw e
     }
     let params = tensors.map { "\($0.name): \($0.type)" }.joined(separator: ", ")

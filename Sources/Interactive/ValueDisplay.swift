@@ -25,6 +25,7 @@ public enum ValueDisplay {
     case .model(let m):
       let n = m.parameters.reduce(0) { $0 + $1.value.count }
       return "\(m.typeName) (model with \(m.parameters.count) parameter tensors, \(n) numbers)\n"
+    case .gradient(let g): return g.description + "\n"  // every parameter's line, however many
     default: return truncate(ValueText.text(v), 600) + "\n"
     }
   }

@@ -22,7 +22,7 @@ public enum Builtins {
   /// The entries in registry order; `all[id.index].id == id`.
   public static let all: [Builtin] = {
     let groups = creation + shaping + elementwise + reductions + nn + losses + edpcnn + dataBuiltins + misc + special
-      + library + solvers + cardiac + runFolder
+      + library + parameterBuiltins + solvers + cardiac + runFolder
     return groups.enumerated().map { i, b in
       var b = b
       b.id = BuiltinID(index: i)
@@ -249,7 +249,8 @@ let reductions: [Builtin] = ["sum", "mean", "max", "min"].map { name in
 let nn: [Builtin] = [
   layer(Builtin("dense", [p("cin", .int), p("cout", .int), p("bias", .bool, .bool(true))], .none, kind: .layer,
                 "a fully connected layer [.., cin] → [.., cout]") { info in
-    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1)))
+    let bias: Bool? = switch info.consts.count > 2 ? info.consts[2] : nil { case .bool(let b)?: b; default: nil }
+    return .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1), bias: bias))
   }) { layer, s in
     guard let last = s.last else { return .failure(LayerError("a dense layer needs an input of rank at least 1")) }
     if case .known(let v) = last, let cin = layer.inFeatures, v != cin {
@@ -259,19 +260,19 @@ let nn: [Builtin] = [
   },
   layer(Builtin("conv2d", [p("cin", .int), p("cout", .int), p("kernel", .int, .int(3)), p("stride", .int, .int(1)), p("pad", .int, .int(0))],
                 .none, kind: .layer, "a 2-D convolution layer [B, cin, H, W] → [B, cout, H', W']") { info in
-    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4)))
+    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4), bias: true))
   }) { layer, s in
     channels(layer, s) { ShapeRules.convOut($0, kernel: layer.kernel, stride: layer.stride, pad: layer.pad) }
   },
   layer(Builtin("conv_transpose2d", [p("cin", .int), p("cout", .int), p("kernel", .int, .int(2)), p("stride", .int, .int(2)), p("pad", .int, .int(0))],
                 .none, kind: .layer, "a transposed 2-D convolution layer (learned upsampling)") { info in
-    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4)))
+    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(1), kernel: info.int(2), stride: info.int(3), pad: info.int(4), bias: true))
   }) { layer, s in
     channels(layer, s) { ShapeRules.convTransposeOut($0, kernel: layer.kernel, stride: layer.stride, pad: layer.pad) }
   },
   layer(Builtin("batchnorm2d", [p("channels", .int), p("momentum", .float, .float(0.1)), p("eps", .float, .float(1e-5))], .none, kind: .layer,
                 "batch normalisation over [B, C, H, W] with running statistics") { info in
-    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(0)))
+    .layer(LayerInfo(maker: info.callee, inFeatures: info.int(0), outFeatures: info.int(0), bias: true))
   }) { layer, s in channels(layer, s) { $0 } },
   Builtin("max_pool2d", [p("t", .tensor), p("k", .int, .int(2)), p("stride", .int, ConstValue.none),
                          p("ceil", .bool, .bool(false))], .differentiable,

@@ -322,12 +322,15 @@ extension Checker {
           diags.error("'\(name)' is passed to '\(n)' twice", at: a.value.span,
                       notes: [Note("bind a second name to differentiate twice: 'let y = \(name)', then '\(n)(\(name), y)'")])
         }
-        if case .tensor = t { ts.append(t) } else if t.isLenient { ts.append(t) } else {
-          diags.error("cannot differentiate with respect to a value of type \(t): it must be a Tensor", at: a.value.span)
+        switch t {
+        case .tensor, .any, .error: ts.append(t)
+        case .model, .layer: ts.append(.gradient(t))  // the model's structure, a tensor at each parameter
+        default:
+          diags.error("cannot differentiate with respect to a value of type \(t): it must be a Tensor, a model or a layer", at: a.value.span)
           ts.append(.error)
         }
       }
-      if args.isEmpty { diags.error("'\(n)' needs the tensors to differentiate with respect to: \(n)(x) { loss }", at: e.span) }
+      if args.isEmpty { diags.error("'\(n)' needs the tensors or models to differentiate with respect to: \(n)(x) { loss }", at: e.span) }
       calls[e.id] = .grad(valueToo: n == "value_and_grad")
       guard let block else {
         diags.error("'\(n)' needs a block: \(n)(x) { loss }", at: e.span)
@@ -437,18 +440,20 @@ extension Checker {
     }
     let t = checkExpr(call)
     guard case .call(_, let args, _) = call.kind else { return t }
-    let inputs = wrt.map { bypassInputs(named: $0, call) } ?? firstTensorArgument(args).map { [$0] } ?? []
+    var wrtFailed = false
+    let inputs = wrt.map { w in bypassInputs(named: w, call, failed: &wrtFailed) } ?? firstTensorArgument(args).map { [$0] } ?? []
     if wrt == nil, inputs.isEmpty, !args.contains(where: { (types[$0.value.id] ?? .any).isLenient }) {
       diags.error("'@bypass' needs a call with a tensor argument to route the gradient to", at: call.span)
     }
     if let name {
       bypasses[e.id] = BypassInfo(strategy: name, inputs: inputs)
+      if wrtFailed { return t }  // one error for a wrong 'wrt:', not more about the inputs it would name
       if let why = BypassStrategy(rawValue: name)?.singleInputReason, inputs.count > 1 {
         diags.error("'\(name)' cannot route a gradient to \(inputs.count) inputs: \(why)", at: wrt?.value.span ?? e.span,
                     notes: [Note("use es, perturbed or a model surrogate for several inputs, or one '@bypass' per input")])
       }
       if BypassStrategy(rawValue: name)?.passesGradientOn == true, inputs.count == 1, let xs = types[args[inputs[0]].value.id]?.shape,
-         let ys = t.shape, !shapesCompatible(xs, ys) {
+         let ys = Self.isKnown(t.shape) ? t.shape : specializedResult(of: call)?.shape ?? t.shape, !shapesCompatible(xs, ys) {
         diags.error("'\(name)' bypass needs the output shape to match the input: \(shapeText(ys)) vs \(shapeText(xs))", at: e.span,
                     notes: [Note("use es, perturbed or a model surrogate when the shapes differ")])
       }
@@ -463,9 +468,11 @@ extension Checker {
   }
 
   /// The arguments `wrt: p` or `wrt: [p, q]` names, by parameter name or label, however
-  /// they were passed; each name that is not a parameter of the call is an error.
-  func bypassInputs(named wrt: CallArgument, _ call: Expr) -> [Int] {
-    guard case .call(_, let args, _) = call.kind else { return [] }
+  /// they were passed. Names that are no parameter of the call are one error (with one
+  /// fix-it when each has a replacement: the parameter an argument written with that name
+  /// is passed as, or the nearest parameter name); `failed` is set after any error.
+  func bypassInputs(named wrt: CallArgument, _ call: Expr, failed: inout Bool) -> [Int] {
+    guard case .call(let callee, let args, _) = call.kind else { return [] }
     let items: [Expr]
     switch wrt.value.kind {
     case .list(let xs): items = xs
@@ -473,30 +480,74 @@ extension Checker {
     }
     let (params, sources) = parameters(of: call)
     var out: [Int] = []
+    var unknown: [(item: Expr, name: String, argument: String?)] = []
     for item in items {
       guard case .name(let pname) = item.kind else {
         diags.error("'wrt' names the parameters to bypass, e.g. 'wrt: x' or 'wrt: [x, c]'", at: item.span)
+        failed = true
         continue
       }
       var index = args.firstIndex { $0.label == pname }
       if index == nil, let pi = params?.firstIndex(of: pname), pi < sources.count, case .arg(let ai) = sources[pi] { index = ai }
       guard let ai = index else {
-        var notes: [Note] = []
-        if let params, !params.isEmpty { notes.append(Note("the parameters are: " + params.joined(separator: ", "))) }
-        if let params, let best = closest(pname, in: params) { notes.insert(Note("did you mean '\(best)'?"), at: 0) }
-        if params?.contains(pname) == true { notes = [Note("'\(pname)' takes its default value here; pass it to bypass it")] }
-        diags.error("'wrt' must name a parameter of the bypassed call", at: item.span, notes: notes)
+        // An argument written as this name: the parameter it is passed as.
+        let passedAs = args.firstIndex { if case .name(pname) = $0.value.kind { return true }; return false }.flatMap { ai in
+          args[ai].label ?? params.flatMap { ps in sources.firstIndex(of: .arg(ai)).flatMap { $0 < ps.count ? ps[$0] : nil } }
+        }
+        unknown.append((item, pname, passedAs))
         continue
       }
       let ty = types[args[ai].value.id] ?? .any
       if !ty.isTensor, !ty.isLenient, ty != .float {
         diags.error("'wrt' names '\(pname)', which is \(ty), not a tensor", at: item.span)
+        failed = true
         continue
       }
-      if out.contains(ai) { diags.error("'\(pname)' is named twice in 'wrt'", at: item.span); continue }
+      if out.contains(ai) { diags.error("'\(pname)' is named twice in 'wrt'", at: item.span); failed = true; continue }
       out.append(ai)
     }
+    if !unknown.isEmpty {
+      failed = true
+      reportUnknownWrt(unknown, items: items, wrt: wrt, callee: Self.inputPath(callee), params: params)
+    }
     return out
+  }
+
+  /// The one error for `wrt:` names that are no parameter of the call.
+  func reportUnknownWrt(_ unknown: [(item: Expr, name: String, argument: String?)], items: [Expr], wrt: CallArgument,
+                        callee: String?, params: [String]?) {
+    let ps = params ?? []
+    let of = callee.map { " of '\($0)'" } ?? " of the bypassed call"
+    func quoted(_ xs: [String]) -> String { xs.map { "'\($0)'" }.joined(separator: ", ") }
+    var notes: [Note] = []
+    let message: String
+    if unknown.allSatisfy({ $0.argument != nil }) {
+      let passed = unknown.map { "'\($0.name)' is passed as '\($0.argument ?? "")'" }.joined(separator: ", ")
+      message = "'wrt' names the parameters\(of), not the arguments: \(passed)"
+    } else {
+      message = unknown.count == 1 ? "'wrt' must name a parameter\(of)" : "'wrt' must name parameters\(of): \(quoted(unknown.map(\.name))) are not"
+      if unknown.count == 1, ps.contains(unknown[0].name) {
+        notes.append(Note("'\(unknown[0].name)' takes its default value here; pass it to bypass it"))
+      }
+    }
+    // A replacement for each name, or no fix-it: the argument's parameter, else the nearest.
+    let replacements = unknown.map { u in u.argument ?? (ps.contains(u.name) ? nil : closest(u.name, in: ps)) }
+    var fixIts: [FixIt] = []
+    let span = unknown.count == 1 ? unknown[0].item.span : wrt.value.span
+    if replacements.allSatisfy({ $0 != nil }) {
+      if unknown.count == 1, let r = replacements[0] {
+        if unknown[0].argument == nil { notes.insert(Note("did you mean '\(r)'?"), at: 0) }
+        fixIts = [FixIt(span: span, replacement: r)]
+      } else {
+        let names = items.map { item -> String in
+          if let k = unknown.firstIndex(where: { $0.item.span == item.span }), let r = replacements[k] { return r }
+          return files.text(of: item.span)
+        }
+        fixIts = [FixIt(span: span, replacement: "[" + names.joined(separator: ", ") + "]")]
+      }
+    }
+    if !ps.isEmpty { notes.append(Note("the parameters are: " + ps.joined(separator: ", "))) }
+    diags.error(message, at: span, notes: notes, fixIts: fixIts)
   }
 
   /// A call's parameter names (nil when unknown) and where each parameter's value comes from.

@@ -91,6 +91,8 @@ extension Checker {
     case .member(let base, let name, let nameSpan):
       return checkMember(base, name, nameSpan, e)
     case .ifExpr(let i):
+      let toAny = joinsToAny
+      joinsToAny = false
       expectBool(i.condition, "'if' condition")
       let a = checkBlock(i.then, valueUsed: valueUsed)
       guard let other = i.otherwise else {
@@ -103,6 +105,7 @@ extension Checker {
       let b = checkBlock(other, valueUsed: valueUsed)
       if !valueUsed { return .void }
       if let j = join(a, b) { return j }
+      if toAny { return .any }  // `let s: Any = if … { net } else { 3 }`
       diags.error("'if' branches have different types: \(a) and \(b)", at: e.span)
       return .error
     case .bypass(let strategy, let options, let call):
@@ -281,6 +284,18 @@ extension Checker {
         if info.methods[name] != nil { return .function(q + "." + name) }
         if let f = info.fields.first(where: { $0.name == name }) { return symbols[f.symbol].type }
         if info.fields.isEmpty, !checkedFunctions.contains(q) { return .any }
+        var notes: [Note] = []
+        if let best = closest(name, in: info.fields.map(\.name) + info.methods.keys.sorted()) { notes.append(Note("did you mean '\(best)'?")) }
+        diags.error("value of type \(bt) has no member '\(name)'", at: nameSpan, notes: notes)
+        return .error
+      }
+    case .layer, .gradient:
+      switch parameterMember(bt, name) {
+      case .success(let t)?: return t
+      case .failure(let p)?:
+        diags.error(p.message, at: nameSpan, notes: p.notes)
+        return .error
+      case nil: break
       }
     case .optimizer:
       if name == "minimize" {
@@ -292,6 +307,13 @@ extension Checker {
       if let i = Int(name), i >= 0, i < ts.count { return ts[i] }
     case .list:
       if name == "count" { return .int }
+      switch parameterMember(bt, name) {  // `blocks.0`, as checkpoints name list elements
+      case .success(let t)?: return t
+      case .failure(let p)?:
+        diags.error(p.message, at: nameSpan, notes: p.notes)
+        return .error
+      case nil: break
+      }
     default: break
     }
     diags.error("value of type \(bt) has no member '\(name)'", at: nameSpan)

@@ -107,6 +107,8 @@ extension Checker {
     // Two kinds of model (or a model and a layer): some value with parameters, used as a
     // parameter typed `Any` is (calls and members checked at run time).
     case (.model, .model), (.model, .layer), (.layer, .model): return .any
+    // A model or a String: a `@bypass` strategy chosen at run time (a surrogate or a name).
+    case (.model, .string), (.layer, .string), (.string, .model), (.string, .layer): return .any
     default: return nil
     }
   }

@@ -39,6 +39,11 @@ final class Checker {
   var checkedFunctions: Set<String> = []
   /// Depth of gradient/eval blocks being checked.
   var blockDepth = 0
+  /// The `if` expression checked next is bound to a name declared `Any`: branches of any
+  /// two types join to `Any`.
+  var joinsToAny = false
+  /// Depth of specialised checks of function bodies (`specializedResult(of:)`).
+  var specializing = 0
   var exprDepth = 0
 
   struct FunctionContext {
@@ -404,6 +409,7 @@ final class Checker {
   }
 
   func checkBinding(_ b: Binding, stmt: Stmt, kind: SymbolKind) {
+    if case .named("Any", nil, _)? = b.type, case .ifExpr = b.value.kind { joinsToAny = true }
     var t = checkExpr(b.value)
     if t == .void {
       diags.error("cannot bind the result of an expression that has no value", at: b.value.span)
@@ -451,6 +457,10 @@ final class Checker {
   }
 
   func checkAssign(_ target: Expr, op: BinaryOp?, value: Expr, stmt: Stmt) {
+    if case .member(let base, let name, let nameSpan) = target.kind {
+      checkParameterAssignment(target, base: base, name: name, nameSpan: nameSpan, op: op, value: value, stmt: stmt)
+      return
+    }
     var rootExpr = target
     var indexed = false
     while case .index(let base, let items) = rootExpr.kind {

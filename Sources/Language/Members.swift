@@ -24,7 +24,8 @@ public struct Member: Hashable, Sendable {
 extension CheckedProgram {
   /// The members of a value of type `type`, as `Checker.checkMember` accepts them: a
   /// model's fields and methods, a module's functions and models, a tensor's `shape` and
-  /// `rank`, a tuple's `0`, `1`, …, a list's `count`, an optimizer's `minimize` and `lr`.
+  /// `rank`, a tuple's `0`, `1`, …, a list's `count`, an optimizer's `minimize` and `lr`, a
+  /// layer's `weight` and `bias`, a gradient's entries.
   public func members(of type: ValueType) -> [Member] {
     switch type {
     case .model(let q):
@@ -56,6 +57,11 @@ extension CheckedProgram {
       return ts.enumerated().map { Member(name: String($0.offset), kind: .property, type: $0.element) }
     case .list:
       return [Member(name: "count", kind: .property, type: .int)]
+    case .layer(let info), .gradient(.layer(let info)):
+      return Checker.layerParameters(info).map { Member(name: $0.name, kind: .property, type: .tensor($0.shape)) }
+    case .gradient(.model(let q)):
+      guard let info = models[q] else { return [] }
+      return Checker.gradientEntries(of: info, symbols).map { Member(name: $0.name, kind: .property, type: $0.type) }
     case .optimizer:
       return [Member(name: "minimize", kind: .method, type: .any),
               Member(name: "lr", kind: .property, type: .float)]

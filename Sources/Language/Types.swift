@@ -28,6 +28,8 @@ public struct LayerInfo: Hashable, Sendable {
   public var kernel: Int?
   public var stride: Int?
   public var pad: Int?
+  /// Whether the layer has a bias (`dense(…, bias: false)` has none); nil when not known.
+  public var bias: Bool?
 
   /// Any layer: what the annotation `Layer` means.
   public static let any = LayerInfo()
@@ -59,6 +61,9 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
   case optimizer
   /// An imported module (`nn`).
   case module(String)
+  /// The gradient of a loss with respect to a model or a layer (`grad(net) { … }`): the
+  /// same structure, with a tensor where each parameter is (`g.l1.weight`).
+  case gradient(ValueType)
   /// Known only at run time.
   case any
   /// The type of an erroneous expression; using it reports nothing further.
@@ -83,6 +88,7 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
     case .layer(let l): return "Layer(\(l.kind))"
     case .optimizer: return "Optimizer"
     case .module(let n): return "module \(n)"
+    case .gradient(let t): return "Gradient(\(t))"
     case .any: return "Any"
     case .error: return "<error>"
     }

@@ -63,6 +63,17 @@ extension BuiltinGradSpecs {
         let m = Codebook(3)
         """, call: "m(x0)", inputs: [.any([4, 2])], parameters: true),
     ],
+    // A model's parameters read as values reach the same leaves as the layer's own use.
+    "params": [
+      GradSpec(label: "params of a model, beside the layer itself", setup: """
+        model Two() {
+          let l = dense(2, 3)
+          let c = param([3], init: "uniform")
+          fn forward(x: Tensor) -> Tensor { l(x) * c }
+        }
+        let m = Two()
+        """, call: "x0 @ params(m)[0].1 + params(m)[2].1 * m(x0)", inputs: [.any([4, 2])], parameters: true),
+    ],
     // Several axes: one reduction over the merged axes (max and min on distinct values).
     "sum": [GradSpec(label: "sum axes [0, 2] keepdims", call: "sum(x0, axis: [0, 2], keepdims: true)", inputs: [.any([2, 3, 4])])],
     "mean": [GradSpec(label: "mean axes [-1, 0]", call: "mean(x0, axis: [-1, 0])", inputs: [.any([2, 3, 4])])],

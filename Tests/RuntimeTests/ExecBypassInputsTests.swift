@@ -136,7 +136,7 @@ struct ExecBypassInputsTests {
       print(grad(a) { sum(@bypass(es, wrt: [a, a]) f(a, a)) })
       """)
     let text = out.error ?? ""
-    #expect(text.contains("3:42: error: 'wrt' must name a parameter of the bypassed call"), "\(text)")
+    #expect(text.contains("3:42: error: 'wrt' must name a parameter of 'f'"), "\(text)")
     #expect(text.contains("4:42: error: 'a' is named twice in 'wrt'"), "\(text)")
   }
 

@@ -221,6 +221,14 @@ final class Walk {
       return Act(holders: op.result.map { [Holder(root: .made(function: function.name, value: $0), path: [])] } ?? [])
     default: break
     }
+    if b.name == "params" {
+      // `params(net)`: every parameter of the model, each read as a tensor.
+      var r = Act()
+      if parametersActive, let m = op.operands.first {
+        for h in act(m).holders { r.flows[.parameter(h)] = Flow(diff: true) }
+      }
+      return r
+    }
     // A condition steers the result but takes no gradient: it is not a path.
     let used = op.operands.enumerated().filter { i, _ in !(i < b.params.count && b.params[i].noGradient) }.map(\.element)
     let all = flows(used)
@@ -310,18 +318,26 @@ final class Walk {
     var inputs: [Act] = []
     switch op.kind {
     case .grad, .checkGrad:
+      var models = false
       for (i, p) in op.regions[0].params.enumerated() where i < op.operands.count {
         let given = act(op.operands[i])
         var a = seeds ? Act() : given
         if seeds {
           let at = op.result ?? -1
-          a.flows[engine.marking ? .assumed("input") : .input(at, i)] = Flow(diff: true)
-          if !given.holders.isEmpty || TapeMarking.mayHoldParameters(types[p] ?? .any) { a.holders = [Holder(root: .input(at, i), path: [])] }
+          // `grad(net)`: a model's or layer's parameters are the sources, not the value itself.
+          let holder = Self.isParameterHolder(types[p])
+          if !(holder && Self.isGrad(op)) {
+            a.flows[engine.marking ? .assumed("input") : .input(at, i)] = Flow(diff: true)
+          }
+          if !given.holders.isEmpty || TapeMarking.mayHoldParameters(types[p] ?? .any) {
+            a.holders = [Holder(root: .input(at, i), path: [])]
+            models = models || holder || types[p] == .any
+          }
         }
         vals[p] = a
         inputs.append(given)
       }
-      if case .checkGrad = op.kind, seeds { parametersActive = true }
+      if seeds, models || !Self.isGrad(op) { parametersActive = true }
     default:
       if seeds { parametersActive = true }
     }
@@ -341,6 +357,19 @@ final class Walk {
       return flows(op.operands).blocked(by: Blocker(name: "check_grad", span: op.span), real: true)
     default:
       return .empty
+    }
+  }
+
+  static func isGrad(_ op: Op) -> Bool {
+    if case .grad = op.kind { return true }
+    return false
+  }
+
+  /// A model or a layer (statically): its parameters are what a gradient is taken of.
+  static func isParameterHolder(_ t: ValueType?) -> Bool {
+    switch t {
+    case .model?, .layer?: return true
+    default: return false
     }
   }
 

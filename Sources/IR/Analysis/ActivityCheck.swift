@@ -65,8 +65,11 @@ public enum ActivityCheck {
           guard let base = optimizer.holders.first(where: { $0.root == h.root && h.path.starts(with: $0.path) }) else { return nil }
           path = Array(h.path.dropFirst(base.path.count))
         }
-        return path.isEmpty ? "the parameters of a model known only at run time" : "parameter '\(path.joined(separator: "."))'"
-      case (.parameter(let h), .checkGrad(_, let fields)):
+        if path.isEmpty { return known ? "the parameters 'params(…)' reads" : "the parameters of a model known only at run time" }
+        return "parameter '\(path.joined(separator: "."))'"
+      case (.parameter(let h), .grad), (.parameter(let h), .checkGrad):
+        var fields: [String?] = []
+        if case .checkGrad(_, let f) = op.kind { fields = f }
         // A model's parameters are shared objects: the block may reach them through the
         // region's parameter, or through the model itself (a global, a field: `net.codebook`).
         for i in inputs.indices {
@@ -74,6 +77,7 @@ public enum ActivityCheck {
           var bases = [Holder(root: .input(op.result ?? -1, i), path: [])]
           if i < given.count { bases += given[i].holders.map { h in field.map { h.appending($0) } ?? h } }
           for b in bases where b.root == h.root && h.path.starts(with: b.path) {
+            if h.path.count == b.path.count { return "the parameters of '\(inputs[i])'" }
             return "parameter '" + ([inputs[i]] + h.path.dropFirst(b.path.count)).joined(separator: ".") + "'"
           }
         }

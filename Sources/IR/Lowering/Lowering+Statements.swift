@@ -96,7 +96,9 @@ extension Lowering {
     return nil
   }
 
-  /// Stores a new value into an assignable expression (`x`, `x[i]`, `x[i][j]`).
+  static let setParam = Builtins.id("set_param")
+
+  /// Stores a new value into an assignable expression (`x`, `x[i]`, `x[i][j]`, `net.l1.weight`).
   mutating func assign(_ target: Expr, _ v: ValueID, _ span: Span) {
     switch target.kind {
     case .name:
@@ -113,6 +115,10 @@ extension Lowering {
       let (kinds, operands) = indexOperands(items)
       let updated = emit(.setIndex(kinds), [b] + operands + [v], program.types[base.id] ?? .any, span)
       assign(base, updated, span)
+    case .member(let base, let name, _):
+      // A parameter (`net.l1.weight = t`): set in place, as `set_param(net.l1, "weight", t)`.
+      let b = expr(base)
+      emitVoid(.builtin(Self.setParam), [b, constant(.string(name), span), v], span)
     default: break
     }
   }

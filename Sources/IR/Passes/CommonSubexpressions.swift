@@ -49,7 +49,7 @@ public enum CommonSubexpressions {
           for reg in op.regions { reg.forEachOp { from.append(contentsOf: $0.operands) } }
           inputs[res] = from
         }
-        if op.isPureForCSE, let res = op.result {
+        if op.isPureForCSE, !readsParameters(op), let res = op.result {
           let key = Key(kind: op.kind, operands: op.operands, type: op.type)
           if let prev = table[key] {
             subst[res] = prev
@@ -81,6 +81,17 @@ public enum CommonSubexpressions {
       if !hit { hit = (inputs[v] ?? []).contains { depends($0, on: roots, &seen) } }
       seen[v] = hit
       return hit
+    }
+
+    /// A member of a model or layer (`net.l1.weight`, `net.codebook`): the parameter's value
+    /// changes with every optimizer step and assignment, so two reads are two values.
+    func readsParameters(_ op: Op) -> Bool {
+      guard case .member = op.kind, let base = op.operands.first else { return false }
+      switch types[base] {
+      case .model?, .layer?, .any?, .error?, nil: return true
+      case .list(let e, _)?: return TapeMarking.mayHoldParameters(e)
+      default: return false
+      }
     }
 
     static func isParameterHolder(_ t: ValueType?) -> Bool {

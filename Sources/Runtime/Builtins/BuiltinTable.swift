@@ -16,7 +16,7 @@ enum BuiltinTable {
   /// The groups' implementations by entry name.
   static let named: [String: BuiltinImpl] = {
     var t: [String: BuiltinImpl] = [:]
-    for group in [creation, shaping, math, reductions, layers, losses, contour, cardiac, training, run, misc, sorting, indexing, library, solvers] {
+    for group in [creation, shaping, math, reductions, layers, losses, contour, cardiac, training, run, misc, sorting, indexing, library, parameters, solvers] {
       t.merge(group) { a, _ in a }
     }
     return t

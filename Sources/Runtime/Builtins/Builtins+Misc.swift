@@ -97,6 +97,8 @@ extension Interpreter {
     switch v {
     case .tensor(let t, _): try Safetensors.write(["tensor": t.value], metadata: [:], to: url)
     case .intTensor(let t, _): try Safetensors.write([:], ints: ["tensor": t], metadata: [:], to: url)
+    case .gradient(let g):  // named as the model's checkpoints name its parameters
+      try Safetensors.write(Dictionary(g.tensors, uniquingKeysWith: { a, _ in a }), metadata: [:], to: url)
     case .model(let m):
       // A DiffBypass surrogate keeps its own Adam state with it.
       try Checkpoint.save(m.parameters, optimizer: m.bypassOptimizer, extra: statTensors(m),

@@ -116,6 +116,8 @@ extension Interpreter {
     case (.model(let m), _):
       if let v = m.field(name) { return fieldValue(v, op) }
       if models[m.typeName]?.methods[name] != nil { return .method(m, name) }
+    case (.layer, _), (.gradient, _), (.list, _):
+      if let v = parameterMember(base, name, op) { return v }
     default: break
     }
     throw RuntimeError("\(base.typeName) has no member '\(name)'", at: op.span)

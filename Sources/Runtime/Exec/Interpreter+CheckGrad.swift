@@ -247,19 +247,7 @@ final class HeldBypasses {
       sites[k].runs += 1
       return
     }
-    var name = "call", at = op.span
-    if let region = op.regions.first, let y = region.ops.last, case .yield = y.kind, let v = y.operands.first,
-       let call = region.ops.first(where: { $0.result == v }) {
-      at = call.span
-      switch call.kind {
-      case _ where !call.inlinedAt.isEmpty:  // a user function the inliner copied here: its call site
-        if let site = call.inlinedAt.last { (name, at) = (site.function, site.site) }
-      case .builtin(let id): name = id.name
-      case .call(let n): name = n
-      case .method(_, let n): name = n
-      default: break
-      }
-    }
+    let (name, at) = Interpreter.bypassedCall(op)
     var strategy = "DiffBypass model"
     if case .bypass(let s, _, _) = op.kind, s != "model" { strategy = s }  // lowering names a model strategy "model"
     sites.append((op.span, name, at, strategy, 1))

@@ -16,6 +16,9 @@ extension Interpreter {
   /// `grad(x, …) { loss }`: the gradient of the block's scalar value with respect to each
   /// input (a tuple for several); `value_and_grad` returns `(loss, gradient)`.
   func gradient(_ op: IR.Op, _ frame: Frame, _ bodies: Bodies, valueToo: Bool) throws -> Value {
+    if op.operands.contains(where: { Self.holdsParameters(frame[$0]) }) {
+      return try modelGradient(op, frame, bodies, valueToo: valueToo)
+    }
     let t = Tape(recording: true, tracksParameters: false)
     var watched: [Var] = []
     for id in op.operands {

@@ -29,6 +29,8 @@ public enum Value {
   /// the field gives the tensor, watched on the tape when a gradient is recorded.
   case parameter(Parameter)
   case optimizer(OptimizerValue)
+  /// The gradient of a loss with respect to a model or a layer (`grad(net) { … }`).
+  case gradient(ModelGradient)
   case cell(Cell)
   case none
   case void
@@ -58,6 +60,7 @@ public enum Value {
     case .layer(let l): return "Layer(\(l.kind))"
     case .parameter(let p): return "Tensor\(shapeString(p.value.shape))"
     case .optimizer: return "Optimizer"
+    case .gradient(let g): return "Gradient(\(g.typeName))"
     case .cell: return "cell"
     case .none: return "none"
     case .void: return "()"

@@ -14,6 +14,7 @@ public enum ValueText {
     case .list(let xs): return "[" + xs.map(element).joined(separator: ", ") + "]"
     case .tuple(let xs): return "(" + xs.map(element).joined(separator: ", ") + ")"
     case .range(let lo, let hi): return "\(lo)..<\(hi)"
+    case .gradient(let g): return g.description
     case .none: return "none"
     case .void: return "()"
     default: return v.typeName

@@ -86,4 +86,24 @@ import Language
       #expect(region.ops[1].operands == [f2, c2])
     }
   }
+
+  /// A member of a model or layer (`net.l1.weight`) reads a parameter, which an optimizer
+  /// step or an assignment changes between two reads: never merged. `.shape` still is.
+  @Test func cseKeepsParameterReadsApart() throws {
+    var b = Builder()
+    let net = b.op(.globalGet("net"), [], .model("M"))
+    let l1 = b.op(.member("l1"), [net], .layer(LayerInfo.any))
+    let w1 = b.op(.member("weight"), [l1], .tensor(nil))
+    b.void(.builtin("print"), [w1])
+    let l1b = b.op(.member("l1"), [net], .layer(LayerInfo.any))
+    let w2 = b.op(.member("weight"), [l1b], .tensor(nil))
+    let s1 = b.op(.member("shape"), [w2], .list(.int, count: nil))
+    let s2 = b.op(.member("shape"), [w2], .list(.int, count: nil))
+    b.void(.builtin("print"), [w2, s1, s2])
+    var f = b.function()
+    CommonSubexpressions.run(&f)
+    try Verifier.verify(f)
+    let members = f.body.ops.filter { if case .member = $0.kind { return true }; return false }
+    #expect(members.count == 5, "four parameter reads stay, the two .shape reads are one")
+  }
 }
