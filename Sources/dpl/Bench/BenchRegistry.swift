@@ -9,3 +9,4 @@ let allBenchmarks: [Benchmark] =
   + DPBench.all
   + CheckBench.all
   + LSPBench.all
+  + ReplBench.all
