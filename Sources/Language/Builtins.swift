@@ -30,6 +30,9 @@ public enum Builtins {
     }
   }()
 
+  /// The `digits` `format(x, digits:)` takes (more than 17 say nothing more of a Float).
+  public static let formatDigits = 0...17
+
   /// The entries of one native module, or the language's own (`nil`).
   public static func entries(of module: NativeModule?) -> [Builtin] { all.filter { $0.module == module } }
 }
@@ -364,6 +367,13 @@ let misc: [Builtin] = [
     return .int
   }.batched(),
   Builtin("str", [p("x", .any)], .none, "the printed form of a value") { _ in .string },
+  Builtin("format", [p("x", .real), p("digits", .int, .int(4))], .none,
+          "a number or tensor as text with `digits` digits after the point (each element of a tensor; Ints as they are; a nonzero value that would show as 0, or one of 1e16 or more, in scientific notation)") { info in
+    if let d = info.int(1), !Builtins.formatDigits.contains(d) {
+      info.fail("digits must be in \(Builtins.formatDigits.lowerBound)...\(Builtins.formatDigits.upperBound), got \(d)", at: 1)
+    }
+    return .string
+  },
   Builtin("shape", [p("t", .tensor)], .none, "the shape as a list of Ints (same as t.shape)") { info in
     .list(.int, count: info.type(0).shape?.count)
   },
