@@ -4,11 +4,12 @@
 #
 #   scripts/setup.sh [--no-build] [--jupyter]
 #
-# --jupyter (or DPL_JUPYTER=1): also the Jupyter kernel (docs/jupyter.md): ipykernel and
-# jupyter_client from PyPI in a virtual environment, .build/jupyter (skipped when it
-# already imports them), and after the build the kernelspec 'dpl' for the user, run by
-# that environment's Python. DPL_JUPYTER=packages installs the packages only (CI: the
-# kernel test installs its kernelspec in a scratch folder, not in the user's).
+# --jupyter (or DPL_JUPYTER=1): also the Jupyter kernel (docs/jupyter.md): ipykernel,
+# jupyter_client, nbclient and nbformat from PyPI in a virtual environment, .build/jupyter
+# (skipped when it already imports them), and after the build the kernelspec 'dpl' for the
+# user, run by that environment's Python. DPL_JUPYTER=packages installs the packages only
+# (CI: the kernel and notebook tests install their kernelspec in a scratch folder, not in
+# the user's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,17 +40,19 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 venv=.build/jupyter
-if [ "$jupyter" != 0 ] && ! "$venv/bin/python" -c "import ipykernel, jupyter_client" 2>/dev/null; then
-  echo "setup: installing ipykernel and jupyter_client in $venv" >&2
+packages="ipykernel jupyter_client nbclient nbformat"
+if [ "$jupyter" != 0 ] && ! "$venv/bin/python" -c "import ipykernel, jupyter_client, nbclient, nbformat" 2>/dev/null; then
+  echo "setup: installing ${packages// /, } in $venv" >&2
   start=$(date +%s)
-  if python3 -m venv "$venv" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check ipykernel jupyter_client; then
+  if python3 -m venv "$venv" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $packages; then
     echo "setup: Jupyter packages installed in $(( $(date +%s) - start )) s" >&2
   elif [ "$jupyter" = packages ]; then
-    # CI: without PyPI (or python3-venv) the kernel test shows as skipped; nothing else needs them.
-    echo "setup: warning: could not install the Jupyter packages; the kernel test will be skipped" >&2
+    # CI: without PyPI (or python3-venv) the kernel and notebook tests show as skipped;
+    # nothing else needs them.
+    echo "setup: warning: could not install the Jupyter packages; the kernel and notebook tests will be skipped" >&2
     rm -rf "$venv"
   else
-    echo "setup: could not install ipykernel and jupyter_client into $venv (see pip's message above)" >&2
+    echo "setup: could not install ${packages// /, } into $venv (see pip's message above)" >&2
     exit 69
   fi
 fi

@@ -36,7 +36,7 @@ public final class Tape {
   }
 
   private(set) var nodes: [Node] = []
-  private var parameterLeaves: [ObjectIdentifier: (Parameter, Int)] = [:]
+  private(set) var parameterLeaves: [ObjectIdentifier: (Parameter, Int)] = [:]
   /// Where tracked values entered operations without gradient in this recording.
   private var sinks: [Sink] = []
   /// What the last backward pass saw, kept only when it had sinks: the nodes' inputs, the

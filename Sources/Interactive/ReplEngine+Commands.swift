@@ -51,8 +51,8 @@ extension ReplEngine {
         return out
       case "check": return try check(arg)
       case "compare":
-        let (e, x) = try splitWrt(arg, cmd.name)
-        return try session.compare(e, wrt: x).text
+        let (e, names) = try splitWrtList(arg, cmd.name)
+        return try session.compare(e, wrt: names).text
       case "tape":
         guard let t = session.lastTape else { return "no tape yet: :grad, :check or :compare records one\n" }
         return t.text
@@ -85,12 +85,16 @@ extension ReplEngine {
   /// signature.
   func help(_ name: String) throws -> String {
     let bare = name.hasPrefix(":") ? String(name.dropFirst()) : name
-    if let c = Self.commands.first(where: { $0.name == bare }) {
-      return ":" + c.name + (c.args.isEmpty ? "" : " " + c.args) + "  — " + c.help + "\n"
+    let command = Self.commands.first { $0.name == bare }.map { c in
+      ":" + c.name + (c.args.isEmpty ? "" : " " + c.args) + "  — " + c.help + "\n"
     }
-    if let b = Builtins.named(name) {
+    if let command, name.hasPrefix(":") { return command }
+    if let b = Builtins.named(name) ?? Builtins.all.first(where: { $0.qualifiedName == name }) {
+      // `load` and `shape` are builtins and commands: the builtin first, then the command.
       return b.signature + "\n  " + b.summary + "\n  gradient: \(b.gradient.rawValue); kind: \(b.kind.rawValue)\n"
+        + (command.map { "also the command " + $0 } ?? "")
     }
+    if let command { return command }
     if let sig = session.signature(of: name) { return sig + "\n" }
     var notes = ""
     if let best = closest(name, in: Builtins.all.map(\.name) + session.namesInScope + Self.commands.map(\.name)) {
@@ -146,19 +150,6 @@ extension ReplEngine {
       throw SessionError("error: ':\(cmd)' takes gradients with respect to names, got '\(x)'")
     }
     return (arg[..<r.lowerBound].trimmingCharacters(in: .whitespaces), names)
-  }
-
-  /// `e wrt x` → (e, x).
-  func splitWrt(_ arg: String, _ cmd: String) throws -> (String, String) {
-    guard let r = arg.range(of: " wrt ", options: .backwards) else {
-      throw SessionError("error: usage: :\(cmd) e wrt x (x names a Tensor binding)")
-    }
-    let x = arg[r.upperBound...].trimmingCharacters(in: .whitespaces)
-    let e = arg[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
-    guard !x.isEmpty, x.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-      throw SessionError("error: ':\(cmd)' takes the gradient with respect to a name, got '\(x)'")
-    }
-    return (e, x)
   }
 
   func shape(_ e: String) throws -> String {

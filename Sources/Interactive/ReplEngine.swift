@@ -34,7 +34,7 @@ public final class ReplEngine {
     ("shape", "e", "the shape of a tensor expression (static and at run time)"),
     ("grad", "e wrt x", "the gradient of the scalar e with respect to x (x, y, … : tensors, models, layers)"),
     ("check", "e wrt x", "check_grad of e: its error and verdict (--estimate checks @bypass estimators)"),
-    ("compare", "e wrt x", "every bypass strategy against a smoothed finite-difference gradient"),
+    ("compare", "e wrt x", "every bypass strategy against a smoothed finite-difference gradient (x, y, … : tensors)"),
     ("tape", "", "the tape of the last :grad/:check/:compare, node by node"),
     ("ir", "name", "the IR of a function or model method (or of an expression)"),
     ("load", "file.dpl", "run a file; its definitions and bindings join the session"),

@@ -18,16 +18,32 @@ import Tensor
 extension Session {
   /// Default DiffBypass surrogates: an MLP applied to every element (`1 → 32 → 1`), for
   /// calls whose output is shaped like their input (`round`), else an MLP on the last axis
-  /// (`cin → 32 → cin`: class scores for index outputs such as `dp_contour`'s).
-  static let surrogateSource = """
-    model __ReplSurrogate(cin: Int, cout: Int) {
-      let l1 = dense(cin, 32)
-      let l2 = dense(32, cout)
-      fn forward(x: Tensor) -> Tensor {
-        if cin == 1 { reshape(l2(tanh(l1(reshape(x, x.shape + [1])))), x.shape) } else { l2(tanh(l1(x))) }
+  /// (`cin → 32 → cout`: class scores for index outputs such as `dp_contour`'s). A call that
+  /// bypasses `k` inputs (`wrt: [a, b]`) gets a surrogate of `k` inputs: the elementwise
+  /// MLP sees the `k` values at each element (`k → 32 → 1`), the other one the inputs'
+  /// last axes side by side.
+  static func surrogateSource(inputs k: Int) -> String {
+    let xs = (0..<k).map { k == 1 ? "x" : "x\($0)" }
+    let params = xs.map { "\($0): Tensor" }.joined(separator: ", ")
+    let each = k == 1 ? "reshape(x, x.shape + [1])" : "concat([" + xs.map { "reshape(\($0), \($0).shape + [1])" }.joined(separator: ", ") + "], axis: -1)"
+    let last = k == 1 ? "x" : "concat([" + xs.joined(separator: ", ") + "], axis: -1)"
+    return """
+      model __ReplSurrogate(cin: Int, cout: Int, elementwise: Bool) {
+        let l1 = dense(cin, 32)
+        let l2 = dense(32, cout)
+        fn forward(\(params)) -> Tensor {
+          if elementwise { reshape(l2(tanh(l1(\(each)))), \(xs[0]).shape) } else { l2(tanh(l1(\(last)))) }
+        }
       }
-    }
-    """
+      """
+  }
+
+  /// Gradients a default surrogate is warmed up on before the measured one, for `n`
+  /// elements: 5 (as a few steps of training would), fewer for large inputs so that its
+  /// fits cost about as much as the reference.
+  static func surrogateWarmUps(elements n: Int) -> Int {
+    max(1, min(5, 1024 / max(1, n) - 1))
+  }
 
   public struct Comparison {
     public struct Row {
@@ -40,6 +56,8 @@ extension Session {
       public var calls = 0
       public var problem: String?
     }
+    /// The names the gradients are taken with respect to.
+    public var wrt: [String]
     public var sigma: Double
     public var samples: Int
     public var h: Double
@@ -49,6 +67,7 @@ extension Session {
 
     public var text: String {
       var out = "reference: central differences (h \(ValueDisplay.number(h))) of the Gaussian-smoothed expression, σ \(ValueDisplay.number(sigma)), \(samples) samples; |∇| \(ValueDisplay.number(referenceNorm))\n"
+      if wrt.count > 1 { out += "the gradients with respect to \(wrt.map { "'\($0)'" }.joined(separator: ", ")) are compared as one vector\n" }
       out += "each strategy over \(seeds) seeds (mean ± sd):\n"
       let header = ["strategy", "cosine", "norm ratio", "bias", "variance", "calls of f"]
       var table = [header]
@@ -83,49 +102,59 @@ extension Session {
     return at.upperBound..<i
   }
 
-  /// `:compare e wrt x`.
-  public func compare(_ expr: String, wrt: String, seeds: Int = 8) throws -> Comparison {
+  /// `:compare e wrt x` (or `wrt a, b`: the gradients with respect to every name, taken
+  /// together as one vector).
+  public func compare(_ expr: String, wrt names: [String], seeds: Int = 8) throws -> Comparison {
+    // Tens of thousands of evaluations: all on one large-stack thread, not a thread each.
+    try LargeStack.run { try compareHere(expr, wrt: names, seeds: seeds) }
+  }
+
+  func compareHere(_ expr: String, wrt names: [String], seeds: Int) throws -> Comparison {
     guard let range = Self.strategyRange(expr) else {
-      throw SessionError("error: :compare needs an expression containing @bypass(strategy) f(\(wrt))")
+      throw SessionError("error: :compare needs an expression containing @bypass(strategy) f(\(names.joined(separator: ", ")))")
     }
     let written = expr[range].trimmingCharacters(in: .whitespaces)
-    let base = try probe(expr, wrt: wrt)
+    let base = try probe(expr, wrt: names)
     setCurrent(base.interpreter)
     defer { setCurrent(nil) }
+    // The call asked about is the expression's own (the probe's first), not one in a
+    // function the session defined or loaded.
     let site = Self.bypassOps(base.compiled.module).first
     let sigma = site?.options["sigma"] ?? 1
-    let x = base.x
+    let xs = base.xs
 
     // The reference: finite differences of the smoothed expression.
-    let n = x.count
-    let m = max(32, min(256, 24_000 / max(1, 2 * n)))
+    let n = xs.reduce(0) { $0 + $1.count }
+    let m = max(16, min(256, 24_000 / max(1, 2 * n)))
     let h = sigma / 4
     var noise = RNG(seed: 12345)
-    let eps = noise.normal([m] + x.shape)
+    let eps = xs.map { noise.normal([m] + $0.shape) }
     let quiet = Tape(recording: false)
-    func loss(_ t: Tensor) throws -> Double {
+    func loss(_ ts: [Tensor]) throws -> Double {
       base.interpreter.rng = RNG(seed: 0)
-      return Double(try evaluate(base, at: Var(constant: t), on: quiet).value[flat: 0])
+      return Double(try evaluate(base, at: ts.map { Var(constant: $0) }, on: quiet).value[flat: 0])
     }
     var ref = [Double](repeating: 0, count: n)
     let differences = FiniteDifferences(step: h)
     for s in 0..<m {
-      let p = try eps.sliced([SliceRange(s, s + 1)]).reshaped(x.shape).zip(scalar: Float(sigma), .mul).zip(x, .add)
-      let d = try differences.derivatives(at: [p]) { try loss($0[0]) }[0]
+      let points = try zip(xs, eps).map { x, e in
+        try e.sliced([SliceRange(s, s + 1)]).reshaped(x.shape).zip(scalar: Float(sigma), .mul).zip(x, .add)
+      }
+      let d = try differences.derivatives(at: points) { try loss($0) }.flatMap { $0 }
       for i in 0..<n { ref[i] += d[i] / Double(m) }
     }
     let refNorm = (ref.reduce(0) { $0 + $1 * $1 }).squareRoot()
 
-    var names = [written]
-    for s in BypassStrategy.names + ["net"] where s != written { names.append(s) }
-    if site?.strategy == "net" { names.removeAll { $0 == "net" } }
+    var strategies = [written]
+    for s in BypassStrategy.names + ["net"] where s != written { strategies.append(s) }
+    if site?.strategy == "net" { strategies.removeAll { $0 == "net" } }
     var rows: [Comparison.Row] = []
     var writtenTape: TapeReport?
     defer { if let writtenTape { lastTape = writtenTape } }
-    for s in names {
+    for s in strategies {
       var row = Comparison.Row(strategy: s, written: s == written)
       do {
-        let gs = try gradients(expr, range: range, strategy: s, wrt: wrt, seeds: seeds, isWritten: s == written)
+        let gs = try gradients(expr, range: range, strategy: s, wrt: names, seeds: seeds, isWritten: s == written)
         row.calls = gs.calls
         if s == written { writtenTape = lastTape }
         Self.score(&row, gs.grads, ref: ref, refNorm: refNorm)
@@ -136,7 +165,7 @@ extension Session {
       }
       rows.append(row)
     }
-    return Comparison(sigma: sigma, samples: m, h: h, seeds: seeds, referenceNorm: refNorm, rows: rows)
+    return Comparison(wrt: names, sigma: sigma, samples: m, h: h, seeds: seeds, referenceNorm: refNorm, rows: rows)
   }
 
   static func firstLine(_ text: String) -> String {
@@ -145,38 +174,52 @@ extension Session {
     return line
   }
 
-  /// The gradient under each seed for one strategy, and its cost in calls of f.
-  func gradients(_ expr: String, range: Range<String.Index>, strategy: String, wrt: String, seeds: Int,
+  /// The gradient under each seed for one strategy (every input's, one after the other),
+  /// and its cost in calls of f.
+  func gradients(_ expr: String, range: Range<String.Index>, strategy: String, wrt names: [String], seeds: Int,
                  isWritten: Bool) throws -> (grads: [[Double]], calls: Int) {
     var text = expr
     var extra: [(path: String, text: String)] = []
     var extraBindings: [EnvironmentBinding] = []
+    let surrogate = strategy == "net" && !isWritten
     if !isWritten {
-      text.replaceSubrange(range, with: strategy == "net" ? "__repl_net" : strategy)
+      text.replaceSubrange(range, with: surrogate ? "__repl_net" : strategy)
     }
-    if strategy == "net", !isWritten {
-      extra = [("<surrogate>", Self.surrogateSource)]
+    // How many inputs the call bypasses, and its output's last axis: the written call's
+    // (the strategy changes neither).
+    let writtenSite = surrogate ? Self.bypassOps(try probe(expr, wrt: names).compiled.module).first : nil
+    let k = writtenSite?.inputs ?? 1
+    if surrogate {
+      extra = [("<surrogate>", Self.surrogateSource(inputs: k))]
       extraBindings = [EnvironmentBinding(name: "__repl_net", type: .model("__ReplSurrogate"), mutable: false)]
     }
-    let p = try probe(text, wrt: wrt, extra: extra, extraBindings: extraBindings)
+    let p = try probe(text, wrt: names, extra: extra, extraBindings: extraBindings)
     setCurrent(p.interpreter)
-    let site = Self.bypassOps(p.compiled.module).first
+    var site = Self.bypassOps(p.compiled.module).first
+    // A strategy named by a String binding (`@bypass(method)`) costs what that strategy costs.
+    if site?.strategy == BypassInfo.dynamic, isWritten, case .string(let named)? = bindings[strategy]?.value {
+      site?.strategy = named
+    }
     var grads: [[Double]] = []
-    for k in 0..<seeds {
-      let seed = UInt64(1000 + k)
-      if strategy == "net", !isWritten {
+    let warmUps = Self.surrogateWarmUps(elements: p.xs.reduce(0) { $0 + $1.count })
+    // The surrogate's widths (cin, cout) to try: elementwise, then on the last axis.
+    let lasts = p.xs.prefix(k).map { $0.shape.last ?? 1 }
+    let widths = [(k, 1), (lasts.reduce(0, +), writtenSite?.outputWidth ?? lasts.first ?? 1)]
+    for seed in (0..<seeds).map({ UInt64(1000 + $0) }) {
+      if surrogate {
         // A fresh surrogate per seed, warmed up on a few gradients as it would be in training.
         p.interpreter.rng = RNG(seed: seed)
         var made = false
-        for width in [1, p.x.shape.last ?? 1] where !made {
-          p.interpreter.setGlobal("__repl_net", try p.interpreter.constructModel("__ReplSurrogate", [.int(width), .int(width)]))
+        for (n, (cin, cout)) in widths.enumerated() where !made {
+          let args: [Value] = [.int(cin), .int(cout), .bool(n == 0)]
+          p.interpreter.setGlobal("__repl_net", try p.interpreter.constructModel("__ReplSurrogate", args))
           do {
-            for w in 0..<5 { _ = try gradient(p, rng: seed &+ 100 &* UInt64(w + 1)) }
+            for w in 0..<warmUps { _ = try gradient(p, rng: seed &+ 100 &* UInt64(w + 1)) }
             made = true
-          } catch where width == 1 {}
+          } catch where n == 0 {}
         }
       }
-      grads.append(try gradient(p, rng: seed).grad.scalars.map(Double.init))
+      grads.append(try gradient(p, rng: seed).grads.flatMap { $0.scalars.map(Double.init) })
     }
     return (grads, 1 + (site?.backwardCalls ?? 0))
   }

@@ -18,35 +18,42 @@ extension Session {
   struct Probe {
     var compiled: Compiled
     var interpreter: Interpreter
-    var wrt: String
-    var x: Tensor
+    /// The tensor bindings it is a function of (its parameters), and their values.
+    var wrt: [String]
+    var xs: [Tensor]
   }
 
-  /// Compiles `expr` as a gradient probe with respect to the binding `wrt`.
-  func probe(_ expr: String, wrt: String, extra: [(path: String, text: String)] = [],
-             extraBindings: [EnvironmentBinding] = [], extraGlobals: [String: Value] = [:]) throws -> Probe {
-    guard let b = bindings[wrt] else {
-      throw SessionError("error: '\(wrt)' is not a binding of this session" + (namesInScope.isEmpty ? "" : " (bindings: \(bindingOrder.joined(separator: ", ")))"))
-    }
-    guard case .tensor(let v, _) = b.value else {
-      throw SessionError("error: '\(wrt)' is \(b.value.typeName); gradients are taken with respect to a Tensor")
+  /// Compiles `expr` as a gradient probe with respect to the tensor bindings `wrt`.
+  func probe(_ expr: String, wrt names: [String], extra: [(path: String, text: String)] = [],
+             extraBindings: [EnvironmentBinding] = []) throws -> Probe {
+    var params: [String] = [], xs: [Tensor] = [], seen: Set<String> = []
+    for n in names {
+      guard seen.insert(n).inserted else { throw SessionError("error: '\(n)' is named twice after 'wrt'") }
+      guard let b = bindings[n] else {
+        throw SessionError("error: '\(n)' is not a binding of this session" + (namesInScope.isEmpty ? "" : " (bindings: \(bindingOrder.joined(separator: ", ")))"))
+      }
+      guard case .tensor(let v, _) = b.value else {
+        throw SessionError("error: '\(n)' is \(b.value.typeName); gradients are taken with respect to a Tensor")
+      }
+      params.append("\(n): \(b.type)")
+      xs.append(v.value)
     }
     // Diagnostics (activity analysis included) come from the `grad` form. The user's text
     // stays on a line of its own, numbered 1, so every message shows it as typed.
-    if case .failure(let e) = compile("grad(\(wrt)) {\n\(expr)\n}", extra: extra, extraBindings: extraBindings,
+    if case .failure(let e) = compile("grad(\(names.joined(separator: ", "))) {\n\(expr)\n}", extra: extra, extraBindings: extraBindings,
                                       returningLastValue: false, firstLine: 0) { throw e }
-    // The input is a parameter (shadowing the global), so the tape pass marks the body.
-    let body = "fn \(Self.probeName)(\(wrt): \(b.type)) {\n\(expr)\n}"
+    // The inputs are parameters (shadowing the globals), so the tape pass marks the body.
+    let body = "fn \(Self.probeName)(\(params.joined(separator: ", "))) {\n\(expr)\n}"
     switch compile(body, path: "<repl>", extra: extra, extraBindings: extraBindings, returningLastValue: false, firstLine: 0) {
     case .failure(let e): throw e
     case .success(let c):
-      return Probe(compiled: c, interpreter: interpreter(for: c, extraGlobals: extraGlobals), wrt: wrt, x: v.value)
+      return Probe(compiled: c, interpreter: interpreter(for: c), wrt: names, xs: xs)
     }
   }
 
-  /// Runs the probe at `x` on tape `t` and returns its scalar value there.
-  func evaluate(_ p: Probe, at x: Var, on t: Tape) throws -> Var {
-    try evaluate(p.interpreter, p.compiled, at: [x], on: t)
+  /// Runs the probe at `xs` on tape `t` and returns its scalar value there.
+  func evaluate(_ p: Probe, at xs: [Var], on t: Tape) throws -> Var {
+    try evaluate(p.interpreter, p.compiled, at: xs, on: t)
   }
 
   /// Runs a compiled probe with its tensor parameters at `xs` on tape `t`; its scalar value.
@@ -69,28 +76,29 @@ extension Session {
     return v.shape.isEmpty ? v : try t.apply(.reshape([]), [v])
   }
 
-  /// The probe's value and gradient at its binding's value, recording a `TapeReport`.
-  func gradient(_ p: Probe, rng seed: UInt64? = nil) throws -> (value: Double, grad: Tensor) {
+  /// The probe's value and gradients at its bindings' values, recording a `TapeReport`.
+  func gradient(_ p: Probe, rng seed: UInt64? = nil) throws -> (value: Double, grads: [Tensor]) {
     if let seed { p.interpreter.rng = RNG(seed: seed) }
     let t = Tape(recording: true, tracksParameters: false)
-    let w = t.watch(p.x)
-    let loss = try evaluate(p, at: w, on: t)
+    let ws = p.xs.map { t.watch($0) }
+    let loss = try evaluate(p, at: ws, on: t)
     let report = TapeReport(nodes: t.summary, bypasses: Self.bypassOps(p.compiled.module), wrt: p.wrt)
     guard loss.isActive else {
-      throw SessionError("error: the expression does not depend on '\(p.wrt)'")
+      throw SessionError("error: the expression does not depend on \(p.wrt.map { "'\($0)'" }.joined(separator: ", "))")
     }
-    let g = try t.gradients(of: loss, wrt: [w])[0]
+    let gs = try t.gradients(of: loss, wrt: ws)
     lastTape = report
-    return (Double(loss.value[flat: 0]), g)
+    return (Double(loss.value[flat: 0]), gs)
   }
 
   /// `:grad e wrt x`.
   public func grad(_ expr: String, wrt: String) throws -> (value: Double, grad: Tensor) {
-    let p = try probe(expr, wrt: wrt)
+    let p = try probe(expr, wrt: [wrt])
     setCurrent(p.interpreter)
     defer { setCurrent(nil); rng = p.interpreter.rng }
     p.interpreter.rng = rng
-    return try gradient(p)
+    let (v, gs) = try gradient(p)
+    return (v, gs[0])
   }
 
   /// Element-by-element `:check` moves at most this many elements (else `--directions k`).
@@ -116,7 +124,8 @@ extension Session {
     }
     let options = names + (estimate ? ["bypass: \"estimate\""] : []) + (directions.map { ["directions: \($0)"] } ?? [])
     let compiled: Compiled
-    switch compile("check_grad(\(options.joined(separator: ", "))) {\n\(expr)\n}", firstLine: 0) {
+    let head = "check_grad(\(options.joined(separator: ", "))) {\n"
+    switch compile(head + expr + "\n}", firstLine: 0) {
     case .failure(let e): throw e
     case .success(let c): compiled = c
     }
@@ -126,11 +135,17 @@ extension Session {
     defer { setCurrent(nil); rng = i.rng }
     do {
       _ = try i.runMain()
-    } catch let e as RuntimeError {
+    } catch var e as RuntimeError {
+      // An error of the check as a whole points at the expression, not the session's wrapper.
+      if e.span.file == compiled.inputFile, e.span.start < head.utf8.count {
+        e.span = Span(file: e.span.file, start: head.utf8.count, end: head.utf8.count + expr.utf8.count)
+      }
       throw SessionError(e.render(files: compiled.module.files))
     }
     guard let r = i.lastCheckGrad else { throw SessionError("error: check_grad measured nothing") }
-    lastTape = TapeReport(nodes: r.tape, bypasses: Self.bypassOps(compiled.module), wrt: names.joined(separator: ", "))
+    // check_grad watches its tensor inputs first, in order; models and fields are parameters.
+    let tensors = names.filter { if case .tensor? = bindings[$0]?.value { return true } else { return false } }
+    lastTape = TapeReport(nodes: r.tape, bypasses: Self.bypassOps(compiled.module), wrt: names, inputs: tensors)
     return r
   }
 
@@ -143,15 +158,18 @@ extension Session {
     }
   }
 
-  /// The `bypass` ops of every function of a module, in the order they appear.
+  /// The `bypass` ops of every function of a module, in the order they appear: first those
+  /// of the expression asked about (the probe, or `main` for `:check`), then those of the
+  /// functions it may call — a file's `:load`ed definitions among them.
   static func bypassOps(_ m: IRModule) -> [BypassSite] {
     var sites: [BypassSite] = []
-    for f in m.functions {
+    let own = m.functions.filter { $0.name == probeName || $0.name == "main" }
+    for f in own + m.functions.filter({ $0.name != probeName && $0.name != "main" }) {
       var consts: [ValueID: ConstValue] = [:]
       func visit(_ r: Region) {
         for op in r.ops {
           if case .const(let c) = op.kind, let id = op.result { consts[id] = c }
-          if case .bypass(let s, let names, _) = op.kind, let roles = op.bypassOperands {
+          if case .bypass(let s, let names, let inputs) = op.kind, let roles = op.bypassOperands {
             var opts: [String: Double] = [:]
             for (n, v) in zip(names, roles.options) {
               switch consts[v] {
@@ -160,7 +178,9 @@ extension Session {
               default: break
               }
             }
-            sites.append(BypassSite(strategy: s == "model" ? "net" : s, options: opts))
+            var site = BypassSite(strategy: s == "model" ? "net" : s, options: opts, inputs: inputs)
+            if case .known(let n)? = op.type.shape?.last { site.outputWidth = n }
+            sites.append(site)
           }
           op.regions.forEach(visit)
         }
@@ -175,6 +195,10 @@ extension Session {
 public struct BypassSite {
   public var strategy: String
   public var options: [String: Double]
+  /// How many inputs the call bypasses (`wrt: [a, b]` gives 2).
+  public var inputs = 1
+  /// The size of the output's last axis, when the checker knows it.
+  public var outputWidth: Int?
 
   var samples: Int { Int(options["samples"] ?? 10) }
   var sigma: Double { options["sigma"] ?? 1 }

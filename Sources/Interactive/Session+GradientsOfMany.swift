@@ -52,7 +52,7 @@ extension Session {
     let watched = tensors.map { tape.watch($0.value) }
     let loss = try evaluate(interpreter, compiled, at: watched, on: tape)
     guard loss.isActive else { throw SessionError("error: the expression does not depend on \(names.map { "'\($0)'" }.joined(separator: ", "))") }
-    lastTape = TapeReport(nodes: tape.summary, bypasses: Self.bypassOps(compiled.module), wrt: names.joined(separator: ", "))
+    lastTape = TapeReport(nodes: tape.summary, bypasses: Self.bypassOps(compiled.module), wrt: names, inputs: tensors.map(\.name))
     let saved = all.map(\.grad)
     for p in all { p.grad = nil }
     defer { for (p, g) in zip(all, saved) { p.grad = g } }

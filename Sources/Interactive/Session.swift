@@ -31,6 +31,9 @@ public final class Session {
     var name: String
     var path: String
     var text: String
+    /// The line the definition starts on in its file or input, so diagnostics that point
+    /// into it show the line as it was written.
+    var line = 1
 
     /// The definition's head: `fn f(x: Tensor) -> Tensor`, `model Mlp(n: Int)`, `import nn`.
     var signature: String {
@@ -162,7 +165,7 @@ public final class Session {
     let c = Compilation(options: opts)
     c.firstLine[path] = firstLine
     let kept = definitions.filter { !replacing.contains($0.name) }
-    c.parse(chunks: kept.map { ($0.path, $0.text) } + extra + [(path, text)])
+    c.parse(chunks: kept.map { ($0.path, $0.text, $0.line) } + extra.map { ($0.path, $0.text, nil) } + [(path, text, nil)])
     let inputFile = c.files.lastIndex { $0.path == path } ?? c.files.count - 1
     guard let program = c.check(), let lowered = c.lower(program, returningLastValue: returningLastValue) else {
       return .failure(SessionError(c.renderDiagnostics()))
@@ -247,11 +250,11 @@ public final class Session {
     let file = c.compilation.files[c.inputFile]
     var out: [Definition] = []
     for s in main.stmts where s.span.file == c.inputFile {
-      let text = file.text(of: s.span)
+      let text = file.text(of: s.span), line = file.location(of: s.span.start).line
       switch s.kind {
-      case .function(let f): out.append(Definition(kind: "fn", name: f.name, path: file.path, text: text))
-      case .model(let m): out.append(Definition(kind: "model", name: m.name, path: file.path, text: text))
-      case .importModule(let name, _): out.append(Definition(kind: "module", name: name, path: file.path, text: text))
+      case .function(let f): out.append(Definition(kind: "fn", name: f.name, path: file.path, text: text, line: line))
+      case .model(let m): out.append(Definition(kind: "model", name: m.name, path: file.path, text: text, line: line))
+      case .importModule(let name, _): out.append(Definition(kind: "module", name: name, path: file.path, text: text, line: line))
       default: break
       }
     }

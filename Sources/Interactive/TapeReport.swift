@@ -10,7 +10,24 @@ func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "
 public struct TapeReport {
   public var nodes: [Tape.NodeSummary]
   public var bypasses: [BypassSite]
-  public var wrt: String
+  /// The names the gradient was taken with respect to (tensors, models, fields).
+  public var wrt: [String]
+  /// The tensors watched on the tape, in order: the first leaves are theirs.
+  public var inputs: [String]
+
+  public init(nodes: [Tape.NodeSummary], bypasses: [BypassSite], wrt: [String], inputs: [String]? = nil) {
+    self.nodes = nodes
+    self.bypasses = bypasses
+    self.wrt = wrt
+    self.inputs = inputs ?? wrt
+  }
+
+  /// What a leaf is: a watched input by name, a parameter by name, or another input.
+  func label(ofLeaf n: Tape.NodeSummary) -> String {
+    if n.index < inputs.count { return "input '\(inputs[n.index])'" }
+    if let p = n.parameter { return "parameter '\(p)'" }
+    return "input"
+  }
 
   /// The estimator of each `bypass.*` node, matched to the call sites in order.
   func site(for node: Tape.NodeSummary, _ seen: inout [String: Int]) -> BypassSite? {
@@ -32,7 +49,7 @@ public struct TapeReport {
       let from = n.inputs.compactMap { $0.map { "#\($0)" } }.joined(separator: " ")
       var rule: String
       if n.isLeaf {
-        rule = n.index == 0 ? "input '\(wrt)'" : "input"
+        rule = label(ofLeaf: n)
       } else if let site = site(for: n, &seen) {
         rule = "estimator \(site.strategy): \(site.rule); \(plural(1 + site.backwardCalls, "call")) of f (1 forward + \(site.backwardCalls) backward)"
         calls += 1 + site.backwardCalls
@@ -47,7 +64,7 @@ public struct TapeReport {
     }
     var widths = [Int](repeating: 0, count: 4)
     for r in rows { for k in 0..<4 { widths[k] = max(widths[k], r[k].count) } }
-    var out = "tape with respect to '\(wrt)': \(nodes.count) node\(nodes.count == 1 ? "" : "s")"
+    var out = "tape with respect to \(wrt.map { "'\($0)'" }.joined(separator: ", ")): \(nodes.count) node\(nodes.count == 1 ? "" : "s")"
     if estimators > 0 { out += ", \(estimators) bypass estimator\(estimators == 1 ? "" : "s"), \(plural(calls, "call")) of bypassed functions" }
     out += "\n"
     for r in rows {

@@ -160,6 +160,8 @@ public struct Builtin: Sendable {
   public internal(set) var isElementwise = false
   /// `relu`: layers whose kernels fuse it apply it in the same pass (`IR.Fusion`).
   public internal(set) var fusesIntoLayers = false
+  /// How a special form is written, when its parameters cannot say it (`grad(x, …) { loss }`).
+  public internal(set) var form: String?
   /// The input range a finite-difference check samples for an elementwise function.
   public internal(set) var domain: ClosedRange<Double> = -2...2
   /// For a layer: the output type of applying it to an input of this shape (errors as text).
@@ -192,6 +194,13 @@ public struct Builtin: Sendable {
     return b
   }
 
+  /// A copy written as `form` (a special form with a block or a list of inputs).
+  func written(as form: String) -> Builtin {
+    var b = self
+    b.form = form
+    return b
+  }
+
   /// A copy in native module `m`.
   func inModule(_ m: NativeModule) -> Builtin {
     var b = self
@@ -216,9 +225,19 @@ func p(_ name: String, _ kind: ParamKind, _ def: ConstValue? = nil, noGradient: 
 
 extension Builtin {
   /// `softmax(x: tensor, axis: int = -1)`: the call as written, with each parameter's
-  /// label, what it accepts and its default (the REPL's `:type` and `:help`).
+  /// label, what it accepts and its default (the REPL's `:type` and `:help`); `print(…)`
+  /// for a variadic builtin, and a special form as it is written (`eval { … }`).
   public var signature: String {
+    if let form { return form }
     let ps = params.map { p in "\(p.name): \(p.kind.rawValue)" + (p.defaultValue.map { " = \($0)" } ?? "") }
-    return name + "(" + ps.joined(separator: ", ") + (variadic ? ", …" : "") + ")"
+    return name + "(" + (ps + (variadic ? ["…"] : [])).joined(separator: ", ") + ")"
+  }
+
+  /// The parameters column of `docs/language.md`'s table: the labelled parameters, `…`, or
+  /// a special form's inputs as written.
+  var parametersText: String {
+    if let form { return form }
+    if variadic { return "…" }
+    return params.map { p in "\(p.name): \(p.kind.rawValue)" + (p.defaultValue.map { " = \($0)" } ?? "") }.joined(separator: ", ")
   }
 }

@@ -30,6 +30,9 @@ public enum Builtins {
     }
   }()
 
+  /// The `digits` `format(x, digits:)` takes (more than 17 say nothing more of a Float).
+  public static let formatDigits = 0...17
+
   /// The entries of one native module, or the language's own (`nil`).
   public static func entries(of module: NativeModule?) -> [Builtin] { all.filter { $0.module == module } }
 }
@@ -365,6 +368,13 @@ let misc: [Builtin] = [
     return .int
   }.batched(),
   Builtin("str", [p("x", .any)], .none, "the printed form of a value") { _ in .string },
+  Builtin("format", [p("x", .real), p("digits", .int, .int(4))], .none,
+          "a number or tensor as text with `digits` digits after the point (each element of a tensor; Ints as they are; a nonzero value that would show as 0, or one of 1e16 or more, in scientific notation)") { info in
+    if let d = info.int(1), !Builtins.formatDigits.contains(d) {
+      info.fail("digits must be in \(Builtins.formatDigits.lowerBound)...\(Builtins.formatDigits.upperBound), got \(d)", at: 1)
+    }
+    return .string
+  },
   Builtin("shape", [p("t", .tensor)], .none, "the shape as a list of Ints (same as t.shape)") { info in
     .list(.int, count: info.type(0).shape?.count)
   },
@@ -379,12 +389,15 @@ let misc: [Builtin] = [
 /// Forms with their own checking rules (trailing blocks, gradient control).
 let special: [Builtin] = [
   Builtin("grad", [], variadic: true, .none, kind: .special,
-          "grad(x, …) { loss }: gradient of a scalar block w.r.t. tensors (a tuple for several)") { _ in .any },
-  Builtin("value_and_grad", [], variadic: true, .none, kind: .special,
-          "value_and_grad(x, …) { loss }: (loss, gradient)") { _ in .any },
+          "gradient of a scalar block w.r.t. tensors (a tuple for several)") { _ in .any }
+    .written(as: "grad(x, …) { loss }"),
+  Builtin("value_and_grad", [], variadic: true, .none, kind: .special, "(loss, gradient)") { _ in .any }
+    .written(as: "value_and_grad(x, …) { loss }"),
   Builtin("check_grad", [], variadic: true, .none, kind: .special,
-          "check_grad(x, net, …, eps:, directions:) { loss }: largest relative error of the tape gradient against central finite differences (a Float)") { _ in .float },
-  Builtin("eval", [], .none, kind: .special, "eval { … }: runs a block in evaluation mode, without recording") { _ in .any },
+          "largest relative error of the tape gradient against central finite differences (a Float)") { _ in .float }
+    .written(as: "check_grad(x, net, net.codebook, …, eps: float = 0.01, directions: int, bypass: string = \"exact\") { loss }"),
+  Builtin("eval", [], .none, kind: .special, "runs a block in evaluation mode, without recording") { _ in .any }
+    .written(as: "eval { … }"),
   Builtin("stop_gradient", [p("x", .any)], .none, kind: .special, "the value, with no gradient, on purpose") { info in info.type(0) },
   Builtin("surrogate", [p("y", .any)], .differentiable, kind: .special,
           "the DiffBypass surrogate's output net(x) for a value made by @bypass(net) f(x)") { _ in .tensor(nil) },
@@ -399,8 +412,7 @@ extension Builtins {
     var lines = ["| builtin | parameters (label: accepts = default) | gradient | kind | @bypass batches | meaning |",
                  "|---|---|---|---|---|---|"]
     for b in entries(of: module) {
-      let params = b.variadic ? "…" : b.params.map { p in "\(p.name): \(p.kind.rawValue)" + (p.defaultValue.map { " = \($0)" } ?? "") }
-        .joined(separator: ", ")
+      let params = b.parametersText
       let batches = switch b.batching {
       case .none: ""
       case .alongAxis0: "axis 0"

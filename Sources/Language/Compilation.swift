@@ -87,9 +87,10 @@ public final class Compilation {
   public var firstLine: [String: Int] = [:]
 
   /// Adds a file to the file table (for diagnostics) and returns its id.
-  public func addFile(path: String, text: String) -> Int {
+  /// - Parameter shownFirstLine: the number shown for its first line, when not `firstLine[path]`'s.
+  public func addFile(path: String, text: String, shownFirstLine: Int? = nil) -> Int {
     var f = SourceFile(path: path, text: text)
-    if let n = firstLine[path] { f.firstLine = n }
+    if let n = shownFirstLine ?? firstLine[path] { f.firstLine = n }
     files.append(f)
     return files.count - 1
   }
@@ -114,13 +115,15 @@ public final class Compilation {
   }
 
   /// Parses several source texts, in order, as one main program — the REPL's earlier
-  /// definitions followed by the new input. Each text keeps its own file (and spans).
+  /// definitions followed by the new input. Each text keeps its own file (and spans), and
+  /// its lines are numbered from `firstLine` when given (a definition cut out of a longer
+  /// file or input keeps the numbers of its lines there).
   @discardableResult
-  public func parse(chunks: [(path: String, text: String)]) -> SourceModule? {
+  public func parse(chunks: [(path: String, text: String, firstLine: Int?)]) -> SourceModule? {
     var stmts: [Stmt] = []
     var fileID = -1
-    for (path, text) in chunks {
-      guard let m = parseModule(source: text, path: path, name: "main", isMain: true) else { continue }
+    for (path, text, first) in chunks {
+      guard let m = parseModule(source: text, path: path, name: "main", isMain: true, firstLine: first) else { continue }
       modules.removeLast()
       stmts += m.stmts
       fileID = m.fileID
@@ -130,8 +133,8 @@ public final class Compilation {
     return main
   }
 
-  func parseModule(source: String, path: String, name: String, isMain: Bool) -> SourceModule? {
-    let fileID = addFile(path: path, text: source)
+  func parseModule(source: String, path: String, name: String, isMain: Bool, firstLine: Int? = nil) -> SourceModule? {
+    let fileID = addFile(path: path, text: source, shownFirstLine: firstLine)
     let parser = Parser(file: files[fileID], fileID: fileID, firstID: nextID, diagnostics: diagnostics)
     let m = parser.parseModule(name: name)
     nextID = parser.nextID

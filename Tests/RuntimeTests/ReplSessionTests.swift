@@ -82,6 +82,22 @@ import Testing
     #expect(!engine.handle(":vars").contains("  _ "), "_ is not listed")
   }
 
+  @Test func helpShowsEveryBuiltinsSignature() {
+    let engine = ReplEngine(session: Session())
+    for b in Builtins.all {
+      let help = engine.handle(":help \(b.qualifiedName)")
+      let first = help.split(separator: "\n").first.map(String.init) ?? ""
+      #expect(first == b.signature && help.contains("\n  \(b.summary)\n"), "\(b.qualifiedName): \(help)")
+      // No empty parameter slot: `check_grad(, …)` was one.
+      for hole in ["(,", ", ,", ", )", "( "] { #expect(!first.contains(hole), "\(b.qualifiedName): \(first)") }
+      for p in b.params { #expect(first.contains(p.name + ":"), "\(b.qualifiedName) shows \(p.name): \(first)") }
+      if b.variadic || b.kind == .special && b.params.isEmpty { #expect(first.contains("…"), "\(first)") }
+    }
+    #expect(engine.handle(":help print").hasPrefix("print(…)\n"))
+    #expect(engine.handle(":help check_grad").hasPrefix("check_grad(x, net, net.codebook, …, eps: float = 0.01"))
+    #expect(engine.handle(":help eval").hasPrefix("eval { … }\n"))
+  }
+
   @Test func cancelStopsAComputationAndKeepsTheSession() throws {
     let session = Session()
     session.output = { _ in }

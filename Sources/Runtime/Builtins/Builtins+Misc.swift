@@ -2,6 +2,7 @@ import Autodiff
 import Formats
 import Foundation
 import IR
+import Language
 import Tensor
 
 extension BuiltinTable {
@@ -43,6 +44,16 @@ extension BuiltinTable {
       }
     },
     "str": { _, a, _ in .string(ValueText.text(a[0])) },
+    "format": { i, a, op in
+      let digits = try i.int(a[1], op, "digits")
+      guard Builtins.formatDigits.contains(digits) else {
+        throw RuntimeError("format: digits must be in \(Builtins.formatDigits.lowerBound)...\(Builtins.formatDigits.upperBound), got \(digits)", at: op.span)
+      }
+      guard let text = ValueText.format(a[0], digits: digits) else {
+        throw RuntimeError("format: expects a number or a tensor, got \(a[0].typeName)", at: op.span)
+      }
+      return .string(text)
+    },
     "shape": { i, a, op in try i.member(a[0], "shape", op) },
     "assert": { i, a, op in
       if try !i.bool(a[0], op) { throw RuntimeError(try i.string(a[1], op), at: op.span) }

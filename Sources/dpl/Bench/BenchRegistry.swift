@@ -10,3 +10,4 @@ let allBenchmarks: [Benchmark] =
   + DPBench.all
   + CheckBench.all
   + LSPBench.all
+  + ReplBench.all

@@ -189,7 +189,9 @@ class DplKernel(Kernel):
     def _image(event):
         path = event.get("path")
         if path:
-            label = f"<image {path}>"
+            # A file in the notebook's folder by the path the notebook would use for it.
+            relative = os.path.relpath(path)
+            label = f"<image {path if relative.startswith('..') else relative}>"
         else:
             label = f"<heatmap {event.get('width')}×{event.get('height')}>"
         metadata = {}
