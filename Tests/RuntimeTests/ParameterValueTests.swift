@@ -108,6 +108,16 @@ import Testing
     }
   }
 
+  /// A dense weight in PyTorch's layout, by name from the model: the note says to transpose.
+  @Test func aTransposedDenseWeightIsNamed() {
+    let out = runProgram(source: Self.model + "\nset_param(net, \"head.weight\", zeros([1, 2]))\n")
+    let text = out.error ?? ""
+    #expect(text.contains("error: cannot assign Tensor[1, 2] to parameter 'head.weight' of shape [2, 1]"), "\(text)")
+    #expect(text.contains("note: a dense weight is [cin, cout], the transpose of PyTorch's Linear.weight: use transpose(w, 0, 1)"), "\(text)")
+    let typo = runProgram(source: Self.model + "\nset_param(net, \"blocks.1.conv.wieght\", zeros([2, 2, 3, 3]))\n").error ?? ""
+    #expect(typo.contains("Net has no parameter 'blocks.1.conv.wieght'") && typo.contains("did you mean 'blocks.1.conv.weight'?"), "\(typo)")
+  }
+
   @Test func theReplCompletesAndShowsThem() throws {
     let engine = ReplEngine(session: Session())
     _ = engine.handle("model Lin() {\n  let l = dense(2, 1)\n  let c = param([2])\n  fn forward(v: Tensor) -> Tensor { l(v) * c }\n}")

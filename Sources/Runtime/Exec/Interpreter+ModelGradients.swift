@@ -104,7 +104,8 @@ extension Interpreter {
     guard Self.holdsParameters(root) else {
       throw RuntimeError("set_param needs a model or a layer, got \(root.typeName)", at: op.span)
     }
-    guard let p = ParameterTree.find(root, path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)) else {
+    let steps = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+    guard let p = ParameterTree.find(root, steps) else {
       let names = ParameterTree.named(root).map(\.name)
       let listed = names.prefix(12).joined(separator: ", ") + (names.count > 12 ? " and \(names.count - 12) more" : "")
       var notes = ["its parameters are: " + (names.isEmpty ? "none" : listed)]
@@ -126,7 +127,8 @@ extension Interpreter {
     }
     guard t.shape == p.value.shape else {
       var notes: [String] = []
-      if case .layer(let l) = root, l.layer is Dense, ParameterTree.role(p) == "weight", t.shape == p.value.shape.reversed() {
+      if case .layer(let l)? = ParameterTree.value(at: Array(steps.dropLast()), in: root), l.layer is Dense,
+         ParameterTree.role(p) == "weight", t.shape == p.value.shape.reversed() {
         notes.append("a dense weight is [cin, cout], the transpose of PyTorch's Linear.weight: use transpose(w, 0, 1)")
       }
       throw RuntimeError("cannot assign Tensor\(shapeString(t.shape)) to parameter '\(p.name)' of shape \(shapeString(p.value.shape))",

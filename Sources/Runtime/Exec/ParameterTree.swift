@@ -109,17 +109,21 @@ enum ParameterTree {
 
   /// The parameter at `path` (`l1.weight`, `down.0.conv1.weight`, `codebook`) inside `root`.
   static func find(_ root: Value, _ path: [String]) -> Parameter? {
-    guard let first = path.first else {
-      if case .parameter(let p) = root { return p }
-      return nil
-    }
+    guard case .parameter(let p)? = value(at: path, in: root) else { return nil }
+    return p
+  }
+
+  /// The value at `path` inside `root`: a field, a list element, a layer's parameter.
+  static func value(at path: [String], in root: Value) -> Value? {
+    guard let first = path.first else { return root }
     let rest = Array(path.dropFirst())
     switch root {
-    case .model(let m): return m.field(first).flatMap { find($0, rest) }
-    case .layer(let l): return rest.isEmpty ? l.layer.parameters.first { role($0) == first } : nil
+    case .model(let m): return m.field(first).flatMap { value(at: rest, in: $0) }
+    case .layer(let l):
+      return rest.isEmpty ? l.layer.parameters.first { role($0) == first }.map { .parameter($0) } : nil
     case .list(let xs), .tuple(let xs):
       guard let i = Int(first), i >= 0, i < xs.count else { return nil }
-      return find(xs[i], rest)
+      return value(at: rest, in: xs[i])
     default: return nil
     }
   }
