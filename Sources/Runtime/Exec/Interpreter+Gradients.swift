@@ -27,6 +27,20 @@ extension Interpreter {
     }
     // The region's parameters are the inputs: each one its own watched tensor.
     let args = watched.map { Value.tensor($0) }
+    let (loss, value) = try gradientLoss(op, frame, bodies, args, on: t)
+    let gradients = try t.gradients(of: loss, wrt: watched)
+    for (k, g) in gradients.enumerated() where !Self.allFinite(g) {
+      let which = gradients.count == 1 ? "the gradient" : "gradient \(k + 1) of \(gradients.count)"
+      throw RuntimeError("\(which) is not finite (NaN or Inf)", at: op.span, notes: [Self.anomalyNote])
+    }
+    let grads = gradients.map { Value.tensor($0) }
+    let g = grads.count == 1 ? grads[0] : .tuple(grads)
+    return valueToo ? .tuple([.float(value), g]) : g
+  }
+
+  /// A `grad` block's loss recorded on `t` with the inputs bound to `args`, and its value: one
+  /// element, depending on the inputs, finite.
+  func gradientLoss(_ op: IR.Op, _ frame: Frame, _ bodies: Bodies, _ args: [Value], on t: Tape) throws -> (Var, Double) {
     let result = try with(tape: t, training: training) { try bodies.run(0, frame, args: args, self) ?? .void }
     let loss = try scalarLoss(result, op)
     guard loss.isActive else {
@@ -36,14 +50,7 @@ extension Interpreter {
     guard value.isFinite else {
       throw RuntimeError("the value of the block is \(Self.nonFinite(value))", at: op.span, notes: [Self.anomalyNote])
     }
-    let gradients = try t.gradients(of: loss, wrt: watched)
-    for (k, g) in gradients.enumerated() where !Self.allFinite(g) {
-      let which = gradients.count == 1 ? "the gradient" : "gradient \(k + 1) of \(gradients.count)"
-      throw RuntimeError("\(which) is not finite (NaN or Inf)", at: op.span, notes: [Self.anomalyNote])
-    }
-    let grads = gradients.map { Value.tensor($0) }
-    let g = grads.count == 1 ? grads[0] : .tuple(grads)
-    return valueToo ? .tuple([.float(value), g]) : g
+    return (loss, value)
   }
 
   /// `opt.minimize { loss }`: records the block, back-propagates, updates the optimizer's

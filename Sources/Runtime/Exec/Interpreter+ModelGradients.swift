@@ -41,15 +41,7 @@ extension Interpreter {
         args.append(.tensor(w))
       }
     }
-    let result = try with(tape: t, training: training) { try bodies.run(0, frame, args: args, self) ?? .void }
-    let loss = try scalarLoss(result, op)
-    guard loss.isActive else {
-      throw RuntimeError("the block's value does not depend on the inputs of grad", at: op.span)
-    }
-    let value = Double(loss.value[flat: 0])
-    guard value.isFinite else {
-      throw RuntimeError("the value of the block is \(Self.nonFinite(value))", at: op.span, notes: [Self.anomalyNote])
-    }
+    let (loss, value) = try gradientLoss(op, frame, bodies, args, on: t)
     let saved = parameters.map(\.grad)
     for p in parameters { p.grad = nil }
     defer { for (p, g) in zip(parameters, saved) { p.grad = g } }

@@ -223,7 +223,6 @@ extension Interpreter {
   /// the variable alone holds is updated without a copy. Other values (tensors, a list also
   /// held elsewhere) take the ordinary path, whose result the variable then holds.
   func inPlaceStep(_ op: IR.Op, cell c: ValueID) -> Step {
-    unowned(unsafe) let me = self
     let r = op.result!
     let ordinary = plainStep(op, plainBody(op))
     let slow: Step = { f in
@@ -266,7 +265,6 @@ extension Interpreter {
         return .next
       }
     default:
-      _ = me
       return slow
     }
   }
