@@ -153,9 +153,9 @@ enum ScalarBench {
       }
       print(item(sum(x)))
       """, expected: "1.096044898033142"),
-    // Not in that folder: list building. Each `xs = xs + [x]` copies the list today, so the
-    // run is quadratic in n (n = 20,000: about 4.5 s of CPU at 37dbc44); the checksum is
-    // Python's for the same sort and draws.
+    // Not in that folder: list building. At 37dbc44 each `xs = xs + [x]` copied the list, so
+    // the run was quadratic in n (n = 20,000: about 4.5 s of CPU); the compiled interpreter
+    // appends in place (76 ms). The checksum is Python's for the same sort and draws.
     Workload(name: "quicksort", source: """
       // A recursive quicksort that builds its lists with `xs = xs + [x]`: 20,000 pseudo-random Ints.
       fn quicksort(xs: [Int]) -> [Int] {
