@@ -23,6 +23,9 @@ struct CompiledRegion {
   let step: Step
   /// The slot the `yield` writes; nil when the region has no `yield`.
   let result: ValueID?
+  /// What the region yields when it is nothing but its `yield` (of a tree, a slot or a
+  /// constant): an `if` of two such branches is itself a tree.
+  let value: Operand?
 }
 
 /// A user function, compiled on its first call: callees, models' methods, builtins and

@@ -11,7 +11,9 @@ import Language
 /// - `xs[i] = v` and `xs = xs + ys` on such a variable update its value in place (a list the
 ///   slot alone holds is not copied); a copy another value holds is unaffected (Swift's
 ///   copy-on-write);
-/// - a value a `var` write uses last is moved, not copied, so the variable holds it alone.
+/// - a value a `var` write uses last is moved, not copied, so the variable holds it alone;
+/// - Int, Float and Bool ops fuse into trees that compute unboxed, with constants read where
+///   they are used (FunctionCompiler+Fusion.swift).
 struct FunctionCompiler {
   let function: Function
   unowned(unsafe) let interpreter: Interpreter
@@ -23,14 +25,29 @@ struct FunctionCompiler {
   var promoted: Set<ValueID> = []
   /// Values read straight from a variable's slot: `var.get` result → the cell.
   var aliases: [ValueID: ValueID] = [:]
+  /// The static type of each value: op results, parameters, a range loop's counter.
+  var types: [ValueID: ValueType] = [:]
+  /// Int, Float and Bool constants, read where they are used.
+  var constants: [ValueID: Value] = [:]
+  /// Constants some op reads from a slot, so their op stores them.
+  var stored: Set<ValueID> = []
 
   init(_ function: Function, _ interpreter: Interpreter) {
     self.function = function
     self.interpreter = interpreter
     var cells: Set<ValueID> = [], escaping: Set<ValueID> = []
+    for (p, t) in zip(function.body.params, function.paramTypes) { types[p] = t }
     func scan(_ region: Region) {
       for op in region.ops {
-        if let r = op.result { definers[r] = op }
+        if let r = op.result {
+          definers[r] = op
+          types[r] = op.type
+          if case .const(let c) = op.kind, let v = Self.scalarConstant(c, op.type) { constants[r] = v }
+        }
+        if case .forEach = op.kind, let p = op.regions.first?.params.first,
+           let seq = op.operands.first, case .range? = definers[seq]?.kind {
+          types[p] = .int
+        }
         if case .varNew = op.kind, let r = op.result { cells.insert(r) }
         for (k, v) in op.operands.enumerated() {
           uses[v, default: 0] += 1
@@ -44,6 +61,23 @@ struct FunctionCompiler {
     }
     scan(function.body)
     promoted = cells.subtracting(escaping)
+    func stores(_ region: Region) {
+      for op in region.ops {
+        if !readsOperandsFused(op) { stored.formUnion(op.operands.filter { constants[$0] != nil }) }
+        op.regions.forEach(stores)
+      }
+    }
+    stores(function.body)
+  }
+
+  /// An Int, Float or Bool constant of its own type.
+  static func scalarConstant(_ c: ConstValue, _ type: ValueType) -> Value? {
+    switch (c, type) {
+    case (.int(let v), .int): return .int(v)
+    case (.float(let v), .float): return .float(v)
+    case (.bool(let v), .bool): return .bool(v)
+    default: return nil
+    }
   }
 
   /// The scratch slot (one past the function's values).
@@ -57,21 +91,44 @@ struct FunctionCompiler {
   mutating func compile(_ region: Region, yieldTo target: ValueID) -> CompiledRegion {
     let plan = plan(region.ops)
     var steps: [StepBox] = []
-    var yields = false
+    var pending: Pending = []
+    /// Stores what is still pending, in order: the next step runs after it.
+    func flush() {
+      for (v, tree) in pending { steps.append(StepBox(run: Self.store(tree, v))) }
+      pending = []
+    }
     for (i, op) in region.ops.enumerated() {
       if case .yield = op.kind {
-        steps.append(StepBox(run: yieldStep(operand(op.operands.first), target)))
-        yields = true
-        break
+        let value = operand(op.operands.first).map { take($0, &pending) } ?? .constant(.void)
+        flush()
+        let pure = steps.isEmpty
+        steps.append(StepBox(run: yieldStep(value, target)))
+        return CompiledRegion(params: region.params, step: sequence(steps[...]), result: target, value: pure ? value : nil)
       }
       if plan.skipped.contains(i) { continue }
       if let cell = plan.inPlace[i] {
+        flush()
         steps.append(StepBox(run: interpreter.inPlaceStep(rewritten(op), cell: cell)))
         continue
       }
-      steps.append(StepBox(run: compile(rewritten(op), moving: plan.moved[i])))
+      switch compile(rewritten(op), moving: plan.moved[i], &pending) {
+      case .nothing: break
+      case .constant(let step): steps.append(StepBox(run: step))
+      case .step(let step):
+        flush()
+        steps.append(StepBox(run: step))
+      case .tree(let tree):
+        // A value one later op uses waits for it; one used more often is stored now.
+        if let r = op.result, uses[r] == 1 {
+          pending.append((r, tree))
+        } else {
+          flush()
+          steps.append(StepBox(run: Self.store(tree, op.result ?? scratch)))
+        }
+      }
     }
-    return CompiledRegion(params: region.params, step: sequence(steps[...]), result: yields ? target : nil)
+    flush()
+    return CompiledRegion(params: region.params, step: sequence(steps[...]), result: nil, value: nil)
   }
 
   /// The slot an operand is read from.
@@ -85,9 +142,10 @@ struct FunctionCompiler {
     return op
   }
 
-  func yieldStep(_ v: ValueID?, _ target: ValueID) -> Step {
-    guard let v else { return { f in f[target] = .void; return .next } }
-    return { f in f[target] = f[v]; return .next }
+  func yieldStep(_ v: Operand, _ target: ValueID) -> Step {
+    if case .slot(let x) = v { return { f in f[target] = f[x]; return .next } }
+    let read = v.reader()
+    return { f in f[target] = try read(f); return .next }
   }
 
   /// What the region's ops fuse into.
@@ -143,38 +201,80 @@ struct FunctionCompiler {
     }
   }
 
-  /// One op's step. `moving`: a `var.set` whose value is used nowhere else.
-  mutating func compile(_ op: Op, moving: Bool? = nil) -> Step {
+  /// What an op compiles to.
+  enum Compiled {
+    /// A step, after which nothing may still be pending.
+    case step(Step)
+    /// A step that only stores a constant (pending trees may run after it).
+    case constant(Step)
+    /// A tree for the op that uses the value (or stored, if several do).
+    case tree(Operand)
+    case nothing
+  }
+
+  /// One op: a step, or a tree. `moving`: a `var.set` whose value is used nowhere else.
+  /// Operands are taken from `pending` first (FunctionCompiler+Fusion.swift).
+  mutating func compile(_ op: Op, moving: Bool?, _ pending: inout Pending) -> Compiled {
     let me = interpreter
     let r = op.result
     switch op.kind {
     case .const(let c):
+      guard let r else { return .nothing }
+      if constants[r] != nil && !stored.contains(r) { return .nothing }
       let v = Interpreter.value(of: c, type: op.type)
-      guard let r else { return { _ in .next } }
-      return { f in f[r] = v; return .next }
-    case .binary(let b): return me.binaryStep(b, op)
+      return .constant { f in f[r] = v; return .next }
+    case .binary(let b) where readsOperandsFused(op):
+      let xs = takeAll(op.operands, &pending)
+      if let tree = fusedBinary(b, op, xs[0], xs[1]) { return .tree(tree) }
+      let (x, y) = (xs[0].reader(), xs[1].reader())
+      return .step(me.plainStep(op) { f in try me.binary(b, try x(f), try y(f), op) })
+    case .binary(let b): return .step(me.binaryStep(b, op))
+    case .unary(let u) where readsOperandsFused(op):
+      let x = take(op.operands[0], &pending)
+      if let tree = fusedUnary(u, op, x) { return .tree(tree) }
+      let read = x.reader()
+      return .step(me.plainStep(op) { f in try me.unary(u, try read(f), op) })
+    case .index(let items) where readsOperandsFused(op):
+      let xs = takeAll(op.operands, &pending)
+      if let tree = fusedIndex(op, xs[0], xs[1]) { return .tree(tree) }
+      let (x, y) = (xs[0].reader(), xs[1].reader())
+      return .step(me.plainStep(op) { f in try me.index(try x(f), items, [try y(f)], op) })
+    case .varNew where readsOperandsFused(op), .varSet where readsOperandsFused(op):
+      let c = r ?? op.operands[0]
+      let x = take(op.operands[r == nil ? 1 : 0], &pending)
+      if case .slot(let x) = x { return .step { f in f[c] = f[x]; return .next } }
+      return .step(Self.store(x, c))
     case .varNew where r.map(promoted.contains) == true:
       let (r, x) = (r!, op.operands[0])
-      return { f in f[r] = f[x]; return .next }
+      return .step { f in f[r] = f[x]; return .next }
     case .varGet where promoted.contains(op.operands[0]):
       let (c, r) = (op.operands[0], r!)
-      return { f in f[r] = f[c]; return .next }
+      return .step { f in f[r] = f[c]; return .next }
     case .varSet where promoted.contains(op.operands[0]):
       let (c, x) = (op.operands[0], op.operands[1])
-      if moving == true { return { f in f[c] = f.take(x); return .next } }
-      return { f in f[c] = f[x]; return .next }
+      if moving == true { return .step { f in f[c] = f.take(x); return .next } }
+      return .step { f in f[c] = f[x]; return .next }
     case .ifElse:
+      let cond = take(op.operands[0], &pending)
       let target = r ?? scratch
       let then = compile(op.regions[0], yieldTo: target)
       let other = op.regions.count > 1 ? compile(op.regions[1], yieldTo: target) : nil
-      let cond = op.operands[0]
+      if let a = then.value, let b = other?.value, Self.isScalar(op.type),
+         let tree = Self.ternary(cond, a, b, op.type, self, op.span) {
+        return .tree(tree)
+      }
+      let taken: Tree
+      if let c = typed(cond, Bool.self), types[op.operands[0]] == .bool {
+        taken = c.tree(op.span)
+      } else {
+        let read = cond.reader()
+        taken = { f in try me.bool(try read(f), op) ? 1 : 0 }
+      }
       // A branch without `yield` (or a missing else) gives `()`.
       let thenStep = then.step, thenVoid = then.result == nil ? r : nil
       let elseStep = other?.step ?? { _ in .next }, elseVoid = other?.result == nil ? r : nil
-      return { f in
-        let taken: Bool
-        if case .bool(let b) = f[cond] { taken = b } else { taken = try me.bool(f[cond], op) }
-        if taken {
+      return .step { f in
+        if try taken(f) != 0 {
           let flow = try thenStep(f)
           if flow == .next, let r = thenVoid { f[r] = .void }
           return flow
@@ -185,15 +285,27 @@ struct FunctionCompiler {
       }
     case .whileLoop:
       let cond = compile(op.regions[0], yieldTo: scratch), body = compile(op.regions[1], yieldTo: scratch)
-      let s = scratch, condStep = cond.step, condYields = cond.result != nil, bodyStep = body.step
-      return { f in
-        while true {
-          try me.checkStop(op)
+      let bodyStep = body.step
+      let go: (Frame) throws -> Flow?  // nil: the condition holds
+      if let value = cond.value, let c = typed(value, Bool.self), op.regions[0].ops.last?.operands.first.flatMap({ types[$0] }) == .bool {
+        let test = c.tree(op.span)
+        go = { f in try test(f) != 0 ? nil : .next }
+      } else {
+        let s = scratch, condStep = cond.step, condYields = cond.result != nil
+        go = { f in
           let c = try condStep(f)
           if c != .next { return c }
-          let go: Bool
-          if case .bool(let b) = f[s] { go = b } else { go = try me.bool(condYields ? f[s] : .bool(false), op) }
-          if !go { break }
+          if case .bool(let b) = f[s] { return b ? nil : .next }
+          return try me.bool(condYields ? f[s] : .bool(false), op) ? nil : .next
+        }
+      }
+      return .step { f in
+        while true {
+          try me.checkStop(op)
+          if let end = try go(f) {
+            if end != .next { return end }
+            break
+          }
           switch try bodyStep(f) {
           case .breakLoop: return .next
           case .returned: return .returned
@@ -205,27 +317,38 @@ struct FunctionCompiler {
       }
     case .forEach:
       let body = compile(op.regions[0], yieldTo: scratch)
-      return me.forEachStep(op, body)
-    case .breakLoop: return { _ in .breakLoop }
-    case .continueLoop: return { _ in .continueLoop }
+      return .step(me.forEachStep(op, body))
+    case .breakLoop: return .step { _ in .breakLoop }
+    case .continueLoop: return .step { _ in .continueLoop }
     case .returnValue:
-      guard let x = op.operands.first else { return { _ in me.returnValue = .void; return .returned } }
-      return { f in me.returnValue = f[x]; return .returned }
+      guard let x = op.operands.first else { return .step { _ in me.returnValue = .void; return .returned } }
+      let read = take(x, &pending)
+      if case .slot(let x) = read { return .step { f in me.returnValue = f[x]; return .returned } }
+      let value = read.reader()
+      return .step { f in me.returnValue = try value(f); return .returned }
     case .call(let name):
       guard let callee = me.compiledFunctions[name] else {
-        return { _ in throw RuntimeError("unknown function \(name)", at: op.span) }
+        return .step { _ in throw RuntimeError("unknown function \(name)", at: op.span) }
       }
-      return me.callStep(callee, op, receiver: false)
+      return call(callee, op, &pending)
     case .method(let model, let name):
       guard let info = me.models[model], let fname = info.methods[name], let callee = me.compiledFunctions[fname] else {
-        return { _ in throw RuntimeError("model \(model) has no method \(name)", at: op.span) }
+        return .step { _ in throw RuntimeError("model \(model) has no method \(name)", at: op.span) }
       }
-      return me.callStep(callee, op, receiver: true)
+      return call(callee, op, &pending)
     case .grad, .checkGrad, .minimize, .eval, .bypass:
       let bodies = Bodies(regions: op.regions.map { compile($0, yieldTo: scratch) }, frameSize: scratch + 1)
-      return me.handlerStep(op, bodies)
+      return .step(me.handlerStep(op, bodies))
     default:
-      return me.plainStep(op)
+      return .step(me.plainStep(op))
     }
+  }
+
+  /// A call: an Int, Float or Bool result is a tree; its arguments may be trees.
+  func call(_ callee: CompiledFunction, _ op: Op, _ pending: inout Pending) -> Compiled {
+    let run = interpreter.callRunner(callee, op, args: takeAll(op.operands, &pending))
+    if let r = op.result, let tree = Self.unboxed(run, op.type, op.span), uses[r] != nil { return .tree(tree) }
+    guard let r = op.result else { return .step { f in _ = try run(f); return .next } }
+    return .step { f in f[r] = try run(f); return .next }
   }
 }

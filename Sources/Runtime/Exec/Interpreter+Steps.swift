@@ -66,37 +66,58 @@ extension Interpreter {
 
   // MARK: Calls
 
-  /// A call of a user function or method whose callee the compiler resolved.
-  func callStep(_ callee: CompiledFunction, _ op: IR.Op, receiver: Bool) -> Step {
+  /// A call of a user function or method whose callee the compiler resolved, as a closure
+  /// that returns the callee's value. Arguments that are fused trees run before the callee's
+  /// frame is pushed (they may call functions themselves).
+  func callRunner(_ callee: CompiledFunction, _ op: IR.Op, args: [Operand]) -> (Frame) throws -> Value {
     unowned(unsafe) let me = self
-    let args = op.operands, r = op.result, name = callee.function.name, params = callee.params
+    let name = callee.function.name, params = callee.params, span = op.span
     guard args.count == params.count else {
-      return { _ in throw RuntimeError("\(name) takes \(params.count) arguments, got \(args.count)", at: op.span) }
+      return { _ in throw RuntimeError("\(name) takes \(params.count) arguments, got \(args.count)", at: span) }
     }
-    // The arguments as (callee slot, caller slot) pairs, the first one apart (most calls
-    // have one or two).
-    let (p0, a0) = (params.first ?? 0, args.first ?? 0), more = Array(zip(params, args).dropFirst())
-    let bind: (Frame, Frame) -> Void
-    switch args.count {
-    case 0: bind = { _, _ in }
-    case 1: bind = { callee, caller in callee[p0] = caller[a0] }
-    default:
-      bind = { callee, caller in
-        callee[p0] = caller[a0]
-        for (p, a) in more { callee[p] = caller[a] }
-      }
-    }
-    return { f in
-      let v: Value
+    @inline(__always) func run(_ bind: (Frame) -> Void) throws -> Value {
       do {
-        let frame = try me.push(callee, op.span)
-        bind(frame, f)
-        v = try me.enter(callee, frame, op.span)
+        let frame = try me.push(callee, span)
+        bind(frame)
+        return try me.enter(callee, frame, span)
       } catch {
         throw me.located(error, op)
       }
-      if let r { f[r] = v }
-      return .next
+    }
+    switch (args.first, args.count) {
+    case (_, 0): return { _ in try run { _ in } }
+    case (.slot(let a)?, 1):
+      let p = params[0]
+      return { f in try run { $0[p] = f[a] } }
+    case (.int(let e)?, 1):  // fib(n - 1)
+      let p = params[0]
+      return { f in
+        let x = try e(f)
+        return try run { $0.setScalar(p, .int(x)) }
+      }
+    case (let a?, 1):
+      let p = params[0], read = a.reader()
+      return { f in
+        let x = try read(f)
+        return try run { $0[p] = x }
+      }
+    case (_, 2):
+      let (p0, p1) = (params[0], params[1]), (r0, r1) = (args[0].reader(), args[1].reader())
+      return { f in
+        let x0 = try r0(f), x1 = try r1(f)
+        return try run {
+          $0[p0] = x0
+          $0[p1] = x1
+        }
+      }
+    default:
+      let reads = args.map { $0.reader() }
+      return { f in
+        var values: [Value] = []
+        values.reserveCapacity(reads.count)
+        for read in reads { values.append(try read(f)) }
+        return try run { callee in for (p, v) in zip(params, values) { callee[p] = v } }
+      }
     }
   }
 
