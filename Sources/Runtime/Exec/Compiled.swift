@@ -37,7 +37,9 @@ final class CompiledFunction {
   let params: [ValueID]
   /// The slots that can hold a reference when the call returns (see `ValueStack.pop`).
   let clear: [ValueID]
-  private var compiled: StepBox?
+  /// The compiled body, kept alive here; `body` reaches it without a retain.
+  private var owner: CompiledBody?
+  private var body: Unmanaged<CompiledBody>?
   private unowned(unsafe) let interpreter: Interpreter
 
   init(_ function: Function, _ interpreter: Interpreter) {
@@ -66,14 +68,30 @@ final class CompiledFunction {
     return slots.sorted()
   }
 
-  /// The body's step (compiled the first time it is needed).
-  var body: Step {
-    if let compiled { return compiled.run }
-    var compiler = FunctionCompiler(function, interpreter)
-    let s = compiler.compileBody()
-    compiled = StepBox(run: s)
-    return s
+  /// Runs the body in `frame` (compiled the first time).
+  @inline(__always)
+  func run(_ frame: Frame) throws -> Flow {
+    if let body { return try body._withUnsafeGuaranteedRef { try $0.run(frame) } }
+    return try compile().run(frame)
   }
+
+  private func compile() -> CompiledBody {
+    var compiler = FunctionCompiler(function, interpreter)
+    let compiled = CompiledBody(step: compiler.compileBody())
+    owner = compiled
+    body = Unmanaged.passUnretained(compiled)
+    return compiled
+  }
+}
+
+/// A function's body step. A `let` of a class, run by a method of it: a call runs the
+/// closure without copying it (a copy is a retain and a release of its context).
+final class CompiledBody {
+  let step: Step
+  init(step: @escaping Step) { self.step = step }
+
+  @inline(never)
+  func run(_ frame: Frame) throws -> Flow { try step(frame) }
 }
 
 /// The compiled regions of an op whose handler decides when to run them (`grad`,

@@ -1,4 +1,5 @@
 import IR
+import Language
 
 /// One call's value slots, indexed by value id: a window of the interpreter's `ValueStack`
 /// (the IR's value ids are dense per function, so a frame is `valueCount` slots plus one
@@ -36,7 +37,15 @@ final class ValueStack {
 
   static let firstChunk = 512
 
-  init() {
+  /// Calls in progress, and how many may nest (`Interpreter.maxCallDepth`).
+  var depth = 0
+  var maxDepth: Int
+  /// The value of the `return` being taken. Here, with the depth, because a call reaches
+  /// this object without a retain (see `CallSite`).
+  var returnValue = Value.void
+
+  init(maxDepth: Int) {
+    self.maxDepth = maxDepth
     capacity = Self.firstChunk
     chunk = Self.allocate(capacity)
   }
@@ -45,6 +54,14 @@ final class ValueStack {
     Self.free(chunk, capacity)
     for (p, n, _) in below { Self.free(p, n) }
     if let (p, n) = spare { Self.free(p, n) }
+  }
+
+  /// The value the latest `return` left (reset, so the frame's values are not kept alive).
+  @inline(__always)
+  func takeReturnValue() -> Value {
+    let v = returnValue
+    returnValue = .void
+    return v
   }
 
   /// A frame of `count` slots, each `none`.
@@ -106,5 +123,60 @@ final class FrameCopy {
   deinit {
     frame.slots.deinitialize(count: count)
     frame.slots.deallocate()
+  }
+}
+
+/// What a call reads of its callee and of the interpreter, held once by the call's step: a
+/// call then loads no class reference from another object (each such load is a retain and a
+/// release) and finds its callee's body without a lookup.
+struct CallSite {
+  unowned(unsafe) let interpreter: Interpreter
+  let stack: ValueStack
+  let cancel: CancelFlag
+  let callee: CompiledFunction
+  let clear: [ValueID]
+  let size: Int
+  let span: Span
+  /// The call's op, whose location an error leaving the call gains (nil: the caller locates it).
+  let op: IR.Op?
+
+  init(_ interpreter: Interpreter, _ callee: CompiledFunction, _ op: IR.Op? = nil, site: Span? = nil) {
+    self.interpreter = interpreter
+    self.stack = interpreter.stack
+    self.cancel = interpreter.cancelFlag
+    self.callee = callee
+    self.clear = callee.clear
+    self.size = callee.frameSize
+    self.span = op?.span ?? site ?? .none
+    self.op = op
+  }
+
+  /// Pushes the callee's frame, lets `bind` fill its parameters, runs the body and pops the
+  /// frame: the call-depth limit and a stop request are checked first; an error leaving the
+  /// callee gains it in its trace.
+  @inline(__always)
+  func run(_ bind: (Frame) -> Void) throws -> Value {
+    unowned(unsafe) let me = interpreter
+    do {
+      if stack.depth >= stack.maxDepth { throw me.tooDeep(span) }
+      if cancel.isSet { try me.stopIfRequested(span) }
+      let frame = stack.push(size)
+      bind(frame)
+      stack.depth += 1
+      defer {
+        stack.depth -= 1
+        stack.pop(frame, size, clear: clear)
+        if stack.depth == 0 { me.runEnded() }
+      }
+      do {
+        return try callee.run(frame) == .returned ? stack.takeReturnValue() : .void
+      } catch var e as RuntimeError {
+        if callee.function.name != "main" { e.trace.append((callee.function.name, span)) }
+        throw e
+      }
+    } catch {
+      guard let op else { throw error }
+      throw me.located(error, op)
+    }
   }
 }

@@ -321,11 +321,16 @@ struct FunctionCompiler {
     case .breakLoop: return .step { _ in .breakLoop }
     case .continueLoop: return .step { _ in .continueLoop }
     case .returnValue:
-      guard let x = op.operands.first else { return .step { _ in me.returnValue = .void; return .returned } }
+      let stack = me.stack  // held by the step: writing the value retains nothing
+      guard let x = op.operands.first else { return .step { _ in stack.returnValue = .void; return .returned } }
       let read = take(x, &pending)
-      if case .slot(let x) = read { return .step { f in me.returnValue = f[x]; return .returned } }
+      switch read {
+      case .slot(let x): return .step { f in stack.returnValue = f[x]; return .returned }
+      case .int(let e): return .step { f in stack.returnValue = .int(try e(f)); return .returned }
+      default: break
+      }
       let value = read.reader()
-      return .step { f in me.returnValue = try value(f); return .returned }
+      return .step { f in stack.returnValue = try value(f); return .returned }
     case .call(let name):
       guard let callee = me.compiledFunctions[name] else {
         return .step { _ in throw RuntimeError("unknown function \(name)", at: op.span) }

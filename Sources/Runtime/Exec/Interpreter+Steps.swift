@@ -58,11 +58,7 @@ extension Interpreter {
   }
 
   /// The value the latest `return` left (reset, so the frame's values are not kept alive).
-  func takeReturnValue() -> Value {
-    let v = returnValue
-    returnValue = .void
-    return v
-  }
+  func takeReturnValue() -> Value { stack.takeReturnValue() }
 
   // MARK: Calls
 
@@ -70,42 +66,33 @@ extension Interpreter {
   /// that returns the callee's value. Arguments that are fused trees run before the callee's
   /// frame is pushed (they may call functions themselves).
   func callRunner(_ callee: CompiledFunction, _ op: IR.Op, args: [Operand]) -> (Frame) throws -> Value {
-    unowned(unsafe) let me = self
     let name = callee.function.name, params = callee.params, span = op.span
     guard args.count == params.count else {
       return { _ in throw RuntimeError("\(name) takes \(params.count) arguments, got \(args.count)", at: span) }
     }
-    @inline(__always) func run(_ bind: (Frame) -> Void) throws -> Value {
-      do {
-        let frame = try me.push(callee, span)
-        bind(frame)
-        return try me.enter(callee, frame, span)
-      } catch {
-        throw me.located(error, op)
-      }
-    }
+    let site = CallSite(self, callee, op)
     switch (args.first, args.count) {
-    case (_, 0): return { _ in try run { _ in } }
+    case (_, 0): return { _ in try site.run { _ in } }
     case (.slot(let a)?, 1):
       let p = params[0]
-      return { f in try run { $0[p] = f[a] } }
+      return { f in try site.run { $0[p] = f[a] } }
     case (.int(let e)?, 1):  // fib(n - 1)
       let p = params[0]
       return { f in
         let x = try e(f)
-        return try run { $0.setScalar(p, .int(x)) }
+        return try site.run { $0.setScalar(p, .int(x)) }
       }
     case (let a?, 1):
       let p = params[0], read = a.reader()
       return { f in
         let x = try read(f)
-        return try run { $0[p] = x }
+        return try site.run { $0[p] = x }
       }
     case (_, 2):
       let (p0, p1) = (params[0], params[1]), (r0, r1) = (args[0].reader(), args[1].reader())
       return { f in
         let x0 = try r0(f), x1 = try r1(f)
-        return try run {
+        return try site.run {
           $0[p0] = x0
           $0[p1] = x1
         }
@@ -116,7 +103,7 @@ extension Interpreter {
         var values: [Value] = []
         values.reserveCapacity(reads.count)
         for read in reads { values.append(try read(f)) }
-        return try run { callee in for (p, v) in zip(params, values) { callee[p] = v } }
+        return try site.run { callee in for (p, v) in zip(params, values) { callee[p] = v } }
       }
     }
   }
@@ -127,36 +114,18 @@ extension Interpreter {
       throw RuntimeError("\(f.name) takes \(f.body.params.count) arguments, got \(args.count)", at: site)
     }
     let callee = compiledFunctions[f.name] ?? CompiledFunction(f, self)
-    let frame = try push(callee, site)
-    for (p, a) in zip(callee.params, args) { frame[p] = a }
-    return try enter(callee, frame, site)
+    return try CallSite(self, callee, site: site).run { frame in
+      for (p, a) in zip(callee.params, args) { frame[p] = a }
+    }
   }
 
-  /// A new frame for `callee`, after the call-depth limit and a stop request are checked.
-  @inline(__always)
-  func push(_ callee: CompiledFunction, _ site: Span) throws -> Frame {
-    if depth >= maxCallDepth {
-      throw RuntimeError("more than \(maxCallDepth) nested calls (infinite recursion?)", at: site,
-                         notes: ["the limit is --max-call-depth N (or DPL_MAX_CALL_DEPTH), at most \(Self.maxCallDepthLimit)"])
-    }
-    if cancelFlag.isSet { try stopIfRequested(site) }
-    return stack.push(callee.frameSize)
-  }
+  /// A run (or a REPL input) ended: its log reaches the disk.
+  func runEnded() { try? openRunLog?.flush() }
 
-  /// Runs `callee` in `frame` (pushed by `push`, its parameters bound) and pops the frame.
-  func enter(_ callee: CompiledFunction, _ frame: Frame, _ site: Span) throws -> Value {
-    depth += 1
-    defer {
-      depth -= 1
-      stack.pop(frame, callee.frameSize, clear: callee.clear)
-      if depth == 0 { try? openRunLog?.flush() }  // a run (or a REPL input) ended
-    }
-    do {
-      return try callee.body(frame) == .returned ? takeReturnValue() : .void
-    } catch var e as RuntimeError {
-      if callee.function.name != "main" { e.trace.append((callee.function.name, site)) }
-      throw e
-    }
+  /// The call-depth limit's error.
+  func tooDeep(_ site: Span) -> RuntimeError {
+    RuntimeError("more than \(maxCallDepth) nested calls (infinite recursion?)", at: site,
+                 notes: ["the limit is --max-call-depth N (or DPL_MAX_CALL_DEPTH), at most \(Self.maxCallDepthLimit)"])
   }
 
   // MARK: Blocks with handlers

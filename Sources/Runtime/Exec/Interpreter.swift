@@ -40,12 +40,18 @@ public final class Interpreter {
   var tape = Tape(recording: false)
   /// Batch norm uses batch statistics (and updates running ones) while true.
   var training = false
-  /// Calls in progress.
-  var depth = 0
   /// The frames of the calls in progress.
-  let stack = ValueStack()
+  let stack = ValueStack(maxDepth: Interpreter.defaultMaxCallDepth)
+  /// Calls in progress.
+  var depth: Int {
+    get { stack.depth }
+    set { stack.depth = newValue }
+  }
   /// The value of the `return` being taken.
-  var returnValue = Value.void
+  var returnValue: Value {
+    get { stack.returnValue }
+    set { stack.returnValue = newValue }
+  }
   /// Every user function, compiled on its first call.
   var compiledFunctions: [String: CompiledFunction] = [:]
   /// Check every tensor an op makes for NaN/Inf and stop at the first (`--detect-anomaly`).
@@ -87,7 +93,10 @@ public final class Interpreter {
   public var defersStop: Bool { cancelFlag.waitsForCheckpoint }
   /// Nested calls allowed before a run stops with an error (`--max-call-depth`,
   /// `DPL_MAX_CALL_DEPTH`); the interpreter's thread has the stack for them.
-  public var maxCallDepth = Interpreter.defaultMaxCallDepth
+  public var maxCallDepth: Int {
+    get { stack.maxDepth }
+    set { stack.maxDepth = newValue }
+  }
 
   /// 10,000 nested calls, or `DPL_MAX_CALL_DEPTH` (at most 20,000: the stack's size).
   public static let defaultMaxCallDepth: Int = {
