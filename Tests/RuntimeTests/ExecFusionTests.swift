@@ -48,6 +48,27 @@ import Testing
     #expect(out.lines == ["1.5", "true", "false", "-4", "-0.5", "6765", "11.0"])
   }
 
+  @Test("a function that returns a word: called directly, as a value, from a loop's early return")
+  func wordReturns() {
+    let out = runProgram(source: """
+      fn half(x: Int) -> Float { float(x) / 2.0 }
+      fn pos(x: Float) -> Bool { x > 0.0 }
+      fn first(xs: [Int], k: Int) -> Int {
+        for x in xs {
+          if x > k { return x }
+        }
+        return -1
+      }
+      let h = half
+      print(h(3))
+      print(pos(half(-1)))
+      print(first([1, 5, 9], 4) + first([1], 4))
+      print([half(1), h(2)])
+      """)
+    #expect(out.error == nil, "\(out.error ?? "")")
+    #expect(out.lines == ["1.5", "false", "4", "[0.5, 1.0]"])
+  }
+
   @Test("an overflow or a division by zero inside a tree is the ordinary error at its operator",
         arguments: [
           ("fn f(a: Int, b: Int) -> Int { a * b + 1 }\nprint(f(4611686018427387904, 4))",

@@ -1,4 +1,5 @@
 import IR
+import Language
 
 /// How a compiled step ends: on to the next op, or out of the enclosing loop or function.
 /// `return`, `break` and `continue` are values, not thrown errors.
@@ -37,6 +38,10 @@ final class CompiledFunction {
   let params: [ValueID]
   /// The slots that can hold a reference when the call returns (see `ValueStack.pop`).
   let clear: [ValueID]
+  /// Int, Float or Bool when every `return` gives a value of the function's result type and
+  /// none is inside a block with a handler: the value then travels as a word
+  /// (`ValueStack.returnWord`), never boxed.
+  let returnsWord: ValueType?
   /// The compiled body, kept alive here; `body` reaches it without a retain.
   private var owner: CompiledBody?
   private var body: Unmanaged<CompiledBody>?
@@ -48,6 +53,27 @@ final class CompiledFunction {
     self.params = function.body.params
     self.interpreter = interpreter
     self.clear = Self.referenceSlots(function)
+    self.returnsWord = Self.wordResult(function)
+  }
+
+  static func wordResult(_ f: Function) -> ValueType? {
+    guard f.resultType != .void, FunctionCompiler.isScalar(f.resultType) else { return nil }
+    var types: [ValueID: ValueType] = [:]
+    for (p, t) in zip(f.body.params, f.paramTypes) { types[p] = t }
+    func returnsWords(_ region: Region, inHandler: Bool) -> Bool {
+      region.ops.allSatisfy { op in
+        if let r = op.result { types[r] = op.type }
+        switch op.kind {
+        case .returnValue:
+          return !inHandler && op.operands.count == 1 && types[op.operands[0]] == f.resultType
+        case .grad, .checkGrad, .minimize, .eval, .bypass:
+          return op.regions.allSatisfy { returnsWords($0, inHandler: true) }
+        default:
+          return op.regions.allSatisfy { returnsWords($0, inHandler: inHandler) }
+        }
+      }
+    }
+    return returnsWords(f.body, inHandler: false) ? f.resultType : nil
   }
 
   /// The slots of the function's values and the scratch slot, but not those of values typed
@@ -76,7 +102,7 @@ final class CompiledFunction {
   }
 
   private func compile() -> CompiledBody {
-    var compiler = FunctionCompiler(function, interpreter)
+    var compiler = FunctionCompiler(function, interpreter, returnsWord: returnsWord != nil)
     let compiled = CompiledBody(step: compiler.compileBody())
     owner = compiled
     body = Unmanaged.passUnretained(compiled)

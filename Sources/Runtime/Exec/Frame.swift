@@ -43,6 +43,8 @@ final class ValueStack {
   /// The value of the `return` being taken. Here, with the depth, because a call reaches
   /// this object without a retain (see `CallSite`).
   var returnValue = Value.void
+  /// The value of a `return` of a function that returns a word (`CompiledFunction.returnsWord`).
+  var returnWord = 0
 
   init(maxDepth: Int) {
     self.maxDepth = maxDepth
@@ -153,9 +155,30 @@ struct CallSite {
 
   /// Pushes the callee's frame, lets `bind` fill its parameters, runs the body and pops the
   /// frame: the call-depth limit and a stop request are checked first; an error leaving the
-  /// callee gains it in its trace.
+  /// callee gains it in its trace. The callee's value, boxed.
   @inline(__always)
   func run(_ bind: (Frame) -> Void) throws -> Value {
+    let flow = try enter(bind)
+    guard flow == .returned else { return .void }
+    switch callee.returnsWord {
+    case .int?: return .int(stack.returnWord)
+    case .float?: return .float(Double.ofWord(stack.returnWord))
+    case .bool?: return .bool(stack.returnWord != 0)
+    default: return stack.takeReturnValue()
+    }
+  }
+
+  /// `run` for a callee that returns a word: the word.
+  @inline(__always)
+  func runWord(_ bind: (Frame) -> Void) throws -> Int {
+    guard try enter(bind) == .returned else {
+      throw RuntimeError("internal: \(callee.function.name) ended without a value", at: span)
+    }
+    return stack.returnWord
+  }
+
+  @inline(__always)
+  private func enter(_ bind: (Frame) -> Void) throws -> Flow {
     unowned(unsafe) let me = interpreter
     do {
       if stack.depth >= stack.maxDepth { throw me.tooDeep(span) }
@@ -169,7 +192,7 @@ struct CallSite {
         if stack.depth == 0 { me.runEnded() }
       }
       do {
-        return try callee.run(frame) == .returned ? stack.takeReturnValue() : .void
+        return try callee.run(frame)
       } catch var e as RuntimeError {
         if callee.function.name != "main" { e.trace.append((callee.function.name, span)) }
         throw e

@@ -97,6 +97,16 @@ extension FunctionCompiler {
     }
   }
 
+  /// An Int, Float or Bool operand of static type `type` as a word tree.
+  func word(_ o: Operand, _ type: ValueType?) -> WordOperand? {
+    switch type {
+    case .int?: return typed(o, Int.self).map(WordOperand.init)
+    case .float?: return typed(o, Double.self).map(WordOperand.init)
+    case .bool?: return typed(o, Bool.self).map(WordOperand.init)
+    default: return nil
+    }
+  }
+
   /// An Int or Float operand as a Float (an Int operand of a Float operator is converted).
   func float(_ o: Operand, _ type: ValueType?, _ span: Span) -> Typed<Double>? {
     if type == .int, let i = typed(o, Int.self) { return i.map(span) { Double($0) } }
@@ -254,6 +264,12 @@ extension FunctionCompiler {
     default: return nil
     }
   }
+}
+
+/// A typed operand whose scalar type is no longer needed: it only gives its tree.
+struct WordOperand {
+  let tree: (Span) -> Tree
+  init<T: SlotScalar>(_ t: Typed<T>) { tree = t.tree }
 }
 
 enum BoolAnd: FusedOperator {

@@ -32,8 +32,12 @@ struct FunctionCompiler {
   /// Constants some op reads from a slot, so their op stores them.
   var stored: Set<ValueID> = []
 
-  init(_ function: Function, _ interpreter: Interpreter) {
+  /// Whether `return` leaves its value in `ValueStack.returnWord` (`CompiledFunction.returnsWord`).
+  let returnsWord: Bool
+
+  init(_ function: Function, _ interpreter: Interpreter, returnsWord: Bool = false) {
     self.function = function
+    self.returnsWord = returnsWord
     self.interpreter = interpreter
     var cells: Set<ValueID> = [], escaping: Set<ValueID> = []
     for (p, t) in zip(function.body.params, function.paramTypes) { types[p] = t }
@@ -324,6 +328,14 @@ struct FunctionCompiler {
       let stack = me.stack  // held by the step: writing the value retains nothing
       guard let x = op.operands.first else { return .step { _ in stack.returnValue = .void; return .returned } }
       let read = take(x, &pending)
+      if returnsWord, let t = word(read, types[x]) {
+        let span = op.span
+        let tree = t.tree(span)
+        return .step { f in
+          stack.returnWord = try tree(f)
+          return .returned
+        }
+      }
       switch read {
       case .slot(let x): return .step { f in stack.returnValue = f[x]; return .returned }
       case .int(let e): return .step { f in stack.returnValue = .int(try e(f)); return .returned }
@@ -351,7 +363,15 @@ struct FunctionCompiler {
 
   /// A call: an Int, Float or Bool result is a tree; its arguments may be trees.
   func call(_ callee: CompiledFunction, _ op: Op, _ pending: inout Pending) -> Compiled {
-    let run = interpreter.callRunner(callee, op, args: takeAll(op.operands, &pending))
+    let args = takeAll(op.operands, &pending)
+    if let tree = interpreter.callTree(callee, op, args: args) {
+      switch op.type {
+      case .int: return .tree(.int(tree))
+      case .float: return .tree(.float(tree))
+      default: return .tree(.bool(tree))
+      }
+    }
+    let run = interpreter.callRunner(callee, op, args: args)
     if let r = op.result, let tree = Self.unboxed(run, op.type, op.span), uses[r] != nil { return .tree(tree) }
     guard let r = op.result else { return .step { f in _ = try run(f); return .next } }
     return .step { f in f[r] = try run(f); return .next }

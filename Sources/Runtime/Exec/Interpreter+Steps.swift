@@ -108,6 +108,34 @@ extension Interpreter {
     }
   }
 
+  /// A call of a callee that returns a word, as a tree of that word (nil: `callRunner`).
+  func callTree(_ callee: CompiledFunction, _ op: IR.Op, args: [Operand]) -> Tree? {
+    guard callee.returnsWord == op.type, args.count == callee.params.count else { return nil }
+    let site = CallSite(self, callee, op), params = callee.params
+    switch (args.first, args.count) {
+    case (.slot(let a)?, 1):
+      let p = params[0]
+      return { f in try site.runWord { $0[p] = f[a] } }
+    case (.int(let e)?, 1):
+      let p = params[0]
+      return { f in
+        let x = try e(f)
+        return try site.runWord { $0.setScalar(p, .int(x)) }
+      }
+    case (_, 2):
+      let (p0, p1) = (params[0], params[1]), (r0, r1) = (args[0].reader(), args[1].reader())
+      return { f in
+        let x0 = try r0(f), x1 = try r1(f)
+        return try site.runWord {
+          $0[p0] = x0
+          $0[p1] = x1
+        }
+      }
+    default:
+      return nil
+    }
+  }
+
   /// Calls a function with argument values (the callee only known at run time, the REPL).
   func call(_ f: Function, args: [Value], site: Span) throws -> Value {
     guard args.count == f.body.params.count else {
