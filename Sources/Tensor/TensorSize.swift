@@ -25,18 +25,18 @@ public enum TensorSize {
     if let d = shape.first(where: { $0 < 0 }) {
       throw TensorError(op, "shape \(shapeString(shape)) has a negative dimension (\(d))")
     }
-    let spanned = shape.map { Swift.max($0, 1) }
-    var product = 1, overflow = false
-    for d in spanned + [elementBytes] where !overflow {
-      (product, overflow) = product.multipliedReportingOverflow(by: d)
+    // Runs for every tensor made: no allocation, and the message only when it fails.
+    var product = elementBytes, overflow = false
+    for d in shape where !overflow {
+      (product, overflow) = product.multipliedReportingOverflow(by: Swift.max(d, 1))
     }
-    let what = shape.contains(0) ? "shape \(shapeString(shape)) spans" : "a \(shapeString(shape)) tensor needs"
+    func what() -> String { shape.contains(0) ? "shape \(shapeString(shape)) spans" : "a \(shapeString(shape)) tensor needs" }
     if overflow || product > limit.bytes {
-      let bytes = spanned.reduce(Double(elementBytes)) { $0 * Double($1) }
-      throw TensorError(op, "\(what) \(byteText(bytes)), more than the size limit of \(limit)")
+      let bytes = shape.reduce(Double(elementBytes)) { $0 * Double(Swift.max($1, 1)) }
+      throw TensorError(op, "\(what()) \(byteText(bytes)), more than the size limit of \(limit)")
     }
     if product / elementBytes > maxElements {
-      throw TensorError(op, "\(what) \(product / elementBytes) elements, more than 2^31 (indices are Int32)")
+      throw TensorError(op, "\(what()) \(product / elementBytes) elements, more than 2^31 (indices are Int32)")
     }
     return shape.reduce(1, *)
   }
