@@ -127,7 +127,8 @@ struct FunctionCompiler {
           pending.append((r, tree))
         } else {
           flush()
-          steps.append(StepBox(run: Self.store(tree, op.result ?? scratch)))
+          let run = tree.reader()
+          steps.append(StepBox(run: op.result.map { Self.store(tree, $0) } ?? { f in _ = try run(f); return .next }))
         }
       }
     }
@@ -364,7 +365,7 @@ struct FunctionCompiler {
   /// A call: an Int, Float or Bool result is a tree; its arguments may be trees.
   func call(_ callee: CompiledFunction, _ op: Op, _ pending: inout Pending) -> Compiled {
     let args = takeAll(op.operands, &pending)
-    if let tree = interpreter.callTree(callee, op, args: args) {
+    if op.result != nil, let tree = interpreter.callTree(callee, op, args: args) {
       switch op.type {
       case .int: return .tree(.int(tree))
       case .float: return .tree(.float(tree))
