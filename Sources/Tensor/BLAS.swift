@@ -25,6 +25,9 @@ public enum BLAS {
     if getenv("OPENBLAS_CORETYPE") == nil, let core = coreType() {
       setenv("OPENBLAS_CORETYPE", core, 0)
     }
+    // One thread from the start: a pool that OpenBLAS starts on loading spins on
+    // `sched_yield` for its first tenth of a second of CPU, even when no sgemm ever runs.
+    setenv("OPENBLAS_NUM_THREADS", "1", 0)
     for name in libraryNames {
       guard let h = dlopen(name, RTLD_NOW | RTLD_GLOBAL), let f = dlsym(h, "cblas_sgemm") else { continue }
       if let t = dlsym(h, "openblas_set_num_threads") { unsafeBitCast(t, to: SetThreadsFn.self)(1) }
