@@ -314,6 +314,12 @@ let edpcnn: [Builtin] = [
     if s.count != 3 { info.fail("dp_contour needs g of shape [B, N, M], got \(shapeText(s))", at: 0); return .intTensor(nil) }
     return .intTensor([s[0], s[1]])
   }.batched(),
+  Builtin("dp_contour_soft", [p("g", .tensor), p("delta", .int, .int(1)), p("gamma", .float, .float(1))], .differentiable,
+          "marginals [B, N, M] of the Gibbs distribution ∝ exp(−Σ g[b, n, v_n] / gamma) over dp_contour's closed contours: rows sum to 1, gamma → 0 gives dp_contour's contour") { info in
+    guard let s = info.type(0).shape else { return .tensor([.unknown, .unknown, .unknown]) }
+    if s.count != 3 { info.fail("dp_contour_soft needs g of shape [B, N, M], got \(shapeText(s))", at: 0); return .tensor(nil) }
+    return .tensor(s)
+  }.batched(),
   Builtin("star_sample", [p("map", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
                           p("radius", .float, .float(65)), p("angle", .real, .float(0)), p("mode", .string, .string("bilinear"))],
           .differentiable, "samples map [B, H, W] (or [B, 1, H, W]) along `lines` rays from each centre → [B, lines, points]") { info in
