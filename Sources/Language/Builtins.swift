@@ -351,6 +351,10 @@ let dataBuiltins: [Builtin] = [
   Builtin("clock", [], .none, kind: .effect, "seconds of a monotonic clock, for timing") { _ in .float },
   Builtin("fit_losses", [p("model", .module)], .none, kind: .effect,
           "the surrogate's training loss at each fit step of its latest @bypass(net) fit ([] before any)") { _ in .tensor([.unknown]) },
+  Builtin("fit_fidelity", [p("model", .module)], .none, kind: .effect,
+          "(agreement, error) of the surrogate against the function on the fresh noise of its latest @bypass(net) fit, before the fit's first update: argmax agreement and mean |index error| for index outputs, R² and mean |error| for real ones ((-1.0, -1.0) before any)") { _ in
+    .tuple([.float, .float])
+  },
 ]
 
 let misc: [Builtin] = [
