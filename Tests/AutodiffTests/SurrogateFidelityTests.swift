@@ -39,7 +39,7 @@ import Tensor
     for a in series { if let alarm = w.add(Self.fit(a)) { alarms.append((alarm.fits, alarm.stopped)) } }
     // Means over 3: tracking from fit 4 (0.67); below 0.5 at fit 8 (0.37); back at fit 13; below at fit 16 (0.3).
     #expect(alarms.map(\.0) == [8, 16])
-    #expect(alarms.allSatisfy(\.1))
+    #expect(alarms.allSatisfy { $0.1 })
   }
 
   @Test func watchReportsASurrogateThatNeverTracked() {

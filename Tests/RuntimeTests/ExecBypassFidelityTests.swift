@@ -51,7 +51,7 @@ struct ExecBypassFidelityTests {
     let warnings = logged.split(separator: "\n").filter { $0.contains("warning:") }
     #expect(warnings.count == 1, "\(logged)")
     let w = String(warnings.first ?? "")
-    #expect(w.hasPrefix("test.dpl:15:"), "\(w)")
+    #expect(w.hasPrefix("test.dpl:14:105: warning: "), "\(w)")  // at the bypassed call, pick(x, flip)
     #expect(w.contains("warning: @bypass(Scorer) 'pick': the surrogate's argmax agreement on fresh noise is"), "\(w)")
     #expect(w.contains("below 25%") && w.contains("it has stopped tracking the function"), "\(w)")
   }

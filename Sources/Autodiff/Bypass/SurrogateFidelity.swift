@@ -71,11 +71,10 @@ public struct SurrogateFidelity: Equatable, CustomStringConvertible {
     }
   }
 
-  public var description: String {
-    isIndex
-      ? "argmax agreement \(shown(agreement)), mean |index error| \(Self.short(error))"
-      : "R² \(shown(agreement)), mean |error| \(Self.short(error))"
-  }
+  public var description: String { "\(agreementName) \(shown(agreement)), \(errorDescription)" }
+
+  /// "mean |index error| 1.25" (index outputs) or "mean |error| 0.031".
+  public var errorDescription: String { (isIndex ? "mean |index error| " : "mean |error| ") + Self.short(error) }
 
   /// What `agreement` is: "argmax agreement" or "R²".
   public var agreementName: String { isIndex ? "argmax agreement" : "R²" }

@@ -63,6 +63,6 @@ extension Interpreter {
     let m = alarm.mean
     let verdict = alarm.stopped ? "it has stopped tracking the function" : "it has not tracked the function yet"
     log("\(module.location(of: span)): warning: @bypass(\(net.typeName)) '\(name)': the surrogate's \(m.agreementName) on fresh noise is "
-        + "\(m.shown(m.agreement)) over the last \(watch.window) fits (\(m)), below \(m.shown(threshold)) after \(alarm.fits) fits: \(verdict)\n")
+        + "\(m.shown(m.agreement)) over the last \(watch.window) fits (\(m.errorDescription)), below \(m.shown(threshold)) after \(alarm.fits) fits: \(verdict)\n")
   }
 }
