@@ -15,7 +15,8 @@ import Foundation
 /// contours whose prefix is far from the best one (a linear-space chain rescaled per row
 /// would underflow them to zero). For each start `s = v_0` a forward and a backward
 /// log-sum-exp chain run over the band that can still close (`|j − s| ≤ δ·min(n, N−n)`,
-/// as in `dpContour`): O(N·M²·δ) per item.
+/// as in `dpContour`): O(N·M²·δ) per item, one exponential per cell and start (a window
+/// far below its row's maximum is summed again on its own).
 ///
 /// - Parameters:
 ///   - g: costs `[B, N, M]`, finite.
@@ -118,6 +119,8 @@ final class SoftContourSolver {
   let moment: UnsafeMutablePointer<Double>    // [n, m] the same, times (prefix + suffix)
   let terms: UnsafeMutablePointer<Double>     // [m] θ + β of the next ray (backward pass)
   let carried: UnsafeMutablePointer<Double>   // [m] up + suffix of the next ray
+  let weights: UnsafeMutablePointer<Double>   // [m] exp(x − max) of the row a window sum reads
+  let weighted: UnsafeMutablePointer<Double>  // [m] the same times the carried value
   let lo: UnsafeMutablePointer<Int>, hi: UnsafeMutablePointer<Int>  // [n] the band
   /// Σ_s exp(log Z_s − shift), Σ_s exp(log Z_s − shift)·E[U | v_0 = s], and the shift:
   /// the largest log Z_s so far (the sums are rescaled when it grows).
@@ -132,14 +135,18 @@ final class SoftContourSolver {
     }
     theta = doubles(); up = doubles(); alpha = doubles(); beta = doubles()
     prefix = doubles(); suffix = doubles(); mass = doubles(); moment = doubles()
-    terms = .allocate(capacity: m); carried = .allocate(capacity: m)
-    terms.initialize(repeating: 0, count: m); carried.initialize(repeating: 0, count: m)
+    func row() -> UnsafeMutablePointer<Double> {
+      let p = UnsafeMutablePointer<Double>.allocate(capacity: m)
+      p.initialize(repeating: 0, count: m)
+      return p
+    }
+    terms = row(); carried = row(); weights = row(); weighted = row()
     lo = .allocate(capacity: n); hi = .allocate(capacity: n)
     lo.initialize(repeating: 0, count: n); hi.initialize(repeating: 0, count: n)
   }
 
   deinit {
-    for p in [theta, up, alpha, beta, prefix, suffix, mass, moment, terms, carried] { p.deallocate() }
+    for p in [theta, up, alpha, beta, prefix, suffix, mass, moment, terms, carried, weights, weighted] { p.deallocate() }
     lo.deallocate(); hi.deallocate()
   }
 
@@ -176,11 +183,11 @@ final class SoftContourSolver {
     if n == 1 { return }
     for r in 1..<n {
       let row = r * m, prev = (r - 1) * m
+      windowLogSumExp(alpha + prev, carrying: expectations ? prefix + prev : nil, band: lo[r - 1], hi[r - 1],
+                      at: lo[r], hi[r], into: alpha + row, means: expectations ? prefix + row : nil)
       for j in lo[r]...hi[r] {
-        let a = Swift.max(j - delta, lo[r - 1]), b = Swift.min(j + delta, hi[r - 1])
-        let (l, e) = logSumExp(alpha + prev, a, b, carrying: expectations ? prefix + prev : nil)
-        alpha[row + j] = theta[row + j] + l
-        if expectations { prefix[row + j] = up[row + j] + e }
+        alpha[row + j] += theta[row + j]
+        if expectations { prefix[row + j] += up[row + j] }
       }
     }
   }
@@ -201,12 +208,8 @@ final class SoftContourSolver {
         terms[j] = theta[next + j] + beta[next + j]
         if expectations { carried[j] = up[next + j] + suffix[next + j] }
       }
-      for i in lo[r]...hi[r] {
-        let a = Swift.max(i - delta, a0), b = Swift.min(i + delta, b0)
-        let (l, e) = logSumExp(terms, a, b, carrying: expectations ? carried : nil)
-        beta[row + i] = l
-        if expectations { suffix[row + i] = e }
-      }
+      windowLogSumExp(terms, carrying: expectations ? carried : nil, band: a0, b0,
+                      at: lo[r], hi[r], into: beta + row, means: expectations ? suffix + row : nil)
     }
   }
 
@@ -228,6 +231,36 @@ final class SoftContourSolver {
         let p = Foundation.exp(alpha[row + j] + beta[row + j] - shift)
         mass[row + j] += p
         if expectations { moment[row + j] += p * (prefix[row + j] + suffix[row + j]) }
+      }
+    }
+  }
+
+  /// For each `i` in `lo…hi`, `logSumExp` of `x` over the window `i−δ … i+δ` inside the band
+  /// `a0…b0` into `out[i]` (and the carried mean into `means[i]`). One exp per cell of the
+  /// band, relative to the band's maximum, serves all the windows; a window whose sum would
+  /// lose precision to underflow (below 1e-280 of the maximum: far from it, at small γ) is
+  /// summed again relative to its own maximum.
+  @inline(__always)
+  func windowLogSumExp(_ x: UnsafePointer<Double>, carrying carry: UnsafePointer<Double>?, band a0: Int, _ b0: Int,
+                       at lo: Int, _ hi: Int, into out: UnsafeMutablePointer<Double>, means: UnsafeMutablePointer<Double>?) {
+    var c = -Double.infinity
+    for k in a0...b0 where x[k] > c { c = x[k] }
+    for k in a0...b0 {
+      weights[k] = c == -.infinity ? 0 : Foundation.exp(x[k] - c)
+      if let carry { weighted[k] = weights[k] * carry[k] }
+    }
+    for i in lo...hi {
+      let a = Swift.max(i - delta, a0), b = Swift.min(i + delta, b0)
+      var sum = 0.0, ws = 0.0
+      for k in a...b { sum += weights[k] }
+      if carry != nil { for k in a...b { ws += weighted[k] } }
+      if sum > 1e-280 {
+        out[i] = c + Foundation.log(sum)
+        means?[i] = ws / sum
+      } else {
+        let (l, e) = logSumExp(x, a, b, carrying: carry)
+        out[i] = l
+        means?[i] = e
       }
     }
   }
