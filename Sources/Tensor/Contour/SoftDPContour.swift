@@ -80,7 +80,7 @@ struct SoftContour {
   }
 
   func values() -> Tensor {
-    let out = Tensor(uninitialized: [b])
+    let out = Tensor(shape: [b], repeating: 0)  // N = 0: one empty contour, value 0
     run { solver, i in
       out.buffer.pointer[i] = Float(-gamma * solver.solve(g.buffer.pointer + i * n * m, upstream: nil))
     }
