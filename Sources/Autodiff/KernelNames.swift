@@ -17,6 +17,8 @@ func kDiff(_ t: Tensor, axis: Int) throws -> Tensor { try diff(t, axis: axis) }
 
 func kSmoothCircular(_ t: Tensor, window: Int) throws -> Tensor { try smoothCircular(t, window: window) }
 
+func kDPContourSoft(_ g: Tensor, delta: Int, gamma: Float) throws -> Tensor { try dpContourSoft(g, delta: delta, gamma: gamma) }
+
 func kConvTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int) throws -> Tensor {
   try convTranspose2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
 }

@@ -50,6 +50,7 @@ extension Primitive {
       return (try kStarSample(x[0], centers: c, rotation: r, pattern: p, interpolation: i), Saved())
     case .diff(let a): return (try kDiff(x[0], axis: a), Saved())
     case .smoothCircular(let w): return (try kSmoothCircular(x[0], window: w), Saved())
+    case .dpContourSoft(let d, let g): return (try kDPContourSoft(x[0], delta: d, gamma: g), Saved())
     case .custom(let name, _):
       throw TensorError(name, "a custom op has no forward kernel; record it with Tape.custom")
     }

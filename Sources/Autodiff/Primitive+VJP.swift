@@ -138,6 +138,7 @@ extension Primitive {
                                      height: shapes[0][2], width: shapes[0][3])]
     case .diff(let a): return [try diffBackward(g, axis: a)]
     case .smoothCircular(let w): return [try smoothCircularBackward(g, window: w)]
+    case .dpContourSoft(let d, let gamma): return [try dpContourSoftBackward(g, g: x[0], delta: d, gamma: gamma)]
     case .custom(_, let rule): return try rule(g)
     }
   }

@@ -62,6 +62,9 @@ public enum Primitive: CustomStringConvertible {
   case diff(axis: Int)
   /// Circular moving average over axis 1 (the rays).
   case smoothCircular(window: Int)
+  /// Marginals `[B, N, M]` of the Gibbs distribution over closed contours (the smoothed
+  /// `dp_contour`); its VJP is the second-order pass (a Hessian-vector product).
+  case dpContourSoft(delta: Int, gamma: Float)
   /// A gradient-free identity: forward passes the value, backward passes nothing.
   case stopGradient
   /// An op whose backward is a closure made by its caller (bypass estimators, surrogates).
@@ -104,6 +107,7 @@ public enum Primitive: CustomStringConvertible {
     case .starSample(_, _, let p, let i): return "star_sample(lines: \(p.lines), points: \(p.points), \(i.rawValue))"
     case .diff(let a): return "diff(axis: \(a))"
     case .smoothCircular(let w): return "smooth_circular(window: \(w))"
+    case .dpContourSoft(let d, let g): return "dp_contour_soft(delta: \(d), gamma: \(g))"
     case .stopGradient: return "stop_gradient"
     case .custom(let name, _): return name
     }

@@ -314,6 +314,12 @@ let edpcnn: [Builtin] = [
     if s.count != 3 { info.fail("dp_contour needs g of shape [B, N, M], got \(shapeText(s))", at: 0); return .intTensor(nil) }
     return .intTensor([s[0], s[1]])
   }.batched(),
+  Builtin("dp_contour_soft", [p("g", .tensor), p("delta", .int, .int(1)), p("gamma", .float, .float(1))], .differentiable,
+          "marginals [B, N, M] of the Gibbs distribution ∝ exp(−Σ g[b, n, v_n] / gamma) over dp_contour's closed contours: rows sum to 1, gamma → 0 gives dp_contour's contour") { info in
+    guard let s = info.type(0).shape else { return .tensor([.unknown, .unknown, .unknown]) }
+    if s.count != 3 { info.fail("dp_contour_soft needs g of shape [B, N, M], got \(shapeText(s))", at: 0); return .tensor(nil) }
+    return .tensor(s)
+  }.batched(),
   Builtin("star_sample", [p("map", .tensor), p("centers", .tensor), p("lines", .int, .int(25)), p("points", .int, .int(64)),
                           p("radius", .float, .float(65)), p("angle", .real, .float(0)), p("mode", .string, .string("bilinear"))],
           .differentiable, "samples map [B, H, W] (or [B, 1, H, W]) along `lines` rays from each centre → [B, lines, points]") { info in
@@ -345,6 +351,10 @@ let dataBuiltins: [Builtin] = [
   Builtin("clock", [], .none, kind: .effect, "seconds of a monotonic clock, for timing") { _ in .float },
   Builtin("fit_losses", [p("model", .module)], .none, kind: .effect,
           "the surrogate's training loss at each fit step of its latest @bypass(net) fit ([] before any)") { _ in .tensor([.unknown]) },
+  Builtin("fit_fidelity", [p("model", .module)], .none, kind: .effect,
+          "(agreement, error) of the surrogate against the function on the fresh noise of its latest @bypass(net) fit, before the fit's first update: argmax agreement and mean |index error| for index outputs, R² and mean |error| for real ones ((-1.0, -1.0) before any)") { _ in
+    .tuple([.float, .float])
+  },
 ]
 
 let misc: [Builtin] = [

@@ -64,6 +64,7 @@ public enum BypassStrategy: String, CaseIterable, Sendable {
     ("wrt", "the bypassed inputs: a parameter name or a list of names"),
     ("seed", "noise from its own generator instead of the program's stream"),
     ("batched", "true: the function maps each item of axis 0 on its own, so all noisy copies run as one call"),
+    ("fidelity", "DiffBypass: warn when the surrogate's agreement with the function on fresh noise, over the last 10 fits, falls below this (0 never warns)"),
   ]
 
   /// The error of a `sense:` value, or nil when it is 1 (minimise) or -1 (maximise).

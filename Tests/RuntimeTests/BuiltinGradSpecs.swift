@@ -162,6 +162,10 @@ enum BuiltinGradSpecs {
         GradSpec(label: "star_sample nearest [B, 1, H, W]", setup: centres,
                  call: "star_sample(x0, c, lines: 6, points: 3, radius: 3.0, angle: 0.2, mode: \"nearest\")", inputs: [.any([2, 1, 9, 9])]))
     add("smooth_circular", GradSpec(label: "smooth_circular", call: "smooth_circular(x0, window: 3)", inputs: [.any([2, 7])]))
+    add("dp_contour_soft",
+        GradSpec(label: "dp_contour_soft", call: "dp_contour_soft(x0, delta: 1, gamma: 0.5)", inputs: [.any([2, 5, 4])]),
+        GradSpec(label: "dp_contour_soft δ 2, one ray of a batch", call: "dp_contour_soft(x0, delta: 2, gamma: 1.5)[:, 2]",
+                 inputs: [.any([3, 4, 6])]))
 
     // Layers: differentiable in the input and in their parameters.
     add("dense",

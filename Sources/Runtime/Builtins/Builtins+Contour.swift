@@ -10,6 +10,10 @@ extension BuiltinTable {
     "dp_contour": { i, a, op in
       .intTensor(try dpContour(try i.tensor(a[0], op).value, delta: try i.int(a[1], op, "delta")), nil)
     },
+    "dp_contour_soft": { i, a, op in
+      let p = Primitive.dpContourSoft(delta: try i.int(a[1], op, "delta"), gamma: Float(try i.double(a[2], op, "gamma")))
+      return .tensor(try i.prim(p, [try i.tensor(a[0], op)], op))
+    },
     "star_sample": { i, a, op in
       let map = try i.tensor(a[0], op)
       let (centers, pattern) = (try i.centers(a[1], op), try i.pattern(lines: a[2], points: a[3], radius: a[4], op))

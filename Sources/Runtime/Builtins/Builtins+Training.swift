@@ -3,7 +3,7 @@ import IR
 import Tensor
 
 /// The training loop's helpers: shuffled batches, the seed, the clock and a bypass
-/// network's fit losses.
+/// network's fit losses and fidelity.
 extension BuiltinTable {
   static let training: [String: BuiltinImpl] = [
     "batch_indices": { i, a, op in
@@ -25,6 +25,11 @@ extension BuiltinTable {
     "fit_losses": { i, a, op in
       guard case .model(let m) = a[0] else { throw RuntimeError("fit_losses expects a model, got \(a[0].typeName)", at: op.span) }
       return .tensor(Tensor(shape: [m.fitLosses.count]) { m.fitLosses[$0] })
+    },
+    "fit_fidelity": { i, a, op in
+      guard case .model(let m) = a[0] else { throw RuntimeError("fit_fidelity expects a model, got \(a[0].typeName)", at: op.span) }
+      guard let f = m.fidelity else { return .tuple([.float(-1), .float(-1)]) }
+      return .tuple([.float(f.agreement), .float(f.error)])
     },
   ]
 

@@ -174,6 +174,8 @@ extension Interpreter {
           let outItem = out.shape.first == k ? (joins ? [b] : []) + Array(out.shape.dropFirst()) : out.shape
           let largest = isIndex ? flatTargets.withUnsafeBufferPointer { $0.max() }.map { Int($0) } : nil
           try checkSurrogateOutput(net, out: outItem, call: Array(targets.shape.dropFirst()), isIndex: isIndex, largest: largest, op)
+          // Before any update on this noise: how well the surrogate follows f on unseen inputs.
+          try watchFidelity(net, output: out.value, target: flatTargets, isIndex: isIndex, threshold: opts.fidelity, op)
         }
         let loss: Var
         if isIndex {
@@ -241,6 +243,8 @@ struct BypassOptions {
   var batched: Bool?
   /// Seeds the call's own noise generator (else noise comes from the program's stream).
   var seed: UInt64?
+  /// DiffBypass: warn when the surrogate's agreement with `f` falls below this (0: never).
+  var fidelity = SurrogateFidelity.defaultThreshold
 
   init(_ o: [String: Value], strategy: String, interpreter: Interpreter, _ op: IR.Op) throws {
     self.strategy = strategy
@@ -260,8 +264,9 @@ struct BypassOptions {
     }
     if let v = o["batched"] { batched = try interpreter.bool(v, op) }
     if let v = o["seed"] { seed = UInt64(bitPattern: Int64(try interpreter.int(v, op, "seed"))) }
-    guard sigma > 0, samples >= 1, fitSteps >= 0, fitLR > 0, lambda > 0 else {
-      throw RuntimeError("@bypass: sigma, samples, fit_lr and lambda must be positive", at: op.span)
+    if let v = o["fidelity"] { fidelity = try interpreter.double(v, op, "fidelity") }
+    guard sigma > 0, samples >= 1, fitSteps >= 0, fitLR > 0, lambda > 0, fidelity >= 0, fidelity <= 1 else {
+      throw RuntimeError("@bypass: sigma, samples, fit_lr and lambda must be positive, fidelity in 0…1", at: op.span)
     }
   }
 }

@@ -1,3 +1,4 @@
+import Autodiff
 import IR
 import Language
 import Tensor
@@ -45,5 +46,23 @@ extension Interpreter {
       throw RuntimeError("@bypass: the surrogate \(net.typeName) returns \(classes) class scores per index, but the call of '\(name)' returned the index \(largest)",
                          at: span, notes: ["its last axis needs a score for every index value the call returns (at least \(max(largest + 1, 1)))"])
     }
+  }
+
+  /// Measures a DiffBypass fit's first step — the surrogate on noise it has not been fitted
+  /// on — keeps it for `fit_fidelity`, and warns on stderr when the watch raises an alarm.
+  func watchFidelity(_ net: ModelInstance, output: Tensor, target: Tensor, isIndex: Bool, threshold: Double,
+                     _ op: IR.Op) throws {
+    let f = try SurrogateFidelity.measure(output: output, target: target, isIndex: isIndex)
+    net.fidelity = f
+    var watch = net.fidelityWatch ?? SurrogateFidelity.Watch(threshold: threshold)
+    watch.threshold = threshold
+    let alarm = watch.add(f)
+    net.fidelityWatch = watch
+    guard let alarm else { return }
+    let (name, span) = Self.bypassedCall(op)
+    let m = alarm.mean
+    let verdict = alarm.stopped ? "it has stopped tracking the function" : "it has not tracked the function yet"
+    log("\(module.location(of: span)): warning: @bypass(\(net.typeName)) '\(name)': the surrogate's \(m.agreementName) on fresh noise is "
+        + "\(m.shown(m.agreement)) over the last \(watch.window) fits (\(m.errorDescription)), below \(m.shown(threshold)) after \(alarm.fits) fits: \(verdict)\n")
   }
 }

@@ -13,6 +13,10 @@ public final class ModelInstance {
   var pendingBypassState: [String: Tensor]?
   /// The loss at each step of the latest surrogate fit (`fit_losses(model)`).
   var fitLosses: [Float] = []
+  /// The latest fit's fidelity on its fresh noise (`fit_fidelity(model)`), and the watch
+  /// that warns when the surrogate stops tracking its function.
+  var fidelity: SurrogateFidelity?
+  var fidelityWatch: SurrogateFidelity.Watch?
 
   init(typeName: String) { self.typeName = typeName }
 
