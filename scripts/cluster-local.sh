@@ -81,6 +81,8 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=$(( mem / cpus ))
 SchedulerType=sched/backfill
+# A requeued task starts within seconds of becoming eligible, not at the next minute.
+SchedulerParameters=sched_interval=2,bf_interval=2
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
