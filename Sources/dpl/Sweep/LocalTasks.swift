@@ -21,6 +21,12 @@ struct LocalTasks {
     var stoppedBy: Int32?
     sweepSignal = 0
     for s in [SIGINT, SIGTERM] { signal(s) { sweepSignal = $0 } }
+    // A parent (Foundation's Process, say) may have started this process with them blocked.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    sigprocmask(SIG_UNBLOCK, &set, nil)
     defer { for s in [SIGINT, SIGTERM] { signal(s, SIG_DFL) } }
     var lastShown = Date.distantPast
     var changed = true

@@ -101,7 +101,7 @@ struct SweepStatus {
       case .pending(let reason): state = "pending" + (reason.isEmpty || reason == "None" ? "" : " (\(reason))")
       case .running: state = "running"
       case .done: state = "done"
-      case .failed(_, let why): state = "failed: \(why)"
+      case .failed(_, let why): state = "failed: \(why); log: \(t.log)"
       }
       s += "\(t.task)\t\(t.name(field: plan.field))\t\(t.run)\t\(state)\n"
     }
