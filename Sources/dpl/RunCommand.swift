@@ -182,7 +182,7 @@ struct RunCommand: ParsableCommand {
     defer { stop() }
     do {
       try interpreter.run()
-      if let parallel { try interpreter.logInfo([("world_size", parallel.size)]) }
+      if let parallel { try interpreter.logInfo([("world_size", parallel.size), ("allreduce_seconds", parallel.allreduceSeconds)]) }
       try interpreter.flushRunLog()
     } catch let e as IOError {
       FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))

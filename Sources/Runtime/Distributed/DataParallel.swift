@@ -14,6 +14,8 @@ public final class DataParallel {
   public var rank: Int { mpi.rank }
   /// The number of ranks.
   public var size: Int { mpi.size }
+  /// Time spent averaging gradients so far (metrics.json's `allreduce_seconds`).
+  public private(set) var allreduceSeconds = 0.0
 
   init(mpi: MPI) { self.mpi = mpi }
 
@@ -29,6 +31,8 @@ public final class DataParallel {
   /// Sets each gradient of `parameters` to its mean over the ranks (the parameters with a
   /// gradient are the same on every rank: they run the same program).
   public func averageGradients(_ parameters: [Parameter]) throws {
+    let start = DispatchTime.now().uptimeNanoseconds
+    defer { allreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
     let withGrad = parameters.filter { $0.grad != nil }
     var flat = Self.flatten(withGrad.map { $0.grad! })
     let n = flat.count
@@ -43,11 +47,17 @@ public final class DataParallel {
 
   /// Rank 0's values of `parameters` on every rank.
   public func broadcast(_ parameters: [Parameter]) throws {
-    var flat = Self.flatten(parameters.map(\.value))
+    let values = try broadcast(parameters.map(\.value))
+    for (p, v) in zip(parameters, values) { p.value = v }
+  }
+
+  /// Rank 0's `tensors` (one `MPI_Bcast` for all).
+  func broadcast(_ tensors: [Tensor]) throws -> [Tensor] {
+    var flat = Self.flatten(tensors)
     let n = flat.count
     try flat.withUnsafeMutableBytes { try mpi.broadcast($0.baseAddress!, count: n, type: mpi.float) }
     var offset = 0
-    for p in parameters { p.value = Self.unflatten(flat, at: &offset, like: p.value) }
+    return tensors.map { Self.unflatten(flat, at: &offset, like: $0) }
   }
 
   /// The mean of `value` over the ranks.

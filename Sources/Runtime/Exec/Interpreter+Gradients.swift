@@ -99,6 +99,7 @@ extension Interpreter {
                          notes: ["the learning rate may be too large"])
     }
     o.optimizer.zeroGrad()
+    if let dataParallel { try shareRunningStats(o.model, dataParallel) }
     // The global batch's loss, a Float like the one-process loss.
     return .float(try dataParallel.map { Double(Float(try $0.mean(value))) } ?? value)
   }
