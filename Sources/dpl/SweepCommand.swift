@@ -199,7 +199,8 @@ struct SweepCommand: ParsableCommand {
     let plan = try SweepPlan.load(from: folder)
     let table = SweepTable(metrics: plan.metrics, field: plan.field)
     var status = try SweepStatus.read(plan, in: folder)
-    if waiting {
+    // A local sweep's tasks run in the dpl sweep that started them: nothing to wait for here.
+    if waiting && !plan.jobs.isEmpty {
       let progress = SweepProgress()
       let started = Date()
       var written = -1
@@ -214,7 +215,20 @@ struct SweepCommand: ParsableCommand {
         if status.finished { break }
         // Once a second at first, then less often: squeue is cheap, but a cluster's is shared.
         Thread.sleep(forTimeInterval: min(15, max(1, Date().timeIntervalSince(started) / 30)))
-        status = try SweepStatus.read(plan, in: folder)
+        // The controller may be briefly unreachable (a restart, a failover): keep asking for
+        // a few minutes before giving up.
+        var failures = 0
+        while true {
+          do {
+            status = try SweepStatus.read(plan, in: folder)
+            break
+          } catch let e as SweepError where failures < 20 {
+            failures += 1
+            progress.end()
+            FileHandle.standardError.write(Data("sweep: \(e.message); asking again in 10 s\n".utf8))
+            Thread.sleep(forTimeInterval: 10)
+          }
+        }
       }
       progress.end()
     }
