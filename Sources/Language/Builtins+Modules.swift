@@ -61,6 +61,14 @@ let runFolder: [Builtin] = [
     checkpointState(&info, 1)
     return .void
   },
+  Builtin("rank", [], .none, "this process' rank under `mpirun -n K` or `srun` (0 … K − 1); 0 in a plain run") { _ in .int },
+  Builtin("world_size", [], .none, "the number of data-parallel processes (`mpirun -n K`); 1 in a plain run") { _ in .int },
+  Builtin("shard", [p("t", .tensor)], .differentiable,
+          "this rank's rows of axis 0 (rows rank·n/K ..< (rank+1)·n/K; all in a plain run): each rank trains on its shard of a batch, and every optimizer step averages the gradients over the ranks") { info in
+    guard var s = info.type(0).shape, !s.isEmpty else { return sameKind(info, nil) }
+    s[0] = .unknown
+    return sameKind(info, s)
+  },
   Builtin("progress", [p("step", .int), p("total", .int), p("values", .any, .list([]))], .none, kind: effect,
           "a progress bar on stderr (redrawn on a terminal) with [(name, number)]; a `seconds` entry gives the time left") { _ in .void },
 ].map { $0.inModule(.run) }

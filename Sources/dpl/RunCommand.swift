@@ -64,6 +64,16 @@ struct RunCommand: ParsableCommand {
       return
     }
     try requireBLAS()
+    // Under mpirun or srun, data-parallel ranks (docs/cluster.md): rank 0 writes the run
+    // folder; every other rank writes a scratch folder of its own, deleted at the end.
+    let parallel: DataParallel?
+    do { parallel = try DataParallel.start() } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode(69)
+    }
+    defer { parallel?.finish() }
+    let scratch = parallel.flatMap { $0.rank == 0 ? nil : FileManager.default.temporaryDirectory.appendingPathComponent("dpl-rank\($0.rank)-\(getpid())") }
+    defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
     // The folder is locked before anything is written in it and stays locked until this
     // process ends, so no second run (or resume) can write in it meanwhile.
     let claimed: RunFolder.Claimed
@@ -73,11 +83,20 @@ struct RunCommand: ParsableCommand {
         guard out == nil, !force, settings.isEmpty, seed == nil, skip == nil else {
           throw RunFolder.Problem(message: "--resume continues a run with its own folder, seed, settings and passes; leave out --out, --force, --set, --seed and --skip", exitCode: 64)
         }
-        (claimed, resumed) = try RunFolder.resumable(resume, program: file)
+        if let scratch {
+          // Rank 0 holds the folder's lock; the others only read its checkpoint.
+          do { resumed = try RunCheckpoint(folder: URL(fileURLWithPath: resume)).read() } catch let e as IOError {
+            throw RunFolder.Problem(message: "--resume '\(resume)': damaged checkpoint: \(e.description)", exitCode: 65)
+          }
+          guard resumed != nil else { throw RunFolder.Problem(message: "--resume '\(resume)' holds no checkpoint", exitCode: 66) }
+          claimed = try RunFolder.prepare(out: scratch.path, program: file, force: false)
+        } else {
+          (claimed, resumed) = try RunFolder.resumable(resume, program: file)
+        }
       } else {
         guard !allowChangedSource else { throw RunFolder.Problem(message: "--allow-changed-source goes with --resume DIR", exitCode: 64) }
         guard !allowChangedKernels else { throw RunFolder.Problem(message: "--allow-changed-kernels goes with --resume DIR", exitCode: 64) }
-        claimed = try RunFolder.prepare(out: out, program: file, force: force)
+        claimed = try RunFolder.prepare(out: scratch?.path ?? out, program: file, force: scratch == nil && force)
       }
     } catch let p as RunFolder.Problem {
       FileHandle.standardError.write(Data("error: \(p.message)\n".utf8))
@@ -137,6 +156,7 @@ struct RunCommand: ParsableCommand {
     }
     let interpreter = Interpreter(module: module, seed: resumed?.state.seed ?? seed ?? 0, configOverrides: overrides)
     interpreter.resumeCheckpoint = resumed
+    interpreter.dataParallel = parallel
     interpreter.stopsAtCheckpoint = true
     interpreter.skippedPasses = skipped.sorted()
     interpreter.detectAnomaly = detectAnomaly
@@ -162,13 +182,17 @@ struct RunCommand: ParsableCommand {
     defer { stop() }
     do {
       try interpreter.run()
+      if let parallel { try interpreter.logInfo([("world_size", parallel.size), ("allreduce_seconds", parallel.allreduceSeconds)]) }
       try interpreter.flushRunLog()
     } catch let e as IOError {
       FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
       throw ExitCode(74)
     } catch let s as RunStopped {
-      let hint = "dpl run \(RunFolder.shellWord(file)) --resume \(RunFolder.shellWord(RunFolder.shown(folder)))"
-      FileHandle.standardError.write(Data("\(newline)dpl: interrupted at step \(s.step); resume with: \(hint)\n".utf8))
+      let launcher = parallel.map { "mpirun -n \($0.size) " } ?? ""
+      let hint = "\(launcher)dpl run \(RunFolder.shellWord(file)) --resume \(RunFolder.shellWord(RunFolder.shown(folder)))"
+      if scratch == nil {  // rank 0 names the run folder; the others' are scratch
+        FileHandle.standardError.write(Data("\(newline)dpl: interrupted at step \(s.step); resume with: \(hint)\n".utf8))
+      }
       throw ExitCode(130)
     } catch let e as RuntimeError {
       FileHandle.standardError.write(Data(e.render(files: module.files).utf8))

@@ -131,6 +131,8 @@ enum BuiltinGradSpecs {
     add("stack", GradSpec(label: "stack", call: "stack([x0, x1], axis: 1)", inputs: [.any([2, 3]), .any([2, 3])]))
     add("unsqueeze", GradSpec(label: "unsqueeze", call: "unsqueeze(x0, -1)", inputs: [.any([2, 3])]))
     add("flatten", GradSpec(label: "flatten", call: "flatten(x0)", inputs: [.any([2, 3, 2])]))
+    // One process: the whole tensor (under mpirun, a slice: the `slice` primitive's gradient).
+    add("shard", GradSpec(label: "run.shard", setup: "import run", call: "run.shard(x0) * 2.0", inputs: [.any([3, 2])]))
     add("pad", GradSpec(label: "pad", call: "pad(x0, 2, value: 0.5)", inputs: [.any([1, 2, 3, 2])]))
     add("upsample", GradSpec(label: "upsample nearest", call: "upsample(x0, scale: 2)", inputs: [.any([1, 2, 3, 2])]),
         GradSpec(label: "upsample bilinear", call: "upsample(x0, scale: 3, mode: \"bilinear\")", inputs: [.any([1, 2, 3, 2])]))

@@ -47,6 +47,16 @@ extension BuiltinTable {
       i.wroteImage(url)
       return .void
     },
+    "rank": { i, _, _ in .int(i.dataParallel?.rank ?? 0) },
+    "world_size": { i, _, _ in .int(i.dataParallel?.size ?? 1) },
+    "shard": { i, a, op in
+      guard let dp = i.dataParallel else { return a[0] }
+      let rows = { (n: Int) in [SliceRange(dp.shard(n).lowerBound, dp.shard(n).upperBound)] }
+      if case .intTensor(let t, nil) = a[0], let n = t.shape.first { return .intTensor(try t.sliced(rows(n)), nil) }
+      let v = try i.tensor(a[0], op)
+      guard let n = v.shape.first else { throw RuntimeError("shard: needs a tensor with an axis 0, got a scalar", at: op.span) }
+      return .tensor(try i.prim(.slice(rows(n)), [v], op))
+    },
     "progress": { i, a, op in
       ProgressBar.show(step: try i.int(a[0], op, "step"), total: try i.int(a[1], op, "total"),
                        values: try i.namedNumbers(a[2], op), write: i.log)
@@ -94,7 +104,9 @@ extension BuiltinTable {
       guard i.resumeCalled || !i.stopsAtCheckpoint else {
         throw RuntimeError("run.checkpoint(…) without run.resume(…): call resume with the same state before the training loop, so that `dpl run --resume` can continue from what this writes", at: op.span)
       }
-      let stopping = i.cancelled && i.stopsAtCheckpoint
+      // Ranks stop together: at the step where any of them was asked to.
+      let asked = try i.dataParallel.map { try $0.any(i.cancelled) } ?? i.cancelled
+      let stopping = i.stopsAtCheckpoint && asked
       guard step % every == 0 || stopping else { return .void }
       let objects = try i.checkpointObjects(a[1], op)
       guard let rng = i.rng.stateText else { throw RuntimeError("checkpoint: the random generator's state cannot be read", at: op.span) }
@@ -178,6 +190,9 @@ extension Interpreter {
     openRunLog = l
     return l
   }
+
+  /// Merges `entries` into the run's metrics.json, as `run.log_info` does.
+  public func logInfo(_ entries: [(String, Any)]) throws { try runLog.info(entries) }
 
   /// Brings `metrics.json` up to date and `metrics.csv` onto the disk (the end of a run).
   public func flushRunLog() throws { try openRunLog?.flush() }

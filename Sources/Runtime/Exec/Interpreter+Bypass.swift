@@ -187,6 +187,7 @@ extension Interpreter {
         try t.backward(from: loss)
         net.fitLosses.append(loss.value[flat: 0])
       }
+      try dataParallel?.averageGradients(opt.parameters)
       try opt.step()
     }
     opt.zeroGrad()

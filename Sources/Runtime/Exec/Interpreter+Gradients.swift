@@ -64,6 +64,7 @@ extension Interpreter {
     let sinksBefore = sinkOps.count
     defer { sinkOps.removeLast(sinkOps.count - sinksBefore) }
     o.optimizer.zeroGrad()
+    if o.steps == 0 { try dataParallel?.broadcast(o.optimizer.parameters) }
     let savedStep = currentStep
     currentStep = o.steps + 1
     defer { currentStep = savedStep }
@@ -85,6 +86,7 @@ extension Interpreter {
     try t.backward(from: loss)
     guard o.optimizer.parameters.contains(where: { $0.grad != nil }) else { throw unreached }
     try checkBlockedParameters(o, t)
+    try dataParallel?.averageGradients(o.optimizer.parameters)
     for p in o.optimizer.parameters {
       if let g = p.grad, !Self.allFinite(g) {
         throw RuntimeError("the gradient of parameter '\(p.name)' is not finite at step \(o.steps)", at: op.span,
@@ -97,7 +99,9 @@ extension Interpreter {
                          notes: ["the learning rate may be too large"])
     }
     o.optimizer.zeroGrad()
-    return .float(value)
+    if let dataParallel { try shareRunningStats(o.model, dataParallel) }
+    // The global batch's loss, a Float like the one-process loss.
+    return .float(try dataParallel.map { Double(Float(try $0.mean(value))) } ?? value)
   }
 
   static let anomalyNote = "run with --detect-anomaly to stop at the first op that makes a NaN or Inf"

@@ -83,6 +83,8 @@ public final class Interpreter {
   public var stopsAtCheckpoint = false
   /// `dpl run --resume DIR`: the checkpoint `resume(…)` restores.
   public var resumeCheckpoint: RunCheckpoint.Found?
+  /// Under `mpirun`/`srun`: the ranks whose gradients each optimizer step averages.
+  public var dataParallel: DataParallel?
   /// The IR passes the program was compiled without (kept in run checkpoints).
   public var skippedPasses: [String] = []
   /// Set by `resume(…)`.
