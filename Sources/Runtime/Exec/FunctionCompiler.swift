@@ -292,7 +292,8 @@ struct FunctionCompiler {
       let cond = compile(op.regions[0], yieldTo: scratch), body = compile(op.regions[1], yieldTo: scratch)
       let bodyStep = body.step
       let go: (Frame) throws -> Flow?  // nil: the condition holds
-      if let value = cond.value, let c = typed(value, Bool.self), op.regions[0].ops.last?.operands.first.flatMap({ types[$0] }) == .bool {
+      let yielded = op.regions[0].ops.first { if case .yield = $0.kind { return true } else { return false } }
+      if let value = cond.value, let c = typed(value, Bool.self), yielded?.operands.first.flatMap({ types[$0] }) == .bool {
         let test = c.tree(op.span)
         go = { f in try test(f) != 0 ? nil : .next }
       } else {
