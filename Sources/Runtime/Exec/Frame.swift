@@ -19,6 +19,12 @@ struct Frame {
     (slots + id).initialize(to: .none)
     return v
   }
+
+  /// Stores `v` in a slot that `take` emptied (its `none` needs no release).
+  @inline(__always)
+  func put(_ id: ValueID, _ v: Value) {
+    (slots + id).initialize(to: v)
+  }
 }
 
 /// The slots of every call in progress, as a stack of fixed chunks: a call pushes its frame

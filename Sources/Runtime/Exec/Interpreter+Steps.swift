@@ -195,9 +195,10 @@ extension Interpreter {
     unowned(unsafe) let me = self
     let seq = op.operands[0], p = body.params.first ?? body.result ?? 0, r = op.result, bodyStep = body.step
     /// Runs the body once; nil to go on, or how the loop ends.
-    @inline(__always) func once(_ f: Frame, _ x: Value) throws -> Flow? {
+    /// `counter`: `x` is a range's Int and `p` holds the previous one (nothing to release).
+    @inline(__always) func once(_ f: Frame, _ x: Value, counter: Bool = false) throws -> Flow? {
       try me.checkStop(op)
-      f[p] = x
+      if counter { f.setScalar(p, x) } else { f[p] = x }
       switch try bodyStep(f) {
       case .next, .continueLoop: return nil
       case .breakLoop: return .next
@@ -209,7 +210,7 @@ extension Interpreter {
       case .range(let lo, let hi):
         var i = lo
         while i < hi {
-          if let end = try once(f, .int(i)) { return end }
+          if let end = try once(f, .int(i), counter: i != lo) { return end }
           i += 1
         }
       case .list(let xs), .tuple(let xs):
@@ -252,20 +253,20 @@ extension Interpreter {
     case .setIndex(let items) where items == [.at] && op.operands.count == 3:
       let (i, x) = (op.operands[1], op.operands[2])
       return { f in
-        let index = f[i], value = f[x]
+        guard case .int(let k) = f.slots[i] else { return try slow(f) }
         var base = f.take(c)
-        guard case .list(var xs) = base, case .int(let k) = index else {
-          f[c] = base
+        guard case .list(var xs) = base else {
+          f.put(c, base)
           return try slow(f)
         }
         base = .none
         let j = k < 0 ? k + xs.count : k
         guard j >= 0 && j < xs.count else {
-          f[c] = .list(xs)
+          f.put(c, .list(xs))
           return try slow(f)  // the ordinary path's error
         }
-        xs[j] = value
-        f[c] = .list(xs)
+        xs[j] = f[x]
+        f.put(c, .list(xs))
         return .next
       }
     case .binary(.add):
@@ -274,12 +275,12 @@ extension Interpreter {
         let tail = f[y]
         var base = f.take(c)
         guard case .list(var xs) = base, case .list(let ys) = tail else {
-          f[c] = base
+          f.put(c, base)
           return try slow(f)
         }
         base = .none
         xs.append(contentsOf: ys)
-        f[c] = .list(xs)
+        f.put(c, .list(xs))
         return .next
       }
     default:
