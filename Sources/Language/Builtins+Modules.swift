@@ -31,6 +31,9 @@ let cardiac: [Builtin] = [
           "hard Dice [B] of masks > ½ inside the square of half side `half` around each centre") { info in
     .tensor([info.type(0).shape?.first ?? .unknown])
   },
+  Builtin("dice_full", [p("a", .tensor), p("b", .tensor)], .none, "hard Dice [B] of masks > ½ over the whole image") { info in
+    .tensor([info.type(0).shape?.first ?? .unknown])
+  },
 ].map { $0.inModule(.cardiac) }
 
 let runFolder: [Builtin] = [

@@ -339,6 +339,10 @@ let edpcnn: [Builtin] = [
     let d = info.int(4).map(Dim.known) ?? .unknown
     return .tensor([info.type(0).shape?.first ?? .unknown, d, d])
   },
+  Builtin("largest_component", [p("mask", .tensor), p("connectivity", .int, .int(8))], .nonDifferentiable,
+          "the largest 4- or 8-connected component of each mask > ½ [B, H, W] (or [B, 1, H, W]) as a 0/1 mask of the same shape") { info in
+    .tensor(info.type(0).shape)
+  },
 ]
 
 /// Training utilities: batches, the random stream, the clock, a surrogate's fit.

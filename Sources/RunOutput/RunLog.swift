@@ -3,8 +3,8 @@ import Foundation
 
 /// The metrics of a run, kept in its folder: `metrics.csv` (one row per logged step, a
 /// column per metric name, empty where a row has no value) and `metrics.json` (a summary
-/// object: the latest and best `val_dice`, steps, and whatever the program added with
-/// `log_info`).
+/// object: the latest and best `val_dice` and `val_dice_…`, steps, and whatever the program
+/// added with `log_info`).
 ///
 /// A row costs one `write` appended to `metrics.csv`, whatever the file holds already; the
 /// file is rewritten only when a new name adds a column. The summary is kept in memory and
@@ -65,13 +65,7 @@ public final class RunLog {
     try append(cells.joined(separator: ",") + "\n")
     latest["steps"] = step
     for (k, v) in values { latest[k] = v }
-    if let dice = values.last(where: { $0.0 == "val_dice" })?.1, dice.isFinite {
-      latest["val_dice"] = dice
-      if !((latest["best_val_dice"] as? Double).map { $0 >= dice } ?? false) {
-        latest["best_val_dice"] = dice
-        latest["best_step"] = step
-      }
-    }
+    for (k, v) in values { noteBest(k, v, step: step) }
     try touched()
   }
 
@@ -117,15 +111,29 @@ public final class RunLog {
     let kept = rows.filter { $0.step <= step }
     try rewrite(columns: cols, rows: kept)
     latest["steps"] = kept.last?.step ?? 0
-    for k in ["val_dice", "best_val_dice", "best_step"] { latest[k] = nil }
-    if let d = cols.firstIndex(of: "val_dice") {
+    for (d, name) in cols.enumerated() where Self.keepsBest(name) {
+      for k in [name, "best_" + name] { latest[k] = nil }
+      if name == "val_dice" { latest["best_step"] = nil }
       for r in kept {
-        guard d - 1 < r.values.count, let v = r.values[d - 1], v.isFinite else { continue }
-        latest["val_dice"] = v
-        if !((latest["best_val_dice"] as? Double).map { $0 >= v } ?? false) { (latest["best_val_dice"], latest["best_step"]) = (v, r.step) }
+        guard d - 1 < r.values.count, let v = r.values[d - 1] else { continue }
+        noteBest(name, v, step: r.step)
       }
     }
     try writeSummary()
+  }
+
+  /// Whether the summary keeps the best value of column `name`: the Dice scores, `val_dice`
+  /// and its variants `val_dice_…` (e.g. `val_dice_full`, over the whole image).
+  static func keepsBest(_ name: String) -> Bool { name == "val_dice" || name.hasPrefix("val_dice_") }
+
+  /// Notes a finite value of a `keepsBest` column in the summary: the latest as `name`, the
+  /// largest so far as `best_` + name (and for `val_dice`, its step as `best_step`).
+  private func noteBest(_ name: String, _ v: Double, step: Int) {
+    guard Self.keepsBest(name), v.isFinite else { return }
+    latest[name] = v
+    guard !((latest["best_" + name] as? Double).map { $0 >= v } ?? false) else { return }
+    latest["best_" + name] = v
+    if name == "val_dice" { latest["best_step"] = step }
   }
 
   /// Why `name` cannot be a metric's name (nil when it can): it becomes a CSV column, so it

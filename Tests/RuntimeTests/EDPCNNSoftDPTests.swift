@@ -26,7 +26,7 @@ struct EDPCNNSoftDPTests {
     let printed = try EDPCNNTests.run("programs/edpcnn.dpl", set: set, out: out)
     #expect(printed.hasPrefix("edpcnn: best validation Dice"))
     let rows = try Self.metrics(out)
-    #expect(rows.first?.keys.sorted() == ["loss", "seconds", "step", "val_dice"])  // no surrogate columns
+    #expect(rows.first?.keys.sorted() == ["loss", "seconds", "step", "val_dice", "val_dice_full"])  // no surrogate columns
     let losses = rows.compactMap { $0["loss"].flatMap(Double.init) }
     #expect(losses.count == 6 && losses.last! < losses.first! / 2, "\(losses)")
     let summary = RunLog(folder: out).summary()

@@ -33,5 +33,6 @@ extension BuiltinTable {
       .tensor(try diceInBox(try i.tensor(a[0], op).value, try i.tensor(a[1], op).value,
                             centers: try i.centers(a[2], op), halfSize: Float(try i.double(a[3], op, "half"))))
     },
+    "dice_full": { i, a, op in .tensor(try dice(try i.tensor(a[0], op).value, try i.tensor(a[1], op).value)) },
   ]
 }

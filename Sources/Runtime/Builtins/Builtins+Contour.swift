@@ -47,6 +47,9 @@ extension BuiltinTable {
                                        rotation: try i.rotation(a[5], batch: idx.shape[0], op), pattern: pattern,
                                        height: size, width: size))
     },
+    "largest_component": { i, a, op in
+      .tensor(try largestComponent(try i.tensor(a[0], op).value, connectivity: try i.int(a[1], op, "connectivity")))
+    },
   ]
 }
 

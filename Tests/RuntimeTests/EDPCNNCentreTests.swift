@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import Runtime
+@testable import RunOutput
+
+/// Full-image Dice and the predicted centre (`programs/edpcnn.dpl --set centre=predicted`)
+/// at a tiny scale on the synthetic set.
+@Suite("EDPCNN full-image Dice and predicted centre", .serialized)
+struct EDPCNNCentreTests {
+  static func summary(_ program: String, _ name: String, _ extra: [String: String]) throws -> [String: Any] {
+    let out = EDPCNNTests.tempFolder(name)
+    try? FileManager.default.removeItem(at: out)
+    var set = EDPCNNTests.tiny
+    set["steps"] = "3"; set["eval_every"] = "1"; set["samples"] = "2"; set["fit_steps"] = "1"
+    for (k, v) in extra { set[k] = v }
+    if program != "programs/edpcnn.dpl" { set.removeValue(forKey: "fit_steps") }
+    if !program.hasPrefix("programs/edpcnn") { set.removeValue(forKey: "samples") }
+    _ = try EDPCNNTests.run(program, set: set, out: out)
+    return RunLog(folder: out).summary()
+  }
+
+  static func fraction(_ s: [String: Any], _ key: String) -> Double? {
+    (s[key] as? Double).flatMap { $0 >= 0 && $0 <= 1 ? $0 : nil }
+  }
+
+  @Test("metrics.json has the best full-image Dice beside the box Dice",
+        arguments: ["programs/edpcnn.dpl", "programs/edpcnn_es.dpl", "programs/unet.dpl", "programs/unet_dp.dpl"])
+  func fullImageDice(program: String) throws {
+    let s = try Self.summary(program, "full-" + URL(fileURLWithPath: program).lastPathComponent, [:])
+    #expect(Self.fraction(s, "best_val_dice") != nil && Self.fraction(s, "best_val_dice_full") != nil, "\(s)")
+    #expect(s["centre_miss_rate"] == nil)
+    if program == "programs/unet.dpl" { #expect(Self.fraction(s, "best_val_dice_dp_full") != nil) }
+    if program == "programs/unet_dp.dpl" { #expect(Self.fraction(s, "best_val_dice_cnn_full") != nil) }
+  }
+
+  @Test("centre=predicted reports the full-image Dice and the fraction of missed centres; evaluate.dpl agrees")
+  func predictedCentre() throws {
+    let out = EDPCNNTests.tempFolder("predicted")
+    try? FileManager.default.removeItem(at: out)
+    var set = EDPCNNTests.tiny
+    set["steps"] = "2"; set["eval_every"] = "2"; set["samples"] = "2"; set["fit_steps"] = "1"; set["centre"] = "predicted"
+    _ = try EDPCNNTests.run("programs/edpcnn.dpl", set: set, out: out)
+    let s = RunLog(folder: out).summary()
+    let full = try #require(Self.fraction(s, "best_val_dice_full"), "\(s)")
+    #expect(Self.fraction(s, "best_val_dice") != nil && Self.fraction(s, "centre_miss_rate") != nil, "\(s)")
+    #expect(s["centre"] as? String == "predicted")
+
+    var ev = EDPCNNTests.tiny
+    ev.removeValue(forKey: "train_images")
+    ev["checkpoint"] = out.appendingPathComponent("best.safetensors").path
+    ev["centre"] = "predicted"
+    let evOut = EDPCNNTests.tempFolder("predicted-eval")
+    try? FileManager.default.removeItem(at: evOut)
+    _ = try EDPCNNTests.run("programs/evaluate.dpl", set: ev, out: evOut)
+    let e = RunLog(folder: evOut).summary()
+    let evFull = try #require(e["val_dice_full"] as? Double, "\(e)")
+    #expect(abs(evFull - full) < 1e-4 && e["centre_miss_rate"] as? Double == s["centre_miss_rate"] as? Double, "\(e) vs \(s)")
+  }
+
+  /// The validation centres edpcnn.dpl loads are replaced by garbage (a corner of the
+  /// image): with centre=predicted the masks, so the full-image Dice and the missed
+  /// centres, do not change; with the given centre they do (the check can fail).
+  @Test("centre=predicted reads no ground-truth centre at validation")
+  func noGroundTruthCentre() throws {
+    let path = EDPCNNTests.root.appendingPathComponent("programs/edpcnn.dpl")
+    let source = try String(contentsOf: path, encoding: .utf8)
+    let load = "let (train_x, train_mask, val_x, val_mask, val_centers) = edpcnn_common.load(data, size, train_images, validation)"
+    try #require(source.contains(load))
+    let garbage = source.replacingOccurrences(of: load, with: """
+      let (train_x, train_mask, val_x, val_mask, true_centers) = edpcnn_common.load(data, size, train_images, validation)
+      let val_centers = full(true_centers.shape, 2.0)
+      """)
+    func columns(_ src: String?, _ name: String, centre: String) throws -> [[String]] {
+      let out = EDPCNNTests.tempFolder(name)
+      try? FileManager.default.removeItem(at: out)
+      var set = EDPCNNTests.tiny
+      set["steps"] = "4"; set["eval_every"] = "2"; set["samples"] = "2"; set["fit_steps"] = "1"; set["centre"] = centre
+      _ = try EDPCNNTests.run("programs/edpcnn.dpl", source: src, set: set, out: out)
+      let rows = try EDPCNNSoftDPTests.metrics(out).filter { $0["val_dice"] != "" }
+      return rows.map { r in ["loss", "val_dice_full", "centre_miss_rate"].compactMap { r[$0] } }
+    }
+    let truth = try columns(nil, "truth", centre: "predicted"), junk = try columns(garbage, "junk", centre: "predicted")
+    #expect(truth.count == 2 && truth.allSatisfy { $0.count == 3 } && truth == junk, "\(truth) vs \(junk)")
+    let given = try columns(nil, "given", centre: "given"), givenJunk = try columns(garbage, "given-junk", centre: "given")
+    #expect(given.map { $0[1] } != givenJunk.map { $0[1] }, "the given centre is read: \(given) vs \(givenJunk)")
+  }
+}
