@@ -88,11 +88,12 @@ struct FunctionCompiler {
   var scratch: ValueID { function.valueCount }
 
   mutating func compileBody() -> Step {
-    compile(function.body, yieldTo: scratch).step
+    compile(function.body, yieldTo: nil).step  // a body's value is its `return`
   }
 
-  /// Compiles a region's ops up to its first `yield`.
-  mutating func compile(_ region: Region, yieldTo target: ValueID) -> CompiledRegion {
+  /// Compiles a region's ops up to its first `yield`, whose value goes to `target` (nil: a
+  /// value nobody reads — a loop's body, an `if` used as a statement — is not stored).
+  mutating func compile(_ region: Region, yieldTo target: ValueID?) -> CompiledRegion {
     let plan = plan(region.ops)
     var steps: [StepBox] = []
     var pending: Pending = []
@@ -106,7 +107,12 @@ struct FunctionCompiler {
         let value = operand(op.operands.first).map { take($0, &pending) } ?? .constant(.void)
         flush()
         let pure = steps.isEmpty
-        steps.append(StepBox(run: yieldStep(value, target)))
+        if let target {
+          steps.append(StepBox(run: yieldStep(value, target)))
+        } else if value.isTree {
+          let run = value.reader()
+          steps.append(StepBox(run: { f in _ = try run(f); return .next }))
+        }
         return CompiledRegion(params: region.params, step: sequence(steps[...]), result: target, value: pure ? value : nil)
       }
       if plan.skipped.contains(i) { continue }
@@ -261,9 +267,8 @@ struct FunctionCompiler {
       return .step { f in f[c] = f[x]; return .next }
     case .ifElse:
       let cond = take(op.operands[0], &pending)
-      let target = r ?? scratch
-      let then = compile(op.regions[0], yieldTo: target)
-      let other = op.regions.count > 1 ? compile(op.regions[1], yieldTo: target) : nil
+      let then = compile(op.regions[0], yieldTo: r)
+      let other = op.regions.count > 1 ? compile(op.regions[1], yieldTo: r) : nil
       if let a = then.value, let b = other?.value, Self.isScalar(op.type),
          let tree = Self.ternary(cond, a, b, op.type, self, op.span) {
         return .tree(tree)
@@ -289,7 +294,7 @@ struct FunctionCompiler {
         return flow
       }
     case .whileLoop:
-      let cond = compile(op.regions[0], yieldTo: scratch), body = compile(op.regions[1], yieldTo: scratch)
+      let cond = compile(op.regions[0], yieldTo: scratch), body = compile(op.regions[1], yieldTo: nil)
       let bodyStep = body.step
       let go: (Frame) throws -> Flow?  // nil: the condition holds
       let yielded = op.regions[0].ops.first { if case .yield = $0.kind { return true } else { return false } }
@@ -322,8 +327,8 @@ struct FunctionCompiler {
         return .next
       }
     case .forEach:
-      let body = compile(op.regions[0], yieldTo: scratch)
-      return .step(me.forEachStep(op, body))
+      let body = compile(op.regions[0], yieldTo: nil)
+      return .step(me.forEachStep(op, body, scratch: scratch))
     case .breakLoop: return .step { _ in .breakLoop }
     case .continueLoop: return .step { _ in .continueLoop }
     case .returnValue:

@@ -191,9 +191,10 @@ extension Interpreter {
   // MARK: Loops
 
   /// `for x in seq`: a range counts without making a list; tensors give their rows.
-  func forEachStep(_ op: IR.Op, _ body: CompiledRegion) -> Step {
+  /// `scratch`: where the element goes when the body has no parameter.
+  func forEachStep(_ op: IR.Op, _ body: CompiledRegion, scratch: ValueID) -> Step {
     unowned(unsafe) let me = self
-    let seq = op.operands[0], p = body.params.first ?? body.result ?? 0, r = op.result, bodyStep = body.step
+    let seq = op.operands[0], p = body.params.first ?? scratch, r = op.result, bodyStep = body.step
     /// Runs the body once; nil to go on, or how the loop ends.
     /// `counter`: `x` is a range's Int and `p` holds the previous one (nothing to release).
     @inline(__always) func once(_ f: Frame, _ x: Value, counter: Bool = false) throws -> Flow? {
