@@ -4,7 +4,7 @@ import Testing
 /// Operator fusion (docs/runtime.md, "Execution"): Int, Float and Bool ops run as unboxed
 /// trees inside the op that uses them, in the IR's order, with the ordinary path's errors.
 @Suite struct ExecFusionTests {
-  @Test("fused trees run their calls in source order, and a branch only when taken")
+  @Test("fused trees run their calls in source order, a branch only when taken, a discarded value for its effects")
   func effectsKeepTheirOrder() {
     let out = runProgram(source: """
       fn p(x: Int) -> Int {
@@ -22,9 +22,11 @@ import Testing
       var k = 3
       while p(k) > 0 { k = k - 2 }
       print(-k)
+      if a < b { p(10) } else { p(11) }
+      for i in 0..<2 { p(20 + i) }
       """)
     #expect(out.error == nil, "\(out.error ?? "")")
-    #expect(out.lines == ["1", "2", "3", "4", "5", "23", "1", "0", "1", "2", "30", "6", "7", "7", "3", "1", "-1", "1"])
+    #expect(out.lines == ["1", "2", "3", "4", "5", "23", "1", "0", "1", "2", "30", "6", "7", "7", "3", "1", "-1", "1", "10", "20", "21"])
   }
 
   @Test("Int with Float computes in Float; comparisons, !, ||, unary minus, list elements (-1 is the last)")
