@@ -14,7 +14,6 @@ protocol SlotScalar {
   static var typeName: String { get }
   static func ofWord(_ w: Int) -> Self
   var word: Int { get }
-  var boxed: Value { get }
 }
 
 extension Int: SlotScalar {
@@ -25,7 +24,6 @@ extension Int: SlotScalar {
   static var typeName: String { "Int" }
   @inline(__always) static func ofWord(_ w: Int) -> Int { w }
   @inline(__always) var word: Int { self }
-  var boxed: Value { .int(self) }
 }
 
 extension Double: SlotScalar {
@@ -36,7 +34,6 @@ extension Double: SlotScalar {
   static var typeName: String { "Float" }
   @inline(__always) static func ofWord(_ w: Int) -> Double { Double(bitPattern: UInt64(bitPattern: Int64(w))) }
   @inline(__always) var word: Int { Int(Int64(bitPattern: bitPattern)) }
-  var boxed: Value { .float(self) }
 }
 
 extension Bool: SlotScalar {
@@ -47,7 +44,6 @@ extension Bool: SlotScalar {
   static var typeName: String { "Bool" }
   @inline(__always) static func ofWord(_ w: Int) -> Bool { w != 0 }
   @inline(__always) var word: Int { self ? 1 : 0 }
-  var boxed: Value { .bool(self) }
 }
 
 /// One operand of a fused op, as the compiler knows it: a slot read when the tree runs, a
