@@ -201,7 +201,11 @@ public struct DifferentialFuzzer {
     var out = ""
     interpreter.output = { out += $0 }
     interpreter.log = { _ in }
-    let watchdog = DispatchWorkItem { interpreter.cancelled = true }
+    // The pending work item lives until its deadline even when cancelled: it holds the
+    // stop flag, not the interpreter (which would stay alive, with all it computed, for
+    // `timeLimit` after every program — gigabytes at a hundred programs a second).
+    let flag = interpreter.cancelFlag
+    let watchdog = DispatchWorkItem { flag.isSet = true }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit, execute: watchdog)
     defer { watchdog.cancel() }
     var error: String?

@@ -131,7 +131,8 @@ extension FunctionCompiler {
   /// A binary op as a tree, or nil when it takes the ordinary path.
   func fusedBinary(_ b: BinaryOp, _ op: Op, _ l: Operand, _ r: Operand) -> Operand? {
     guard let kind = scalarBinary(b, op) else { return nil }
-    let me = interpreter, span = op.span
+    unowned(unsafe) let me = interpreter
+    let span = op.span
     switch kind {
     case .int:
       guard let x = typed(l, Int.self), let y = typed(r, Int.self) else { return nil }
@@ -177,7 +178,8 @@ extension FunctionCompiler {
 
   /// `-x` and `!x` as a tree.
   func fusedUnary(_ u: UnaryOp, _ op: Op, _ x: Operand) -> Operand? {
-    let me = interpreter, span = op.span
+    unowned(unsafe) let me = interpreter
+    let span = op.span
     switch (u, types[op.operands[0]]) {
     case (.neg, .int?):
       guard let e = typed(x, Int.self)?.tree(span) else { return nil }
@@ -215,7 +217,8 @@ extension FunctionCompiler {
   }
 
   func listElement<T: SlotScalar>(_: T.Type, _ list: ValueID, _ at: Typed<Int>, _ op: Op) -> Tree {
-    let me = interpreter, span = op.span
+    unowned(unsafe) let me = interpreter
+    let span = op.span
     let slow: (Frame, Int) throws -> Int = { f, k in
       do {
         return (try Self.unbox(try me.index(f[list], [.at], [.int(k)], op), span) as T).word

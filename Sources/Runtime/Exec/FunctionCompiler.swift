@@ -226,7 +226,7 @@ struct FunctionCompiler {
   /// One op: a step, or a tree. `moving`: a `var.set` whose value is used nowhere else.
   /// Operands are taken from `pending` first (FunctionCompiler+Fusion.swift).
   mutating func compile(_ op: Op, moving: Bool?, _ pending: inout Pending) -> Compiled {
-    let me = interpreter
+    unowned(unsafe) let me = interpreter  // the interpreter owns the steps: they must not own it
     let r = op.result
     switch op.kind {
     case .const(let c):

@@ -161,18 +161,20 @@ extension Interpreter {
   /// `grad`, `check_grad`, `minimize`, `eval` and `@bypass`: their handler runs the compiled
   /// regions; control flow leaving a region comes back as a `Flow`.
   func handlerStep(_ op: IR.Op, _ bodies: Bodies) -> Step {
+    // Unowned, as in every step: the interpreter owns its compiled functions, and a step
+    // that held it would keep it (and everything it computed) alive for ever.
+    unowned(unsafe) let me = self
     let body: (Frame) throws -> Value
     switch op.kind {
-    case .grad(let valueToo): body = { f in try self.gradient(op, f, bodies, valueToo: valueToo) }
-    case .checkGrad(let options, let fields): body = { f in try self.checkGradient(op, f, bodies, options: options, fields: fields) }
-    case .minimize: body = { f in try self.minimize(op, f, bodies) }
-    case .eval: body = { f in try self.evaluation(op, f, bodies) }
+    case .grad(let valueToo): body = { f in try me.gradient(op, f, bodies, valueToo: valueToo) }
+    case .checkGrad(let options, let fields): body = { f in try me.checkGradient(op, f, bodies, options: options, fields: fields) }
+    case .minimize: body = { f in try me.minimize(op, f, bodies) }
+    case .eval: body = { f in try me.evaluation(op, f, bodies) }
     case .bypass(let strategy, let options, _):
-      body = { f in try self.bypass(op, f, bodies, strategy: strategy, optionNames: options) }
+      body = { f in try me.bypass(op, f, bodies, strategy: strategy, optionNames: options) }
     default: preconditionFailure("not a block op: \(op.kind)")
     }
     let step = plainStep(op, body)
-    unowned(unsafe) let me = self
     return { f in
       do {
         return try step(f)
