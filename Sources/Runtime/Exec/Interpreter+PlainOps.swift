@@ -121,76 +121,11 @@ extension Interpreter {
     guard let r = op.result, op.operands.count == 2 else { return slow }
     let (x, y) = (op.operands[0], op.operands[1])
     switch b {
-    case .add:
-      return { f in
-        if case .int(let a) = f[x], case .int(let c) = f[y] {
-          let (v, o) = a.addingReportingOverflow(c)
-          if !o {
-            f[r] = .int(v)
-            return .next
-          }
-        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
-          f[r] = .float(a + c)
-          return .next
-        }
-        return try slow(f)
-      }
-    case .sub:
-      return { f in
-        if case .int(let a) = f[x], case .int(let c) = f[y] {
-          let (v, o) = a.subtractingReportingOverflow(c)
-          if !o {
-            f[r] = .int(v)
-            return .next
-          }
-        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
-          f[r] = .float(a - c)
-          return .next
-        }
-        return try slow(f)
-      }
-    case .mul:
-      return { f in
-        if case .int(let a) = f[x], case .int(let c) = f[y] {
-          let (v, o) = a.multipliedReportingOverflow(by: c)
-          if !o {
-            f[r] = .int(v)
-            return .next
-          }
-        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
-          f[r] = .float(a * c)
-          return .next
-        }
-        return try slow(f)
-      }
-    case .div:
-      return { f in
-        if case .int(let a) = f[x], case .int(let c) = f[y], c != 0 {
-          let (v, o) = a.dividedReportingOverflow(by: c)
-          if !o {
-            f[r] = .int(v)
-            return .next
-          }
-        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
-          f[r] = .float(a / c)
-          return .next
-        }
-        return try slow(f)
-      }
-    case .mod:
-      return { f in
-        if case .int(let a) = f[x], case .int(let c) = f[y], c != 0 {
-          let (v, o) = a.remainderReportingOverflow(dividingBy: c)
-          if !o {
-            f[r] = .int(v)
-            return .next
-          }
-        } else if case .float(let a) = f[x], case .float(let c) = f[y] {
-          f[r] = .float(a.truncatingRemainder(dividingBy: c))
-          return .next
-        }
-        return try slow(f)
-      }
+    case .add: return Self.arithmetic(IntAdd.self, FloatAdd.self, x, y, r, slow)
+    case .sub: return Self.arithmetic(IntSub.self, FloatSub.self, x, y, r, slow)
+    case .mul: return Self.arithmetic(IntMul.self, FloatMul.self, x, y, r, slow)
+    case .div: return Self.arithmetic(IntDiv.self, FloatDiv.self, x, y, r, slow)
+    case .mod: return Self.arithmetic(IntMod.self, FloatMod.self, x, y, r, slow)
     case .lt, .le, .gt, .ge, .eq, .ne:
       let (onInts, onFloats) = Self.comparison(b)
       return { f in
@@ -205,6 +140,25 @@ extension Interpreter {
       }
     case .and, .or, .matmul:
       return slow
+    }
+  }
+
+  /// An arithmetic operator on two Ints or two Floats, with the fused trees' operators (one
+  /// definition of each); what they reject takes `slow`, the ordinary path, with its error.
+  static func arithmetic<I: IntOperator, F: FloatOperator>(_: I.Type, _: F.Type, _ x: ValueID, _ y: ValueID,
+                                                           _ r: ValueID, _ slow: @escaping Step) -> Step {
+    { f in
+      if case .int(let a) = f[x], case .int(let c) = f[y] {
+        let (v, failed) = I.apply(a, c)
+        if !failed {
+          f[r] = .int(v)
+          return .next
+        }
+      } else if case .float(let a) = f[x], case .float(let c) = f[y] {
+        f[r] = .float(F.apply(a, c))
+        return .next
+      }
+      return try slow(f)
     }
   }
 
