@@ -46,6 +46,8 @@ extension ProgramGenerator {
     let names = Set(sc.vars.map(\.name))
     let fits = pool.filter { $0.type == .tensor(shape) && $0.refs.isSubset(of: names) }
     guard var t = fits.isEmpty ? nil : rng.pick(fits) else { return nil }
+    // Checked after the pick, so the programs without such a repeat stay as they were.
+    if sc.noBypass, mayBypass(t.text) { return nil }
     t.deps = []  // an underestimate is safe: the loss then gets a term that uses each input
     return t
   }

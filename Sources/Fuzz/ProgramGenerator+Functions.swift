@@ -22,6 +22,13 @@ struct GenFunction {
   }
 }
 
+extension ProgramGenerator {
+  /// Whether an expression may run a `@bypass`: it has one, or calls a function that may.
+  func mayBypass(_ text: String) -> Bool {
+    text.contains("@bypass") || functions.contains { text.contains($0.name + "(") && $0.mayBypass(functions) }
+  }
+}
+
 /// User functions: plain ones, ones returning tuples, ones taking a gradient of their
 /// parameters, and calls of them; and `@bypass` over non-differentiable steps.
 extension ProgramGenerator {
