@@ -57,7 +57,8 @@ let package = Package(
     // The Jupyter kernel's Python file is embedded, so `dpl kernel install` writes it anywhere.
     .executableTarget(name: "dpl", dependencies: [
       "Runtime", "Interactive", "RunOutput", "Formats", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ], exclude: ["README.md"], resources: [.embedInCode("Jupyter/dpl_kernel.py")]),
+    ], exclude: ["README.md"], resources: [.embedInCode("Jupyter/dpl_kernel.py")],
+    linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "Autodiff"]),  // Autodiff: the finite-difference engine
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language", "IR"], exclude: ["Fixtures"]),
@@ -67,3 +68,14 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// The release executable carries the Swift runtime and Foundation inside it. Linked to their
+// shared libraries, dpl faulted in 30 MB of their pages at start (symbol tables, relocations,
+// ICU), more than a whole CPython process; linked statically, only what dpl uses is loaded
+// (BENCHMARKS.md, "Interpreter on scalar code": peak memory). Every module is compiled for it, so
+// the linker sees what the static libraries need; lld, because gold repeats a glibc link warning
+// from inside the static Foundation. OpenBLAS, readline and zlib stay shared libraries. Debug
+// builds (the tests) link dynamically, as XCTest does.
+for target in package.targets where target.type != .system && target.type != .test {
+  target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+}
