@@ -57,6 +57,33 @@ struct EDPCNNCentreTests {
     #expect(abs(evFull - full) < 1e-4 && e["centre_miss_rate"] as? Double == s["centre_miss_rate"] as? Double, "\(e) vs \(s)")
   }
 
+  /// `edpcnn_common.augment` moves image and mask by the same roll (numpy's, checked against
+  /// index arithmetic), scales the intensity by a factor within 1 ± contrast, draws the same
+  /// for the same seed and step, and leaves the batch alone at shift 0, contrast 0.
+  @Test("augment rolls image and mask together, scales the intensity, repeats for a step")
+  func augment() throws {
+    let src = """
+    import cardiac
+    import edpcnn_common
+    fn same(a: Tensor, b: Tensor) -> Bool { item(sum(abs(a - b))) == 0.0 }
+    let t = reshape(arange(12), [1, 3, 4])
+    let i = int(arange(12))
+    print(same(edpcnn_common.roll(t, 1, 2), float(reshape(i - i % 4 + (i + 3) % 4, [1, 3, 4]))))
+    print(same(edpcnn_common.roll(t, -4, 1), float(reshape((i + 4) % 12, [1, 3, 4]))))
+    let (x, y, _, _) = cardiac.load_data("", size: 16, train_images: 3, validation: 1)
+    let m = cardiac.lv_mask(y)
+    let (xa, ma) = edpcnn_common.augment(x, m, 5, 0.2, 3, 7)
+    let (xb, mb) = edpcnn_common.augment(x, m, 5, 0.2, 3, 7)
+    let (x0, m0) = edpcnn_common.augment(x, m, 0, 0.0, 3, 7)
+    print(same(xa, xb), same(ma, mb), same(x0, x), same(m0, m))
+    print(item(sum(ma)) == item(sum(m)), same(ma, m))
+    let scale = item(sum(xa[:, 0] * ma)) / item(sum(x[:, 0] * m))
+    print(scale > 0.8 && scale < 1.2, scale != 1.0)
+    """
+    let out = try EDPCNNTests.run("programs/augment_check.dpl", source: src, set: [:], out: EDPCNNTests.tempFolder("augment"))
+    #expect(out.split(separator: "\n") == ["true", "true", "true true true true", "true false", "true true"], "\(out)")
+  }
+
   /// The validation centres edpcnn.dpl loads are replaced by garbage (a corner of the
   /// image): with centre=predicted the masks, so the full-image Dice and the missed
   /// centres, do not change; with the given centre they do (the check can fail).
