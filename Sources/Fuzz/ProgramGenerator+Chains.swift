@@ -217,6 +217,10 @@ extension ProgramGenerator.GradBlock {
         return e.run.rejected == nil ? l : nil
       }
       guard let n = differences else { return nil }
+      // A gradient that is zero (`mse(x, t)` at t = x): check_grad's error is then the ratio
+      // of two rounding errors, and the tape's gradient here is a difference quotient, not
+      // dpl's exact zero, so no verdict can be predicted.
+      if max(a.maxAbs, n.maxAbs) < 1e-6 { return nil }
       let s = max(1e-2 * max(a.maxAbs, n.maxAbs), floor300)
       for (u, v) in zip(a.data, n.data) { worst = max(worst, Swift.abs(u - v) / max(Swift.abs(u), Swift.abs(v), s)) }
     }
