@@ -76,14 +76,18 @@ final class CompiledFunction {
     return returnsWords(f.body, inHandler: false) ? f.resultType : nil
   }
 
-  /// The slots of the function's values and the scratch slot, but not those of values typed
-  /// Int, Float, Bool or `()`, which hold no reference.
+  /// The slots of the function's values, but not those of values typed Int, Float, Bool or
+  /// `()`, which hold no reference; and the scratch slot if a loop or a handler's region
+  /// writes it (an `if` writes its own result slot).
   static func referenceSlots(_ f: Function) -> [ValueID] {
-    var slots = [f.valueCount]
+    var slots: [ValueID] = []
     for (p, t) in zip(f.body.params, f.paramTypes) where !FunctionCompiler.isScalar(t) { slots.append(p) }
     func scan(_ region: Region) {
       for op in region.ops {
         if let r = op.result, !FunctionCompiler.isScalar(op.type) { slots.append(r) }
+        if !op.regions.isEmpty, !slots.contains(f.valueCount) {
+          if case .ifElse = op.kind {} else { slots.append(f.valueCount) }
+        }
         for inner in op.regions {
           slots += inner.params
           scan(inner)
@@ -101,9 +105,17 @@ final class CompiledFunction {
     return try compile().run(frame)
   }
 
+  /// Runs the body of a function that returns a word (`returnsWord`): the word.
+  @inline(__always)
+  func runWord(_ frame: Frame) throws -> Int {
+    if let body { return try body._withUnsafeGuaranteedRef { try $0.runWord(frame) } }
+    return try compile().runWord(frame)
+  }
+
   private func compile() -> CompiledBody {
     var compiler = FunctionCompiler(function, interpreter, returnsWord: returnsWord != nil)
-    let compiled = CompiledBody(step: compiler.compileBody())
+    let (step, word) = compiler.compileBody()
+    let compiled = CompiledBody(step: step, word: word)
     owner = compiled
     body = Unmanaged.passUnretained(compiled)
     return compiled
@@ -114,10 +126,20 @@ final class CompiledFunction {
 /// closure without copying it (a copy is a retain and a release of its context).
 final class CompiledBody {
   let step: Step
-  init(step: @escaping Step) { self.step = step }
+  /// The body as a word, for a function that returns one (`CompiledFunction.returnsWord`).
+  /// Not optional: a closure held in an optional is called through a conversion thunk that
+  /// allocates on every call.
+  let word: Tree
+  init(step: @escaping Step, word: @escaping Tree) {
+    self.step = step
+    self.word = word
+  }
 
   @inline(never)
   func run(_ frame: Frame) throws -> Flow { try step(frame) }
+
+  @inline(never)
+  func runWord(_ frame: Frame) throws -> Int { try word(frame) }
 }
 
 /// The compiled regions of an op whose handler decides when to run them (`grad`,

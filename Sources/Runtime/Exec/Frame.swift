@@ -73,34 +73,44 @@ final class ValueStack {
   }
 
   /// A frame of `count` slots, each `none`.
+  @inline(__always)
   func push(_ count: Int) -> Frame {
-    if top + count > capacity {
-      below.append((chunk, capacity, top))
-      if let (p, n) = spare, n >= count {
-        (chunk, capacity) = (p, n)
-        spare = nil
-      } else {
-        capacity = max(2 * capacity, count)
-        chunk = Self.allocate(capacity)
-      }
-      top = 0
-    }
+    if top + count > capacity { startChunk(count) }
     let frame = Frame(slots: chunk + top)
     top += count
     return frame
   }
 
+  @inline(never)
+  private func startChunk(_ count: Int) {
+    below.append((chunk, capacity, top))
+    if let (p, n) = spare, n >= count {
+      (chunk, capacity) = (p, n)
+      spare = nil
+    } else {
+      capacity = max(2 * capacity, count)
+      chunk = Self.allocate(capacity)
+    }
+    top = 0
+  }
+
   /// Releases the values of the frame `push` returned last (`count` slots, of which only
   /// `clear` can hold a reference: an Int, Float or Bool left in a slot holds nothing, and
   /// every slot is written before it is read).
+  @inline(__always)
   func pop(_ frame: Frame, _ count: Int, clear: [ValueID]) {
     for i in clear { frame.slots[i] = .none }
     top -= count
-    if top == 0, let (p, n, t) = below.popLast() {
-      if let (s, m) = spare { Self.free(s, m) }
-      spare = (chunk, capacity)
-      (chunk, capacity, top) = (p, n, t)
-    }
+    if top == 0 { endChunk() }
+  }
+
+  /// The current chunk is empty: the one below, if any, is current again.
+  @inline(never)
+  private func endChunk() {
+    guard let (p, n, t) = below.popLast() else { return }
+    if let (s, m) = spare { Self.free(s, m) }
+    spare = (chunk, capacity)
+    (chunk, capacity, top) = (p, n, t)
   }
 
   private static func allocate(_ n: Int) -> UnsafeMutablePointer<Value> {
@@ -164,7 +174,7 @@ struct CallSite {
   /// callee gains it in its trace. The callee's value, boxed.
   @inline(__always)
   func run(_ bind: (Frame) -> Void) throws -> Value {
-    let flow = try enter(bind)
+    let flow = try enter(bind) { try callee.run($0) }
     guard flow == .returned else { return .void }
     switch callee.returnsWord {
     case .int?: return .int(stack.returnWord)
@@ -177,14 +187,11 @@ struct CallSite {
   /// `run` for a callee that returns a word: the word.
   @inline(__always)
   func runWord(_ bind: (Frame) -> Void) throws -> Int {
-    guard try enter(bind) == .returned else {
-      throw RuntimeError("internal: \(callee.function.name) ended without a value", at: span)
-    }
-    return stack.returnWord
+    try enter(bind) { try callee.runWord($0) }
   }
 
   @inline(__always)
-  private func enter(_ bind: (Frame) -> Void) throws -> Flow {
+  private func enter<R>(_ bind: (Frame) -> Void, _ body: (Frame) throws -> R) throws -> R {
     unowned(unsafe) let me = interpreter
     do {
       if stack.depth >= stack.maxDepth { throw me.tooDeep(span) }
@@ -198,7 +205,7 @@ struct CallSite {
         if stack.depth == 0 { me.runEnded() }
       }
       do {
-        return try callee.run(frame)
+        return try body(frame)
       } catch var e as RuntimeError {
         if callee.function.name != "main" { e.trace.append((callee.function.name, span)) }
         throw e

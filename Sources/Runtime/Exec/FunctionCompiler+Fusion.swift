@@ -257,8 +257,14 @@ extension FunctionCompiler {
                       _ span: Span) -> Operand? {
     guard let cond = compiler.typed(c, Bool.self)?.tree(span) else { return nil }
     func pick<T: SlotScalar>(_: T.Type) -> Tree? {
-      guard let x = compiler.typed(a, T.self)?.tree(span), let y = compiler.typed(b, T.self)?.tree(span) else { return nil }
-      return { f in try cond(f) != 0 ? try x(f) : try y(f) }
+      guard let ta = compiler.typed(a, T.self), let tb = compiler.typed(b, T.self) else { return nil }
+      let (x, y) = (ta.tree(span), tb.tree(span))
+      // A branch that is a slot (`if n < 2 { n } else { … }`) is read here, not called.
+      switch (ta, tb) {
+      case (.slot(let s), _): return { f in try cond(f) != 0 ? (try f.scalar(s, span) as T).word : try y(f) }
+      case (_, .slot(let s)): return { f in try cond(f) != 0 ? try x(f) : (try f.scalar(s, span) as T).word }
+      default: return { f in try cond(f) != 0 ? try x(f) : try y(f) }
+      }
     }
     switch type {
     case .int: return pick(Int.self).map { .int($0) }

@@ -34,6 +34,10 @@ struct FunctionCompiler {
 
   /// Whether `return` leaves its value in `ValueStack.returnWord` (`CompiledFunction.returnsWord`).
   let returnsWord: Bool
+  /// The tree of the latest word `return` compiled.
+  private var returnTree: Tree?
+  /// Whether the body compiled to one step, its closing `return` of `returnTree`.
+  private var bodyIsReturn = false
 
   init(_ function: Function, _ interpreter: Interpreter, returnsWord: Bool = false) {
     self.function = function
@@ -87,13 +91,23 @@ struct FunctionCompiler {
   /// The scratch slot (one past the function's values).
   var scratch: ValueID { function.valueCount }
 
-  mutating func compileBody() -> Step {
-    compile(function.body, yieldTo: nil).step  // a body's value is its `return`
+  /// The body's step, and its word: what a call of a function that returns a word runs. A
+  /// body that is nothing but `return <tree>` (`fn fib(n: Int) -> Int { if … }`) is that
+  /// tree, run without a step or the `returnWord` register.
+  mutating func compileBody() -> (step: Step, word: Tree) {
+    returnTree = nil
+    let region = compile(function.body, yieldTo: nil, body: true)  // a body's value is its `return`
+    if returnsWord, let tree = returnTree, bodyIsReturn { return (region.step, tree) }
+    let step = region.step, stack = interpreter.stack, name = function.name, span = function.body.ops.last?.span ?? .none
+    return (step, { f in
+      guard try step(f) == .returned else { throw RuntimeError("internal: \(name) ended without a word", at: span) }
+      return stack.returnWord
+    })
   }
 
   /// Compiles a region's ops up to its first `yield`, whose value goes to `target` (nil: a
   /// value nobody reads — a loop's body, an `if` used as a statement — is not stored).
-  mutating func compile(_ region: Region, yieldTo target: ValueID?) -> CompiledRegion {
+  mutating func compile(_ region: Region, yieldTo target: ValueID?, body: Bool = false) -> CompiledRegion {
     let plan = plan(region.ops)
     var steps: [StepBox] = []
     var pending: Pending = []
@@ -116,6 +130,7 @@ struct FunctionCompiler {
         return CompiledRegion(params: region.params, step: sequence(steps[...]), result: target, value: pure ? value : nil)
       }
       if plan.skipped.contains(i) { continue }
+      if body && i == region.ops.count - 1 { returnTree = nil }
       if let cell = plan.inPlace[i] {
         flush()
         steps.append(StepBox(run: interpreter.inPlaceStep(rewritten(op), cell: cell)))
@@ -139,6 +154,7 @@ struct FunctionCompiler {
       }
     }
     flush()
+    if body, case .returnValue? = region.ops.last?.kind { bodyIsReturn = steps.count == 1 && returnTree != nil }
     return CompiledRegion(params: region.params, step: sequence(steps[...]), result: nil, value: nil)
   }
 
@@ -338,6 +354,7 @@ struct FunctionCompiler {
       if returnsWord, let t = word(read, types[x]) {
         let span = op.span
         let tree = t.tree(span)
+        returnTree = tree
         return .step { f in
           stack.returnWord = try tree(f)
           return .returned
