@@ -8,15 +8,10 @@ import Testing
 @Suite("EDPCNN full-image Dice and predicted centre", .serialized)
 struct EDPCNNCentreTests {
   static func summary(_ program: String, _ name: String, _ extra: [String: String]) throws -> [String: Any] {
-    let out = EDPCNNTests.tempFolder(name)
-    try? FileManager.default.removeItem(at: out)
-    var set = EDPCNNTests.tiny
-    set["steps"] = "3"; set["eval_every"] = "1"; set["samples"] = "2"; set["fit_steps"] = "1"
-    for (k, v) in extra { set[k] = v }
+    var set = ["steps": "3", "eval_every": "1", "samples": "2", "fit_steps": "1"].merging(extra) { $1 }
     if program != "programs/edpcnn.dpl" { set.removeValue(forKey: "fit_steps") }
     if !program.hasPrefix("programs/edpcnn") { set.removeValue(forKey: "samples") }
-    _ = try EDPCNNTests.run(program, set: set, out: out)
-    return RunLog(folder: out).summary()
+    return RunLog(folder: try EDPCNNTests.tinyRun(name, program: program, set).out).summary()
   }
 
   static func fraction(_ s: [String: Any], _ key: String) -> Double? {
@@ -35,11 +30,7 @@ struct EDPCNNCentreTests {
 
   @Test("centre=predicted reports the full-image Dice and the fraction of missed centres; evaluate.dpl agrees")
   func predictedCentre() throws {
-    let out = EDPCNNTests.tempFolder("predicted")
-    try? FileManager.default.removeItem(at: out)
-    var set = EDPCNNTests.tiny
-    set["steps"] = "2"; set["eval_every"] = "2"; set["samples"] = "2"; set["fit_steps"] = "1"; set["centre"] = "predicted"
-    _ = try EDPCNNTests.run("programs/edpcnn.dpl", set: set, out: out)
+    let out = try EDPCNNTests.tinyRun("predicted", ["steps": "2", "eval_every": "2", "samples": "2", "fit_steps": "1", "centre": "predicted"]).out
     let s = RunLog(folder: out).summary()
     let full = try #require(Self.fraction(s, "best_val_dice_full"), "\(s)")
     #expect(Self.fraction(s, "best_val_dice") != nil && Self.fraction(s, "centre_miss_rate") != nil, "\(s)")
@@ -98,11 +89,7 @@ struct EDPCNNCentreTests {
       let val_centers = full(true_centers.shape, 2.0)
       """)
     func columns(_ src: String?, _ name: String, centre: String) throws -> [[String]] {
-      let out = EDPCNNTests.tempFolder(name)
-      try? FileManager.default.removeItem(at: out)
-      var set = EDPCNNTests.tiny
-      set["steps"] = "4"; set["eval_every"] = "2"; set["samples"] = "2"; set["fit_steps"] = "1"; set["centre"] = centre
-      _ = try EDPCNNTests.run("programs/edpcnn.dpl", source: src, set: set, out: out)
+      let out = try EDPCNNTests.tinyRun(name, source: src, ["steps": "4", "eval_every": "2", "samples": "2", "fit_steps": "1", "centre": centre]).out
       let rows = try EDPCNNSoftDPTests.metrics(out).filter { $0["val_dice"] != "" }
       return rows.map { r in ["loss", "val_dice_full", "centre_miss_rate"].compactMap { r[$0] } }
     }

@@ -19,11 +19,7 @@ struct EDPCNNSoftDPTests {
   /// validation Dice (hard DP) beats the circle (0.77 and 0.86 against 0.54).
   @Test("estimator=softdp trains through the smoothed DP", arguments: ["mse", "nll"])
   func softDP(loss: String) throws {
-    let out = EDPCNNTests.tempFolder("softdp-\(loss)")
-    try? FileManager.default.removeItem(at: out)
-    var set = EDPCNNTests.tiny
-    set["steps"] = "30"; set["eval_every"] = "10"; set["estimator"] = "softdp"; set["soft_loss"] = loss
-    let printed = try EDPCNNTests.run("programs/edpcnn.dpl", set: set, out: out)
+    let (out, printed) = try EDPCNNTests.tinyRun("softdp-\(loss)", ["steps": "30", "eval_every": "10", "estimator": "softdp", "soft_loss": loss])
     #expect(printed.hasPrefix("edpcnn: best validation Dice"))
     let rows = try Self.metrics(out)
     #expect(rows.first?.keys.sorted() == ["loss", "seconds", "step", "val_dice", "val_dice_full"])  // no surrogate columns
@@ -37,11 +33,7 @@ struct EDPCNNSoftDPTests {
 
   @Test("the DiffBypass run logs the surrogate's agreement and index error at each evaluation")
   func bypassFidelityMetrics() throws {
-    let out = EDPCNNTests.tempFolder("fidelity")
-    try? FileManager.default.removeItem(at: out)
-    var set = EDPCNNTests.tiny
-    set["steps"] = "4"; set["eval_every"] = "2"; set["samples"] = "2"; set["fit_steps"] = "1"
-    _ = try EDPCNNTests.run("programs/edpcnn.dpl", set: set, out: out)
+    let out = try EDPCNNTests.tinyRun("fidelity", ["steps": "4", "eval_every": "2", "samples": "2", "fit_steps": "1"]).out
     let evaluations = try Self.metrics(out).filter { $0["val_dice"] != "" }
     #expect(evaluations.count == 2)
     for row in evaluations {

@@ -39,6 +39,16 @@ struct EDPCNNTests {
     FileManager.default.temporaryDirectory.appendingPathComponent("dpl-edpcnn-\(name)-\(getpid())")
   }
 
+  /// Runs `program` on the tiny settings with `settings` over them, in a fresh temporary
+  /// folder `name`: the folder, and what the program printed.
+  static func tinyRun(_ name: String, program: String = "programs/edpcnn.dpl", source: String? = nil,
+                      _ settings: [String: String]) throws -> (out: URL, printed: String) {
+    let out = tempFolder(name)
+    try? FileManager.default.removeItem(at: out)
+    let printed = try run(program, source: source, set: tiny.merging(settings) { $1 }, out: out)
+    return (out, printed)
+  }
+
   static let tiny = ["size": "32", "train_images": "4", "validation": "4", "batch": "4", "base": "4",
                      "lines": "12", "points": "10", "radius": "9.0", "window": "3"]
 
@@ -107,11 +117,7 @@ struct EDPCNNTests {
   /// edpcnn.dpl writes the run folder; evaluate.dpl scores its best checkpoint.
   @Test("edpcnn.dpl writes metrics, plots and a checkpoint that evaluate.dpl scores")
   func programAndEvaluate() throws {
-    let out = Self.tempFolder("run")
-    try? FileManager.default.removeItem(at: out)
-    var set = Self.tiny
-    set["steps"] = "2"; set["eval_every"] = "1"; set["samples"] = "2"; set["fit_steps"] = "1"
-    _ = try Self.run("programs/edpcnn.dpl", set: set, out: out)
+    let out = try Self.tinyRun("run", ["steps": "2", "eval_every": "1", "samples": "2", "fit_steps": "1"]).out
     for f in ["metrics.csv", "metrics.json", "metrics.png", "overlays.png", "best.safetensors", "last.safetensors"] {
       #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "missing \(f)")
     }
