@@ -58,7 +58,9 @@ let package = Package(
     .executableTarget(name: "dpl", dependencies: [
       "Runtime", "Interactive", "RunOutput", "Formats", "Fuzz", "LSP", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], exclude: ["README.md"], resources: [.embedInCode("Jupyter/dpl_kernel.py")],
-    linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]),
+    linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xclang-linker", "-no-pie", "-L\(Context.packageDirectory)/link",
+                                   "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/link/order.txt",
+                                   "-Xlinker", "--no-warn-symbol-ordering"], .when(platforms: [.linux], configuration: .release))]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "Autodiff"]),  // Autodiff: the finite-difference engine
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language", "IR"], exclude: ["Fixtures"]),
@@ -75,7 +77,10 @@ let package = Package(
 // (BENCHMARKS.md, "Interpreter on scalar code": peak memory). Every module is compiled for it, so
 // the linker sees what the static libraries need; lld, because gold repeats a glibc link warning
 // from inside the static Foundation. OpenBLAS, readline and zlib stay shared libraries. Debug
-// builds (the tests) link dynamically, as XCTest does.
+// builds (the tests) link dynamically, as XCTest does. Each function gets a section of its own,
+// so lld can put the ones a run executes side by side (link/order.txt, written by
+// scripts/link-order.py): scattered over 19 MB of text, they made the kernel map most of it.
+// link/libstdc++.so, a linker script, makes `-lstdc++` the static library.
 for target in package.targets where target.type != .system && target.type != .test {
-  target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+  target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-static-stdlib", "-Xfrontend", "-function-sections"], .when(platforms: [.linux], configuration: .release))]
 }

@@ -88,3 +88,28 @@ extension Op {
     return (operands[..<k], model, operands[min(first, operands.count)...])
   }
 }
+
+extension ValueType {
+  /// True when a value of this type can hold no tensor: a scalar, a string, a range, a
+  /// function, or a list or tuple of those. `Any` may hold one.
+  var holdsNoTensor: Bool {
+    switch self {
+    case .int, .float, .bool, .string, .void, .range, .function, .builtin, .module: return true
+    case .list(let e, _): return e.holdsNoTensor
+    case .tuple(let es): return es.allSatisfy(\.holdsNoTensor)
+    default: return false
+    }
+  }
+}
+
+extension IRModule {
+  /// False when no value of the program can be a tensor, a layer or a model — scalar code,
+  /// which never reaches a BLAS kernel — so `dpl run` need not load OpenBLAS for it.
+  public var mayComputeTensors: Bool {
+    !functions.allSatisfy { f in
+      var scalar = f.resultType.holdsNoTensor && f.paramTypes.allSatisfy(\.holdsNoTensor)
+      f.body.forEachOp { op in scalar = scalar && op.type.holdsNoTensor }
+      return scalar
+    }
+  }
+}

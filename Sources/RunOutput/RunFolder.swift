@@ -176,9 +176,18 @@ public enum RunFolder {
   /// `runs/<program>-<yyyymmdd-hhmmss>/`, created when the program first writes to it.
   public static func defaultOutput(for file: String) -> URL {
     let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-    let f = DateFormatter()
-    f.dateFormat = "yyyyMMdd-HHmmss"
-    return URL(fileURLWithPath: "runs").appendingPathComponent("\(stem)-\(f.string(from: Date()))")
+    return URL(fileURLWithPath: "runs").appendingPathComponent("\(stem)-\(localStamp())")
+  }
+
+  /// The local time as `yyyymmdd-hhmmss`, by the C library: a `DateFormatter` would load
+  /// ICU's locale data, about 13 MB of pages, on every `dpl run`.
+  static func localStamp(_ time: time_t = time(nil)) -> String {
+    var t = time
+    var parts = tm()
+    localtime_r(&t, &parts)
+    var buffer = [CChar](repeating: 0, count: 32)
+    let n = strftime(&buffer, buffer.count, "%Y%m%d-%H%M%S", &parts)
+    return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   /// `runs/<program>-<yyyymmdd-hhmmss>/`, with `-2`, `-3`, … when that name is taken,

@@ -63,7 +63,6 @@ struct RunCommand: ParsableCommand {
       if let file { try printConfig(file) }
       return
     }
-    try requireBLAS()
     // Under mpirun or srun, data-parallel ranks (docs/cluster.md): rank 0 writes the run
     // folder; every other rank writes a scratch folder of its own, deleted at the end.
     let parallel: DataParallel?
@@ -110,6 +109,9 @@ struct RunCommand: ParsableCommand {
     let skipped = try resumed.map { Set($0.state.skippedPasses) } ?? FrontEnd.skippedPasses(skip)
     let (module, compilation) = Compiler.compile(path: file, options: FrontEnd.options(), skipping: skipped)
     guard let module else { try FrontEnd.finish(compilation); throw ExitCode(compilation.unreadableMain?.exitCode ?? 65) }
+    // Scalar code never reaches a BLAS kernel: it runs without mapping OpenBLAS, 2 MB of
+    // pages (BENCHMARKS.md, "Interpreter on scalar code": peak memory).
+    if module.mayComputeTensors { try requireBLAS() } else { EnvironmentCheck.warn() }
 
     var overrides: [String: String] = [:]
     let known = Set(module.configs.map(\.name))
