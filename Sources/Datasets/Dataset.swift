@@ -165,6 +165,13 @@ public struct SliceDataset {
     return c
   }
 
+  /// Each slice's patient as a number that fits an `IntTensor`: the ACDC patient id, or for a
+  /// synthetic image (its own patient) its generator index, which for validation images
+  /// counts from `SyntheticCardiac.validationOffset` (2⁴⁰) and is taken from there.
+  public var patientNumbers: [Int32] {
+    info.map { Int32(truncatingIfNeeded: $0.patient % SyntheticCardiac.validationOffset) }
+  }
+
   /// A summary such as `acdc: 1436 slices of 128×128 from 80 patients`.
   public var summary: String {
     "\(name): \(count) slices of \(size)×\(size) from \(Set(info.map(\.patient)).count) \(name == "synthetic" ? "generated images" : "patients")"

@@ -16,6 +16,11 @@ let cardiac: [Builtin] = [
     let x = ValueType.tensor([.unknown, .known(1), s, s]), y = ValueType.intTensor([.unknown, s, s])
     return .tuple([x, y, x, y])
   },
+  Builtin("patients", [p("data", .string, .string("")), p("size", .int, .int(64)), p("train_images", .int, .int(10)),
+                       p("validation", .int, .int(100)), p("seed", .int, .int(0))], .none,
+          "(train IntTensor [N], validation IntTensor [V]): the patient of each slice `load_data` returns for the same arguments (the ACDC id; a synthetic image is its own patient, numbered from 0 in its set); it loads the data again") { _ in
+    .tuple([.intTensor([.unknown]), .intTensor([.unknown])])
+  },
   Builtin("lv_mask", [p("labels", .tensor)], .none, "1 where an ACDC label map is LV cavity (3), else 0, as a Tensor") { info in
     .tensor(info.type(0).shape)
   },

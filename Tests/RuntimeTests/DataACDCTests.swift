@@ -45,6 +45,8 @@ struct DataACDCTests {
     #expect(Set(split.train.info.map(\.patient)) == (full ? Set((1...100).filter { $0 % 5 != 0 }) : [1, 2, 91]))
     #expect(Set(split.validation.info.map(\.patient)) == (full ? Set((1...20).map { $0 * 5 }) : [5]))
     if full { #expect(split.train.count == 1436 && split.validation.count == 372) }
+    // `cardiac.patients`' numbers are the ids, slice by slice.
+    #expect(split.validation.patientNumbers == split.validation.info.map { Int32($0.patient) })
     for d in [split.train, split.validation] {
       for i in stride(from: 0, to: d.count, by: 7) {
         #expect(d.images[i].shape == [1, 128, 128] && d.labels[i].shape == [128, 128])

@@ -129,9 +129,24 @@ struct EDPCNNTests {
     ev["checkpoint"] = out.appendingPathComponent("best.safetensors").path
     ev["validation"] = "4"
     ev.removeValue(forKey: "train_images")
-    let printed = try Self.run("programs/evaluate.dpl", set: ev, out: Self.tempFolder("eval"))
+    let evOut = Self.tempFolder("eval")
+    let printed = try Self.run("programs/evaluate.dpl", set: ev, out: evOut)
     let dice = try #require(printed.split(separator: " ").dropFirst().first.flatMap { Double($0) }, "printed: \(printed)")
     #expect(abs(dice - best) < 1e-4, "evaluate \(dice) vs training's best \(best)")
+
+    // Per patient: a synthetic image is its own patient, so the four patients' scores are the
+    // four slices' and their mean is the full-image Dice; the quantiles are order statistics.
+    let perPatient = printed.split(separator: "\n").filter { $0.hasPrefix("patient ") }.compactMap { line in
+      line.split(separator: " ").dropFirst(4).first.flatMap { Double($0) }
+    }
+    let m = RunLog(folder: evOut).summary()
+    let full = try #require(m["val_dice_full"] as? Double), median = try #require(m["patient_dice_full_median"] as? Double)
+    #expect(perPatient.count == 4 && m["patients"] as? Double == 4, "printed: \(printed)")
+    #expect(abs(perPatient.reduce(0, +) / 4 - full) < 1e-5, "patients \(perPatient) vs full-image Dice \(full)")
+    let sorted = perPatient.sorted()
+    func near(_ key: String, _ want: Double?) -> Bool { abs((m[key] as? Double ?? -1) - (want ?? -2)) < 1e-6 }
+    #expect(near("patient_dice_full_min", sorted.first) && near("patient_dice_full_max", sorted.last), "\(m)")
+    #expect(near("patient_dice_full_median", sorted.count == 4 ? sorted[2] : nil), "median \(median) of \(perPatient)")  // rank round(0.5 · 3)
   }
 
   @Test("telescopic training sets and epoch batches")
@@ -139,6 +154,8 @@ struct EDPCNNTests {
     let a = try DataSource.load("", size: 32, trainImages: 3, validation: 2, seed: 0, relativeTo: Self.root)
     let b = try DataSource.load("", size: 32, trainImages: 5, validation: 2, seed: 0, relativeTo: Self.root)
     #expect(a.train.images == Array(b.train.images.prefix(3)) && a.validation.images == b.validation.images)
+    // `cardiac.patients`: a synthetic image is its own patient, numbered from 0 in its set.
+    #expect(a.train.patientNumbers == [0, 1, 2] && a.validation.patientNumbers == [0, 1])
     let epoch = (0..<5).flatMap { BuiltinTable.batchIndices(count: 10, batch: 2, step: $0, seed: 1).scalars }
     #expect(Set(epoch) == Set(0..<10))
   }
