@@ -13,6 +13,10 @@ workload adds the functions it executes that earlier ones did not, so start-up a
 code come first, then tensor code. Only symbols defined in the executable are kept. A stale
 list costs memory, never correctness: the linker ignores names it does not find.
 
+Package.swift compiles every module with -function-sections in release; Swift skips code
+generation for an object whose IR is unchanged, so after a change of flags only a clean
+`.build` shows the layout the list gives.
+
 usage: scripts/link-order.py [--dpl .build/release/dpl] [--scalar ../shared/bench/peer/scalar]
 Needs valgrind (apt-get install valgrind). Takes a few minutes.
 """

@@ -180,7 +180,7 @@ public enum RunFolder {
   }
 
   /// The local time as `yyyymmdd-hhmmss`, by the C library: a `DateFormatter` would load
-  /// ICU's locale data, about 13 MB of pages, on every `dpl run`.
+  /// ICU's locale data, 4 MB of pages, on every `dpl run`.
   static func localStamp(_ time: time_t = time(nil)) -> String {
     var t = time
     var parts = tm()
