@@ -122,6 +122,10 @@ public struct DifferentialFuzzer {
       seen[module.functions] = outcome
       outcomes.append((setting.name, outcome))
     }
+    // Word functions run as register code (docs/runtime.md, "The word tier"); as closures too.
+    if let all = modules.first, !WordProgram.wordFunctions(all).isEmpty {
+      outcomes.insert(("all passes, word tier off", execute(all, wordTier: false)), at: 1)
+    }
     lap("run")
     return judge(outcomes, p).map { fail($0.kind, $0.detail) }
   }
@@ -196,8 +200,9 @@ public struct DifferentialFuzzer {
   static func line(_ lines: [String], _ k: Int) -> String { k < lines.count ? lines[k] : "(no line)" }
 
   /// Runs a module with seed 0, capturing `print`, stopping it after `timeLimit`.
-  func execute(_ module: IRModule) -> Outcome {
+  func execute(_ module: IRModule, wordTier: Bool = true) -> Outcome {
     let interpreter = Interpreter(module: module, seed: 0)
+    interpreter.wordTier = wordTier
     var out = ""
     interpreter.output = { out += $0 }
     interpreter.log = { _ in }

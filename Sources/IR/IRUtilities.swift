@@ -25,7 +25,7 @@ extension OpKind {
 
 extension Region {
   /// Calls `visit` on every op, recursively, in order.
-  func forEachOp(_ visit: (Op) -> Void) {
+  package func forEachOp(_ visit: (Op) -> Void) {
     for op in ops {
       visit(op)
       for r in op.regions { r.forEachOp(visit) }

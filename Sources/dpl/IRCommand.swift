@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IR
 import Language
+import Runtime
 
 /// `dpl ir FILE [--after PASS]`: prints the IR of a program after the pass pipeline (or
 /// after one pass of it; `--after lower` shows the IR straight from lowering).
@@ -23,6 +24,9 @@ struct IRCommand: ParsableCommand {
   @Flag(help: "Leave out source locations.")
   var noSpans = false
 
+  @Flag(help: "Print the register code of the word functions instead (functions of Int, Float and Bool that run in the word tier; docs/runtime.md).")
+  var words = false
+
   func run() throws {
     if let after, after != "lower", !Pipeline.names.contains(after) {
       throw ValidationError("unknown pass '\(after)'; passes are: lower, " + Pipeline.names.joined(separator: ", "))
@@ -30,6 +34,7 @@ struct IRCommand: ParsableCommand {
     let (module, c) = Compiler.compile(path: file, options: FrontEnd.options(), after: after,
                                       skipping: try FrontEnd.skippedPasses(skip))
     try FrontEnd.finish(c)
-    if let module { print(Printer.print(module, showSpans: !noSpans), terminator: "") }
+    guard let module else { return }
+    print(words ? WordProgram.listing(module) : Printer.print(module, showSpans: !noSpans), terminator: "")
   }
 }

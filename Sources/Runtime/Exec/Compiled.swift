@@ -113,6 +113,22 @@ final class CompiledFunction {
   }
 
   private func compile() -> CompiledBody {
+    if let machine = interpreter.wordMachine, let k = machine.program.index[function.name] {
+      let stack = interpreter.stack, type = function.resultType
+      // The caller reads the word, or (where `returnsWord` could not tell) the boxed value.
+      let step: Step = returnsWord != nil ? { f in
+        stack.returnWord = try machine.run(k, f)
+        return .returned
+      } : { f in
+        let w = try machine.run(k, f)
+        stack.returnValue = type == .int ? .int(w) : type == .float ? .float(Double.ofWord(w)) : .bool(w != 0)
+        return .returned
+      }
+      let compiled = CompiledBody(step: step, word: { f in try machine.run(k, f) })
+      owner = compiled
+      body = Unmanaged.passUnretained(compiled)
+      return compiled
+    }
     var compiler = FunctionCompiler(function, interpreter, returnsWord: returnsWord != nil)
     let (step, word) = compiler.compileBody()
     let compiled = CompiledBody(step: step, word: word)

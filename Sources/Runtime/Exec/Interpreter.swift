@@ -54,6 +54,11 @@ public final class Interpreter {
   }
   /// Every user function, compiled on its first call.
   var compiledFunctions: [String: CompiledFunction] = [:]
+  /// Whether word functions run as register code (WordMachine.swift); off, they run as
+  /// closures like every other function (`DPL_WORD_TIER=0`; the tests compare the two).
+  public var wordTier = ProcessInfo.processInfo.environment["DPL_WORD_TIER"] != "0"
+  /// The module's word functions, compiled on the first call of one.
+  lazy var wordMachine: WordMachine? = wordTier ? WordMachine(WordProgram(functions), self) : nil
   /// Check every tensor an op makes for NaN/Inf and stop at the first (`--detect-anomaly`).
   public var detectAnomaly = false
   /// Operations without gradient that tracked values entered while `minimize` recorded
