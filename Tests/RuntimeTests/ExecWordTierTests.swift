@@ -76,12 +76,18 @@ import Testing
         if b > a { q * b - 1.5 } else { r % 2.5 + a }
       }
       fn sign(x: Float) -> Int { if x < 0 { -1 } else { if x == 0.0 { 0 } else { 1 } } }
+      fn mean(n: Int) -> Float {
+        var s = 0.0
+        for i in 0..<n { s = s + float(i * i) }
+        s / float(n)
+      }
       print(root(2.0))
       print(mixed(7, 10.25))
       print(mixed(-8, -7.75))
       print(sign(-0.5) + sign(0.0) * 10 + sign(3.0) * 100)
       print(root(0.0))
-      """, 3),
+      print(mean(7))
+      """, 4),
     ("ints", """
       fn ops(x: Int, y: Int) -> Int {
         let big = x * 3000000000 + 10 - x

@@ -152,6 +152,9 @@ struct WordCompiler {
         move(op.operands[0], op.operands[1])
       case .call(let name):
         call(name, op)
+      case .builtin:  // `float(n)` (`fits`)
+        let x = op.operands[0]
+        emit(types[x] == .int ? .intToFloat : .move, dest(op), reg(x), 0)
       default:
         fatalError("internal: \(op.kind) in word function \(function.name)")
       }
@@ -304,7 +307,7 @@ struct WordCompiler {
 
   private static func computes(_ op: Op) -> Bool {
     switch op.kind {
-    case .binary, .unary, .call, .varGet: return true
+    case .binary, .unary, .call, .varGet, .builtin: return true
     default: return false
     }
   }
@@ -400,13 +403,6 @@ struct WordCompiler {
 }
 
 extension BinaryOp {
-  var isComparison: Bool {
-    switch self {
-    case .lt, .le, .gt, .ge, .eq, .ne: return true
-    default: return false
-    }
-  }
-
   /// The operator with its operands swapped (`k < x` is `x > k`); nil when it does not swap.
   var mirrored: BinaryOp? {
     switch self {
@@ -471,6 +467,9 @@ extension WordCompiler {
     return types
   }
 
+  /// `float(x)`: the one builtin a word function may call.
+  static let toFloat = Builtins.id("float")
+
   static func isWord(_ t: ValueType) -> Bool { t == .int || t == .float || t == .bool }
 
   /// Whether `f` is a word function, if the functions it calls are.
@@ -492,6 +491,12 @@ extension WordCompiler {
   private static func fits(_ op: Op, _ f: Function, _ types: [ValueID: ValueType], _ definers: [ValueID: Op],
                            _ uses: [ValueID: [Op]]) -> Bool {
     let operands = op.operands.map { types[$0] }
+    /// Whether every `yield` of `region` (the last op of each branch) gives a `type`: a
+    /// value of another type (an Int where a Float is expected) is left to the closures.
+    func yields(_ region: Region, _ type: ValueType) -> Bool {
+      guard let last = region.ops.last, case .yield = last.kind else { return true }
+      return last.operands.allSatisfy { types[$0] == type }
+    }
     /// A cell: made by `var.new` here and only read and written.
     func cell(_ v: ValueID) -> Bool {
       guard case .varNew? = definers[v]?.kind else { return false }
@@ -504,22 +509,25 @@ extension WordCompiler {
       }
     }
     switch op.kind {
-    case .const(let c): return word(c) != nil && isWord(op.type)
+    case .const(let c): return FunctionCompiler.scalarConstant(c, op.type) != nil
     case .binary(let b):
       guard operands.count == 2, let l = operands[0], let r = operands[1] else { return false }
+      // The result type is the operator's (an Int op typed Float is left to the closures).
       switch (l, r) {
-      case (.int, .int), (.int, .float), (.float, .int), (.float, .float): return b != .and && b != .or
-      case (.bool, .bool): return b == .and || b == .or
+      case (.int, .int): return !b.isLogical && b != .matmul && op.type == (b.isComparison ? .bool : .int)
+      case (.int, .float), (.float, .int), (.float, .float):
+        return !b.isLogical && b != .matmul && op.type == (b.isComparison ? .bool : .float)
+      case (.bool, .bool): return b.isLogical && op.type == .bool
       default: return false
       }
     case .unary(let u):
       switch (u, operands.first ?? nil) {
-      case (.neg, .int?), (.neg, .float?), (.not, .bool?): return true
+      case (.neg, .int?), (.neg, .float?), (.not, .bool?): return operands.first == op.type
       default: return false
       }
     case .ifElse:
-      return operands == [.bool] && op.regions.count <= 2 && (isWord(op.type) || op.type == .void)
-    case .whileLoop: return op.regions.count == 2 && op.type == .void
+      return operands == [.bool] && op.regions.count <= 2 && (op.type == .void || op.regions.allSatisfy { yields($0, op.type) })
+    case .whileLoop: return op.regions.count == 2 && op.type == .void && yields(op.regions[0], .bool)
     case .forEach:
       guard let seq = op.operands.first, case .range? = definers[seq]?.kind, uses[seq]?.count == 1,
             op.regions[0].params.count <= 1 else { return false }
@@ -527,10 +535,11 @@ extension WordCompiler {
     case .range: return op.result.map { uses[$0]?.first.map { if case .forEach = $0.kind { true } else { false } } ?? false } ?? false
     case .breakLoop, .continueLoop, .yield: return operands.allSatisfy { $0.map { isWord($0) || $0 == .void } ?? false }
     case .returnValue: return operands == [f.resultType]
-    case .varNew: return isWord(op.type) && operands.allSatisfy { $0.map(isWord) ?? false } && op.result.map(cell) == true
+    case .varNew: return isWord(op.type) && operands == [op.type] && op.result.map(cell) == true
     case .varGet: return cell(op.operands[0]) && isWord(op.type)
-    case .varSet: return op.operands.count == 2 && cell(op.operands[0]) && types[op.operands[1]].map(isWord) == true
+    case .varSet: return op.operands.count == 2 && cell(op.operands[0]) && types[op.operands[1]] == types[op.operands[0]]
     case .call: return isWord(op.type) && operands.allSatisfy { $0.map(isWord) ?? false }
+    case .builtin(let id): return id == toFloat && (operands == [.int] || operands == [.float])
     default: return false
     }
   }
