@@ -208,40 +208,38 @@ import Testing
     #expect(text.contains("at triple (test.dpl:2:7)"), "\(text)")
   }
 
+  /// The error of a run of `source` asked to stop after 0.2 s.
+  static func stopped(_ source: String, skipping: Set<String> = []) -> String {
+    let out = runProgram(source: source, skipping: skipping) { interpreter in
+      let flag = interpreter.cancelFlag
+      Thread.detachNewThread {
+        Thread.sleep(forTimeInterval: 0.2)
+        flag.isSet = true
+      }
+    }
+    return out.error ?? ""
+  }
+
   @Test("a stop request ends a word function's loop, at the loop")
   func stopRequestEndsAWordLoop() {
-    let out = runProgram(source: """
+    let text = Self.stopped("""
       fn spin(n: Int) -> Int {
         var k = n
         while k >= 0 { k = k + 1 }
         k
       }
       print(spin(0))
-      """, skipping: ["inline"]) { interpreter in
-      let flag = interpreter.cancelFlag
-      Thread.detachNewThread {
-        Thread.sleep(forTimeInterval: 0.2)
-        flag.isSet = true
-      }
-    }
-    let text = out.error ?? ""
+      """, skipping: ["inline"])
     #expect(text.hasPrefix("test.dpl:3:3: error: interrupted"), "\(text)")
     #expect(text.contains("at spin (test.dpl:6:7)"), "\(text)")
   }
 
   @Test("a stop request ends deep recursion, at a call")
   func stopRequestEndsWordRecursion() {
-    let out = runProgram(source: """
+    let text = Self.stopped("""
       fn fib(n: Int) -> Int { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }
       print(fib(60))
-      """) { interpreter in
-      let flag = interpreter.cancelFlag
-      Thread.detachNewThread {
-        Thread.sleep(forTimeInterval: 0.2)
-        flag.isSet = true
-      }
-    }
-    let text = out.error ?? ""
+      """)
     #expect(text.hasPrefix("test.dpl:1:"), "\(text)")
     #expect(text.contains("error: interrupted") && text.contains("at fib (test.dpl:2:7)"), "\(text)")
   }

@@ -142,7 +142,7 @@ struct WordCompiler {
       case .returnValue:
         emit(.ret, reg(op.operands[0]), 0, 0)
       case .yield:
-        yield(op, ops[..<i], target)
+        yield(op, target)
         return
       case .varNew:
         move(op.result!, op.operands[0])
@@ -183,7 +183,7 @@ struct WordCompiler {
     b.isComparison && types[op.operands[0]] == .int && types[op.operands[1]] == .int
   }
 
-  private mutating func yield(_ op: Op, _ before: ArraySlice<Op>, _ target: Target) {
+  private mutating func yield(_ op: Op, _ target: Target) {
     guard let v = op.operands.first else { return }
     switch target {
     case .none: break
