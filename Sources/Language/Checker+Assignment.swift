@@ -35,3 +35,24 @@ extension Checker {
     }
   }
 }
+
+extension Checker {
+  /// The element type `xs[i]` or `m[i][j]` addresses in a list variable of type `root` (one
+  /// Int index per list level, as the run sets list elements), or nil when it is not that.
+  func listElement(of target: Expr, root: ValueType) -> ValueType? {
+    guard case .index(let base, let items) = target.kind else { return root }
+    guard case .list(let elem, _)? = listElement(of: base, root: root), items.count == 1, case .expr = items[0] else { return nil }
+    return elem
+  }
+
+  /// `xs[i] = value` (or `xs[i] op= value`) into a list element of type `elem`: the value
+  /// must fit the element, and an Int stored into a list of Floats is converted.
+  func checkListElementAssignment(_ elem: ValueType?, _ target: Expr, op: BinaryOp?, value: Expr, _ vt: ValueType, stmt: Stmt) {
+    guard let elem, !elem.isLenient, !vt.isLenient else { return }
+    let newType = op.map { binaryType($0, elem, vt, opSpan: stmt.span, operands: (target, value)) ?? .error } ?? vt
+    if newType == .error { return }
+    if !(op == nil ? fits(value, vt, as: elem) : assignable(newType, to: elem)) {
+      diags.error("cannot assign a value of type \(newType) to an element of type \(elem)", at: value.span)
+    }
+  }
+}

@@ -153,7 +153,7 @@ extension Checker {
     for (i, s) in slots.enumerated() {
       guard let s, i < paramTypes.count else { continue }
       let at = argTypes[s], pt = paramTypes[i]
-      if !assignable(at, to: pt) {
+      if !fits(args[s].value, at, as: pt) {
         var notes: [Note] = []
         if case .intTensor = at, case .tensor = pt { notes.append(Note("convert with float(…)")) }
         diags.error("argument '\(params[i].name)' expects \(pt), got \(at)", at: args[s].value.span, notes: notes)
@@ -497,7 +497,7 @@ extension Checker {
         unknown.append((item, pname, passedAs))
         continue
       }
-      let ty = types[args[ai].value.id] ?? .any
+      let ty = conversions[args[ai].value.id] ?? types[args[ai].value.id] ?? .any  // an Int passed as a Float is a Float
       if !ty.isTensor, !ty.isLenient, ty != .float {
         diags.error("'wrt' names '\(pname)', which is \(ty), not a tensor", at: item.span)
         failed = true

@@ -52,7 +52,9 @@ extension Checker {
           elem = .error
         }
       }
-      if allConst { consts[e.id] = .list(cs) }
+      // An Int among Floats is a Float: `[1, 2.5]` holds 1.0.
+      if let elem { items.forEach { convert($0, to: elem) } }
+      if allConst { consts[e.id] = .list(cs.map { $0.converted(to: elem ?? .any) }) }
       return .list(elem ?? .any, count: items.count)
     case .tuple(let items):
       return .tuple(items.map { checkExpr($0) })
@@ -104,7 +106,13 @@ extension Checker {
       }
       let b = checkBlock(other, valueUsed: valueUsed)
       if !valueUsed { return .void }
-      if let j = join(a, b) { return j }
+      if let j = join(a, b) {
+        // `if c { 1 } else { 2.5 }`: the branch that yields an Int yields it as a Float.
+        for branch in [i.then, other] {
+          if let v = Self.valueExpr(of: branch) { convert(v, to: j) }
+        }
+        return j
+      }
       if toAny { return .any }  // `let s: Any = if … { net } else { 3 }`
       diags.error("'if' branches have different types: \(a) and \(b)", at: e.span)
       return .error
@@ -165,7 +173,11 @@ extension Checker {
       if a == b, [ValueType.bool, .string, .int, .float].contains(a) { return .bool }
     }
     if op == .add, a == .string, b == .string { return .string }
-    if op == .add, case .list(let x, _) = a, case .list(let y, _) = b, let j = join(x, y) { return .list(j, count: nil) }
+    if op == .add, case .list(let x, _) = a, case .list(let y, _) = b, let j = join(x, y) {
+      // `[1] + [2.5]` appends Floats: each operand's Ints are converted.
+      [operands.0, operands.1].forEach { convert($0, to: .list(j, count: nil)) }
+      return .list(j, count: nil)
+    }
     // Numbers.
     if a.isNumericScalar, b.isNumericScalar {
       if op.isComparison { return .bool }

@@ -19,6 +19,7 @@ extension Checker {
     var capturedGlobals: Set<Int>
     var bypasses: [NodeID: BypassInfo]
     var parameterFieldCalls: Set<NodeID>
+    var conversions: [NodeID: ValueType]
     var scopes: [[String: Int]]
     var module: String
     var functionStack: [FunctionContext]
@@ -31,7 +32,7 @@ extension Checker {
     init(_ c: Checker) {
       (diags, types, consts, symbols, references, bindings) = (c.diags, c.types, c.consts, c.symbols, c.references, c.bindings)
       (calls, functions, models, capturedGlobals, bypasses) = (c.calls, c.functions, c.models, c.capturedGlobals, c.bypasses)
-      (parameterFieldCalls, scopes, module, functionStack) = (c.parameterFieldCalls, c.scopes, c.module, c.functionStack)
+      (parameterFieldCalls, conversions, scopes, module, functionStack) = (c.parameterFieldCalls, c.conversions, c.scopes, c.module, c.functionStack)
       (loopDepth, blockDepth, checkingFunctions, checkedFunctions, joinsToAny) =
         (c.loopDepth, c.blockDepth, c.checkingFunctions, c.checkedFunctions, c.joinsToAny)
     }
@@ -39,7 +40,7 @@ extension Checker {
     func restore(_ c: Checker) {
       (c.diags, c.types, c.consts, c.symbols, c.references, c.bindings) = (diags, types, consts, symbols, references, bindings)
       (c.calls, c.functions, c.models, c.capturedGlobals, c.bypasses) = (calls, functions, models, capturedGlobals, bypasses)
-      (c.parameterFieldCalls, c.scopes, c.module, c.functionStack) = (parameterFieldCalls, scopes, module, functionStack)
+      (c.parameterFieldCalls, c.conversions, c.scopes, c.module, c.functionStack) = (parameterFieldCalls, conversions, scopes, module, functionStack)
       (c.loopDepth, c.blockDepth, c.checkingFunctions, c.checkedFunctions, c.joinsToAny) =
         (loopDepth, blockDepth, checkingFunctions, checkedFunctions, joinsToAny)
     }

@@ -21,6 +21,9 @@ final class Checker {
   var bypasses: [NodeID: BypassInfo] = [:]
   /// `param(…)` calls that are a model field's value, and the fields they make.
   var parameterFieldCalls: Set<NodeID> = []
+  /// Expressions whose value the lowering converts to this type: an Int used as a Float
+  /// (Checker+Conversions.swift).
+  var conversions: [NodeID: ValueType] = [:]
 
   // The REPL (see `EnvironmentBinding`, `CompileOptions.exportTopLevel`).
   var environment: [EnvironmentBinding] = []
@@ -182,15 +185,14 @@ final class Checker {
   /// Checks a parameter default: it must be a constant of the parameter's type.
   func defaultConst(_ e: Expr, type: ValueType) -> ConstValue? {
     let t = checkExpr(e)
-    if !assignable(t, to: type) {
+    if !fits(e, t, as: type) {
       diags.error("default value of type \(t) does not match parameter type \(type)", at: e.span)
     }
     guard let c = consts[e.id] else {
       if t != .error { diags.error("a default value must be a constant", at: e.span) }
       return nil
     }
-    if type == .float, case .int(let v) = c { return .float(Double(v)) }
-    return c
+    return c.converted(to: type)
   }
 
   func prepareModel(_ q: String, _ md: ModelDecl) {
@@ -278,7 +280,7 @@ final class Checker {
     functions[q] = info
     let t = checkBlock(info.decl.body, valueUsed: info.result != .void)
     if let r = info.result {
-      if r != .void, !endsWithReturn(info.decl.body), !assignable(t, to: r) {
+      if r != .void, !endsWithReturn(info.decl.body), !fitsValue(of: info.decl.body, t, as: r) {
         let at = info.decl.body.stmts.last?.span ?? info.decl.body.span
         diags.error(t == .void ? "function '\(info.decl.name)' must end with a value of type \(r)"
                     : "function '\(info.decl.name)' returns \(t) but is declared to return \(r)", at: at)
@@ -340,7 +342,7 @@ final class Checker {
       for f in fields {
         let t = resolveType(f.type)
         let vt = checkExpr(f.defaultValue)
-        if !assignable(vt, to: t) {
+        if !fits(f.defaultValue, vt, as: t) {
           diags.error("default value of type \(vt) does not match config field type \(t)", at: f.defaultValue.span)
         }
         if consts[f.defaultValue.id] == nil, vt != .error {
@@ -350,8 +352,7 @@ final class Checker {
         case .int, .float, .bool, .string, .error: break
         default: diags.error("config field '\(f.name)' must be Int, Float, Bool or String", at: f.type.span)
         }
-        var c = consts[f.defaultValue.id]
-        if t == .float, case .int(let v)? = c { c = .float(Double(v)) }
+        let c = consts[f.defaultValue.id]?.converted(to: t)
         let id = declare(f.name, kind: .config, mutable: false, type: t, span: f.span, constant: c)
         configFields.append(id)
         if let r = f.range { checkConfigRange(r, type: t, field: f, default: c, symbol: id) }
@@ -394,7 +395,7 @@ final class Checker {
         return .void
       }
       let t = e.map { checkExpr($0) } ?? .void
-      if let r = ctx.result, !assignable(t, to: r) {
+      if let r = ctx.result, !(e.map { fits($0, t, as: r) } ?? assignable(t, to: r)) {
         diags.error("cannot return a value of type \(t) from a function declared to return \(r)", at: e?.span ?? s.span)
       }
     }
@@ -417,7 +418,7 @@ final class Checker {
     }
     if let te = b.type {
       let declared = resolveType(te)
-      if !assignable(t, to: declared) {
+      if !fits(b.value, t, as: declared) {
         diags.error("cannot bind a value of type \(t) to a name of type \(declared)", at: b.value.span)
       } else {
         t = refine(declared, with: t)
@@ -428,7 +429,7 @@ final class Checker {
     if b.mutable, case .list(let e, _) = t { t = .list(e, count: nil) }
     let introducer = Span(file: stmt.span.file, start: stmt.span.start, end: stmt.span.start + 3)
     bindPattern(b.pattern, type: t, mutable: b.mutable, kind: kind, introducer: introducer,
-                constant: b.mutable ? nil : consts[b.value.id])
+                constant: b.mutable ? nil : consts[b.value.id]?.converted(to: t))
   }
 
   func bindPattern(_ p: Pattern, type: ValueType, mutable: Bool, kind: SymbolKind, introducer: Span?, constant: ConstValue? = nil) {
@@ -507,13 +508,14 @@ final class Checker {
         if case .name = base.kind { checkElementAssignment(sym.type, items, target, value, vt) }
         types[target.id] = .any
       }
+      checkListElementAssignment(listElement(of: target, root: sym.type), target, op: op, value: value, vt, stmt: stmt)
       return
     }
     var newType = vt
     if let op {
       newType = binaryType(op, sym.type, vt, opSpan: stmt.span, operands: (rootExpr, value)) ?? .error
     }
-    if !assignable(newType, to: sym.type) {
+    if !(op == nil ? fits(value, vt, as: sym.type) : assignable(newType, to: sym.type)) {
       diags.error("cannot assign a value of type \(newType) to '\(name)' of type \(sym.type)", at: value.span)
     }
   }
@@ -601,11 +603,10 @@ extension Checker {
     func bound(_ e: Expr?) -> ConstValue?? {
       guard let e else { return .some(nil) }
       let bt = checkExpr(e)
-      guard var v = consts[e.id], bt == .int || (bt == .float && t == .float) else {
+      guard let v = consts[e.id]?.converted(to: t), bt == .int || (bt == .float && t == .float) else {
         diags.error("a range bound of \(t == .int ? "an" : "a") \(t) field must be \(t == .int ? "an" : "a") \(t) constant", at: e.span)
         return nil
       }
-      if t == .float, case .int(let i) = v { v = .float(Double(i)) }
       return .some(v)
     }
     guard let lo = bound(r.lower), let hi = bound(r.upper) else { return }

@@ -61,6 +61,9 @@ public struct CheckedProgram: Sendable {
   public let globals: Set<Int>
   /// `@bypass` expressions → their strategy and bypassed inputs.
   public let bypasses: [NodeID: BypassInfo]
+  /// Expressions whose value is converted to this type where it is used: an Int where a
+  /// Float is expected, or a list or tuple holding one (Checker+Conversions.swift).
+  public let conversions: [NodeID: ValueType]
 }
 
 /// A compilation session: owns the source files, the parsed modules and the diagnostics.
@@ -203,7 +206,7 @@ public final class Compilation {
                           symbols: checker.symbols, references: checker.references, bindings: checker.bindings,
                           calls: checker.calls, functions: checker.functions, models: checker.models,
                           configFields: checker.configFields, configRanges: checker.configRanges, globals: checker.capturedGlobals,
-                          bypasses: checker.bypasses)
+                          bypasses: checker.bypasses, conversions: checker.conversions)
   }
 
   /// Renders all diagnostics as the CLI prints them.

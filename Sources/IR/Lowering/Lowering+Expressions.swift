@@ -1,9 +1,16 @@
 import Language
 
 extension Lowering {
-  /// Lowers an expression and returns the value holding its result.
+  /// Lowers an expression and returns the value holding its result, converted where the
+  /// checker said it is used as another type (an Int as a Float: Lowering+Conversions.swift).
   mutating func expr(_ e: Expr, valueUsed: Bool = true) -> ValueID {
     if let o = overrides[e.id] { return o }
+    if let to = program.conversions[e.id] { return converted(e, to: to) }
+    return unconverted(e, valueUsed: valueUsed)
+  }
+
+  /// Lowers an expression as the checker typed it.
+  mutating func unconverted(_ e: Expr, valueUsed: Bool = true) -> ValueID {
     depth += 1
     defer { depth -= 1 }
     let t = program.types[e.id] ?? .any

@@ -1,8 +1,10 @@
 import Language
 
-/// Folds arithmetic on constants and replaces `if` on a constant condition by the taken
-/// branch.
+/// Folds arithmetic on constants and `float` of a constant, and replaces `if` on a constant
+/// condition by the taken branch.
 public enum ConstantFolding {
+  static let float = Builtins.id("float")
+
   public static func run(_ m: inout IRModule) {
     for i in m.functions.indices { run(&m.functions[i]) }
   }
@@ -40,6 +42,12 @@ public enum ConstantFolding {
             op = Op(result: res, kind: .const(c), type: op.type, span: op.span)
             consts[res] = c
           }
+        }
+      case .builtin(let id) where id == float:
+        // An Int converted to a Float where one is expected (Lowering+Conversions.swift).
+        if let c = consts[op.operands[0]]?.converted(to: .float), case .float = c, let res = op.result {
+          op = Op(result: res, kind: .const(c), type: op.type, span: op.span)
+          consts[res] = c
         }
       case .ifElse:
         if case .bool(let b)? = consts[op.operands[0]] {
