@@ -9,17 +9,21 @@ public struct VerifierError: Error, CustomStringConvertible, Sendable {
 
 /// Checks IR invariants: every operand is defined earlier in an enclosing region, value ids
 /// are unique and below `valueCount`, terminators (`yield`, `return`, `break`, `continue`)
-/// are placed legally, and ops have the operand and region counts their kind needs.
+/// are placed legally, ops have the operand and region counts their kind needs, and no Int
+/// is used where a Float is expected (Verifier+Types.swift).
 public enum Verifier {
   /// Verifies every function of a module.
   public static func verify(_ m: IRModule) throws {
-    for f in m.functions { try verify(f) }
+    let signatures = signatures(m)
+    for f in m.functions { try verify(f, signatures: signatures) }
   }
 
-  public static func verify(_ f: Function) throws {
+  /// Verifies one function; `signatures` gives the parameter types of the functions it calls.
+  public static func verify(_ f: Function, signatures: [String: [ValueType]] = [:]) throws {
     func fail(_ msg: String) -> VerifierError { VerifierError(function: f.name, message: msg) }
     if f.body.params.count != f.paramTypes.count { throw fail("has \(f.body.params.count) parameters but \(f.paramTypes.count) types") }
     try region(f.body, inLoop: false, scope: [], f: f, fail)
+    try conversions(f, signatures: signatures)
   }
 
   static func region(_ r: Region, inLoop: Bool, scope: Set<ValueID>, f: Function,
