@@ -13,6 +13,15 @@ extension Verifier {
     Dictionary(m.functions.map { ($0.name, $0.paramTypes) }, uniquingKeysWith: { a, _ in a })
   }
 
+  /// Whether constant `c` has an Int where type `t` has a Float.
+  static func holdsInt(_ c: ConstValue, where t: ValueType) -> Bool {
+    switch (c, t) {
+    case (.int, .float): return true
+    case (.list(let xs), .list(let elem, _)): return xs.contains { holdsInt($0, where: elem) }
+    default: return false
+    }
+  }
+
   /// Checks that no Int-typed value is used where `f` expects a Float; `signatures` gives the
   /// parameter types of the functions `f` calls.
   static func conversions(_ f: Function, signatures: [String: [ValueType]]) throws {
@@ -30,7 +39,7 @@ extension Verifier {
       for op in r.ops {
         switch op.kind {
         case .const(let c):
-          if c.converted(to: op.type) != c {
+          if holdsInt(c, where: op.type) {
             throw VerifierError(function: f.name, message: "constant \(c) is typed \(op.type)")
           }
         case .returnValue: if let v = op.operands.first { try expect(v, as: f.resultType, by: op) }

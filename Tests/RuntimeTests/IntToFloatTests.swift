@@ -169,7 +169,7 @@ import Testing
   }
 
   /// The verifier rejects an Int constant typed Float, an Int returned as a Float, and an Int
-  /// argument for a Float parameter.
+  /// argument for a Float parameter; it accepts a converted argument and a NaN constant.
   @Test func verifierRejectsAnIntInAFloatPlace() {
     func function(_ name: String, result: ValueType, params: [ValueType] = [], _ ops: [Op]) -> Function {
       Function(name: name, paramNames: params.map { _ in "x" }, paramTypes: params, resultType: result,
@@ -187,6 +187,8 @@ import Testing
                                                      Op(result: 1, kind: .builtin(Builtins.id("float")), operands: [0], type: .float),
                                                      Op(result: 2, kind: .call("h"), operands: [1], type: .float)])
     #expect(throws: Never.self) { try Verifier.verify(IRModule(functions: [converted, callee])) }
+    let nan = function("n", result: .float, [Op(result: 0, kind: .const(.float(.nan)), type: .float), Op(result: nil, kind: .returnValue, operands: [0])])
+    #expect(throws: Never.self, "a NaN constant is a Float (though not equal to itself)") { try Verifier.verify(nan) }
   }
 
   /// A `--set` of a Float config is a Float, whether written `1` or `1.0`.
