@@ -37,6 +37,8 @@ public struct ProgramGenerator {
   var solvers: [Solver] = []
   /// The overflow error of the last `intArithmetic` statement that leaves Int32.
   var pendingOverflow: ExpectedError?
+  /// The program's scalar word functions (`ProgramGenerator+Words.swift`).
+  var words: [WordFunction] = []
   let size: Size
 
   /// How big programs get.
@@ -109,12 +111,21 @@ public struct ProgramGenerator {
     if rng.chance(0.35) { header += declareModels(&body, &sc) }
     let fnCount = rng.below(size.functions + 1)
     for _ in 0..<fnCount { header += declareFunction(sc) }
+    // Scalar word functions in a quarter of the programs, called between the statements.
+    if rng.chance(0.25) { header += declareWords(first: header.count + 1) }
     let count = size.statements.lowerBound + rng.below(size.statements.count)
     for _ in 0..<count {
+      if !words.isEmpty, rng.chance(0.5) { body += wordUse(&sc, env) }
       body += topLevel(&sc, env)
     }
+    if !words.isEmpty { body += wordUse(&sc, env, last: true) }
     var expectedError: ExpectedError?
-    if rng.chance(0.04) {
+    if !words.isEmpty, rng.chance(0.06), let end = failingWords(first: header.count + 1) {
+      // A word that overflows or divides by zero two or three calls deep.
+      header += end.header
+      body += end.lines
+      expectedError = end.error
+    } else if rng.chance(0.04) {
       // A program that must fail (a blocked parameter, an IntTensor overflow): its end.
       let end = failingEnd(&header, &sc)
       body += end.lines
