@@ -33,12 +33,28 @@ struct WordScope {
 /// reference; top-level calls print what it computes, and a few programs end in a call that
 /// overflows or divides by zero two or three calls deep, at the place the reference names.
 ///
+/// Everything here draws from the words' own random stream (`wordRng`): a program without
+/// words is the one the generator made before they existed, and one with them differs only
+/// where the words and their results go.
+///
 /// No Int is passed or returned where a Float is expected, and `if` expressions join equal
 /// types: dpl keeps such an Int as an Int (`fn f(x: Float) -> Float { x / 4 }` gives `f(2)`
 /// = 0), which the reference would flag in most programs.
 extension ProgramGenerator {
-  /// Declares 1–3 word functions, the first at line `first` of the program; their lines.
+  /// Runs `body` with `rng` drawing from the words' stream.
+  mutating func onWordStream<T>(_ body: (inout ProgramGenerator) -> T) -> T {
+    swap(&rng, &wordRng)
+    defer { swap(&rng, &wordRng) }
+    return body(&self)
+  }
+
+  /// In a quarter of the programs, declares 1–3 word functions, the first at line `first` of
+  /// the program; their lines.
   mutating func declareWords(first: Int) -> [String] {
+    onWordStream { g in g.rng.chance(0.25) ? g.wordFunctions(first: first) : [] }
+  }
+
+  mutating func wordFunctions(first: Int) -> [String] {
     var lines: [String] = []
     for _ in 0..<(1 + rng.below(3)) {
       var w = rng.chance(0.3) ? recursiveWord() : plainWord()
@@ -364,10 +380,16 @@ extension ProgramGenerator {
 
 /// Top-level calls of the words, and programs that stop inside one.
 extension ProgramGenerator {
-  /// A top-level use of the words: `print` of one or two calls (or of one interpolated into
-  /// a string), or `let z = call` for later tensor expressions to scale by. Drawn again while
-  /// the reference stops or cannot vouch for a call; its lines. A program's last use prints.
+  /// Half the time (always for the `last`), a top-level use of the words, if any; its lines.
   mutating func wordUse(_ sc: inout Scope, _ env: RefEnv, last: Bool = false) -> [String] {
+    guard !words.isEmpty else { return [] }
+    return onWordStream { g in last || g.rng.chance(0.5) ? g.wordStatement(&sc, env, last: last) : [] }
+  }
+
+  /// `print` of one or two calls (or of one interpolated into a string), or `let z = call`
+  /// for later tensor expressions to scale by (never the last). Drawn again while the
+  /// reference stops or cannot vouch for a call.
+  mutating func wordStatement(_ sc: inout Scope, _ env: RefEnv, last: Bool) -> [String] {
     for _ in 0..<8 {
       var m = WordMachine(words: words)
       var calls: [(text: String, value: WordValue)] = []
@@ -453,11 +475,17 @@ extension ProgramGenerator {
     return known.isEmpty ? nil : rng.pick(known)
   }
 
-  /// The end of a program that must stop two or three calls deep: `print(w(…))`, where `w`
-  /// calls another word (which may call a third) that overflows an Int or divides by zero.
-  /// The words go in the header from line `first`; the error names what the reference
-  /// stopped at: the operation, its operands and its place. Nil when no draw stops.
+  /// For 6% of the programs with words, the end of one that must stop two or three calls
+  /// deep: `print(w(…))`, where `w` calls another word (which may call a third) that
+  /// overflows an Int or divides by zero. The words go in the header from line `first`; the
+  /// error names what the reference stopped at: the operation, its operands and its place.
   mutating func failingWords(first: Int) -> (header: [String], lines: [String], error: ExpectedError)? {
+    guard !words.isEmpty else { return nil }
+    return onWordStream { g in g.rng.chance(0.06) ? g.stoppingChain(first: first) : nil }
+  }
+
+  /// The words and the call of `failingWords`; nil when none of the draws stops.
+  mutating func stoppingChain(first: Int) -> (header: [String], lines: [String], error: ExpectedError)? {
     let saved = words
     for _ in 0..<6 {
       words = saved

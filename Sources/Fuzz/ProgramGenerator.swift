@@ -37,8 +37,10 @@ public struct ProgramGenerator {
   var solvers: [Solver] = []
   /// The overflow error of the last `intArithmetic` statement that leaves Int32.
   var pendingOverflow: ExpectedError?
-  /// The program's scalar word functions (`ProgramGenerator+Words.swift`).
+  /// The program's scalar word functions (`ProgramGenerator+Words.swift`), drawn from their
+  /// own stream so that the rest of a program is drawn as it is without them.
   var words: [WordFunction] = []
+  var wordRng = FuzzRandom(seed: 0)
   let size: Size
 
   /// How big programs get.
@@ -66,6 +68,7 @@ public struct ProgramGenerator {
   public static func program(seed: UInt64, index: Int, size: Size = .small) -> GeneratedProgram {
     var mix = FuzzRandom(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
     var g = ProgramGenerator(rng: FuzzRandom(seed: mix.next()), size: size)
+    g.wordRng = FuzzRandom(seed: mix.next())
     return g.generate(seed: seed, index: index)
   }
 
@@ -112,15 +115,15 @@ public struct ProgramGenerator {
     let fnCount = rng.below(size.functions + 1)
     for _ in 0..<fnCount { header += declareFunction(sc) }
     // Scalar word functions in a quarter of the programs, called between the statements.
-    if rng.chance(0.25) { header += declareWords(first: header.count + 1) }
+    header += declareWords(first: header.count + 1)
     let count = size.statements.lowerBound + rng.below(size.statements.count)
     for _ in 0..<count {
-      if !words.isEmpty, rng.chance(0.5) { body += wordUse(&sc, env) }
+      body += wordUse(&sc, env)
       body += topLevel(&sc, env)
     }
-    if !words.isEmpty { body += wordUse(&sc, env, last: true) }
+    body += wordUse(&sc, env, last: true)
     var expectedError: ExpectedError?
-    if !words.isEmpty, rng.chance(0.06), let end = failingWords(first: header.count + 1) {
+    if let end = failingWords(first: header.count + 1) {
       // A word that overflows or divides by zero two or three calls deep.
       header += end.header
       body += end.lines
