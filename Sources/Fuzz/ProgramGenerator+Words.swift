@@ -29,7 +29,7 @@ struct WordScope {
 /// Word functions: Int, Float and Bool parameters and results, bodies of scalar arithmetic,
 /// `let`/`var`, assignments, `if` (statement and expression), `while` with a counter, `for`
 /// over Int ranges, `break`/`continue`, early `return`, calls of the words declared before
-/// and bounded recursion — the code dpl runs in its scalar tier. `WordMachine` is their
+/// and bounded recursion — the code dpl runs in its scalar tier. `RefWordMachine` is their
 /// reference; top-level calls print what it computes, and a few programs end in a call that
 /// overflows or divides by zero two or three calls deep, at the place the reference names.
 ///
@@ -391,7 +391,7 @@ extension ProgramGenerator {
   /// reference stops or cannot vouch for a call.
   mutating func wordStatement(_ sc: inout Scope, _ env: RefEnv, last: Bool) -> [String] {
     for _ in 0..<8 {
-      var m = WordMachine(words: words)
+      var m = RefWordMachine(words: words)
       var calls: [(text: String, value: WordValue)] = []
       do {
         for _ in 0..<(rng.chance(0.3) ? 2 : 1) { calls.append(try topCall(&m, sc, env)) }
@@ -432,10 +432,10 @@ extension ProgramGenerator {
 
   /// A call of a word (returning `type`, when given) with top-level arguments: literals,
   /// the words' earlier results (`z…`) and `k0`, or (`nested`) calls; run in `m`.
-  mutating func topCall(_ m: inout WordMachine, _ sc: Scope, _ env: RefEnv, returning type: WordType? = nil,
+  mutating func topCall(_ m: inout RefWordMachine, _ sc: Scope, _ env: RefEnv, returning type: WordType? = nil,
                         nested: Bool = true) throws -> (text: String, value: WordValue) {
     let fits = words.indices.filter { type == nil || words[$0].result == type }
-    guard !fits.isEmpty else { throw WordMachine.Stop.reject("no word returns \(type?.name ?? "")") }
+    guard !fits.isEmpty else { throw RefWordMachine.Stop.reject("no word returns \(type?.name ?? "")") }
     let k = rng.pick(fits), f = words[k]
     var texts: [String] = [], values: [WordValue] = []
     for (j, p) in f.params.enumerated() {
@@ -499,10 +499,10 @@ extension ProgramGenerator {
       }
       let top = words.count - 1
       let args = words[top].params.map { _ in rng.below(10) }
-      var m = WordMachine(words: words)
+      var m = RefWordMachine(words: words)
       do {
         _ = try m.call(top, args.map { .int($0) })
-      } catch WordMachine.Stop.fault(let message, let k, let site) {
+      } catch RefWordMachine.Stop.fault(let message, let k, let site) {
         guard let at = words[k].sites[site] else { continue }
         // `DifferentialFuzzer` compiles every program as fuzz.dpl.
         let place = "fuzz.dpl:\(words[k].line + at.line):\(at.column)"

@@ -220,7 +220,7 @@ struct WordPrinter {
 /// zero"), `Int / Int` truncates toward zero and `%` takes the dividend's sign (as Swift's),
 /// an Int with a Float computes in Float (Double), comparisons mix them the same way, and
 /// `&&`, `||` and `if` evaluate only what they need.
-struct WordMachine {
+struct RefWordMachine {
   let words: [WordFunction]
   var steps = 0
   var depth = 0

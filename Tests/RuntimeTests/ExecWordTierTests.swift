@@ -110,11 +110,22 @@ import Testing
         if w > 5 { w } else { -w }
       }
       fn flag(b: Bool, x: Int) -> Bool { if b { x > 0 } else { x < 0 } }
+      fn same(a: Bool, b: Bool) -> Bool { a == b }
+      fn differ(a: Int, b: Int) -> Bool { (a < 3) != (b < 3) }
+      fn early(n: Int) -> Int {
+        for i in 0..<n {
+          if i * i > n { return i }
+        }
+        return n
+      }
       print(pick(13))
       print(pick(7))
       print(pick(12))
       print(flag(true, 3) || flag(false, 3))
-      """, 2),
+      print(same(true, false) || same(false, false))
+      print(differ(1, 5) && !differ(4, 5))
+      print(early(10) + early(0))
+      """, 5),
   ]
 
   static let errors: [(name: String, source: String, depth: Int?)] = [

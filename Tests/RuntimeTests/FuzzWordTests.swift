@@ -14,7 +14,7 @@ import Testing
   }
 
   static func run(_ f: WordFunction, _ args: [WordValue]) throws -> WordValue {
-    var m = WordMachine(words: [f])
+    var m = RefWordMachine(words: [f])
     return try m.call(0, args)
   }
 
@@ -34,11 +34,11 @@ import Testing
     let f = Self.word("*")
     #expect(f.lines[1] == "  (a * b)")
     #expect(f.sites[1]?.line == 1 && f.sites[1]?.column == 6)
-    #expect(throws: WordMachine.Stop.self) { try Self.run(f, [.int(Int.max), .int(2)]) }
+    #expect(throws: RefWordMachine.Stop.self) { try Self.run(f, [.int(Int.max), .int(2)]) }
     do {
       _ = try Self.run(Self.word("/"), [.int(1), .int(0)])
       Issue.record("no stop")
-    } catch WordMachine.Stop.fault(let message, let word, let site) {
+    } catch RefWordMachine.Stop.fault(let message, let word, let site) {
       #expect(message == "integer division by zero" && word == 0 && site == 1)
     } catch {
       Issue.record("\(error)")

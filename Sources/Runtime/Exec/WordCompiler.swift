@@ -35,6 +35,8 @@ struct WordCompiler {
   private var deferred: Set<ValueID> = []
   /// The jump a `while` condition's `yield` emitted, to the loop's exit.
   private var conditionExit: Int?
+  /// The latest instruction a jump was pointed at (`place`).
+  private var landing = -1
   /// Registers past the function's values: two for converted operands, then loop counters.
   private var registers: Int
   private(set) var frameSize = 0
@@ -140,7 +142,8 @@ struct WordCompiler {
           loops[loops.count - 1].continues.append(emit(.jump, 0, 0, 0))
         }
       case .returnValue:
-        emit(.ret, reg(op.operands[0]), 0, 0)
+        // A bare `return` here only follows another, dead (`fits`).
+        if let x = op.operands.first { emit(.ret, reg(x), 0, 0) }
       case .yield:
         yield(op, target)
         return
@@ -206,9 +209,10 @@ struct WordCompiler {
     if let end { place(end) }
   }
 
-  /// Whether the code so far can go on to the next instruction (its last is no `ret` or jump).
+  /// Whether the code so far can go on to the next instruction: its last is no `ret` or
+  /// jump, or a jump lands there (a loop's exit, an `if` without `else`).
   private var fallsThrough: Bool {
-    guard let last = code.last else { return true }
+    guard let last = code.last, landing != code.count else { return true }
     return last.op != .ret && last.op != .jump
   }
 
@@ -253,10 +257,10 @@ struct WordCompiler {
 
   private mutating func binary(_ b: BinaryOp, _ op: Op) {
     let (l, r) = (op.operands[0], op.operands[1])
-    let a = dest(op)
     switch (types[l]!, types[r]!) {
     case (.int, .int):
       let (rr, rk) = Self.intOps[b]!
+      let a = dest(op)
       if let k = imm(r) {
         site(emit(rk, a, reg(l), k), op)
       } else if let k = imm(l), let m = b.mirrored {
@@ -264,11 +268,11 @@ struct WordCompiler {
       } else {
         site(emit(rr, a, reg(l), reg(r)), op)
       }
-    case (.bool, .bool):
-      emit(b == .and ? .and : .or, a, reg(l), reg(r))
+    case (.bool, .bool):  // words 0 and 1: `==` and `!=` compare them as Ints
+      emit([.and: .and, .or: .or, .eq: .eqI, .ne: .neI][b]!, dest(op), reg(l), reg(r))
     default:
       let x = float(l, scratch: 0), y = float(r, scratch: 1)
-      emit(Self.floatOps[b]!, a, x, y)
+      emit(Self.floatOps[b]!, dest(op), x, y)  // the destination after the conversions (`dest`)
     }
   }
 
@@ -317,7 +321,9 @@ struct WordCompiler {
     return !op.regions.isEmpty
   }
 
-  /// The register `op`'s result goes to: its own, or the parameter of the call that reads it.
+  /// The register `op`'s result goes to: its own, or the parameter of the call that reads it
+  /// (then the next instruction emitted is the one whose `a` is moved to the next frame: call
+  /// this right before emitting the op's own instruction).
   private mutating func dest(_ op: Op) -> Int32 {
     guard let r = op.result else { return Int32(function.valueCount) }
     if let p = argumentOf[r] {
@@ -386,6 +392,7 @@ struct WordCompiler {
   /// Points jump `i` at the next instruction.
   private mutating func place(_ i: Int) {
     code[i].a = Int32(code.count)
+    landing = code.count
   }
 
   static let intOps: [BinaryOp: (WordOp, WordOp)] = [
@@ -485,7 +492,23 @@ extension WordCompiler {
     f.body.forEachOp { op in
       if ok, !fits(op, f, types, definers, uses) { ok = false }
     }
-    return ok
+    return ok && deadBareReturns(f.body)
+  }
+
+  /// Whether every `return` without a value (which the lowering leaves after a function's
+  /// last `return x`) comes right after a `return`, `break` or `continue`, so never runs.
+  static func deadBareReturns(_ region: Region) -> Bool {
+    for (k, op) in region.ops.enumerated() {
+      if case .returnValue = op.kind, op.operands.isEmpty {
+        guard k > 0 else { return false }
+        switch region.ops[k - 1].kind {
+        case .returnValue, .breakLoop, .continueLoop: break
+        default: return false
+        }
+      }
+      if !op.regions.allSatisfy(deadBareReturns) { return false }
+    }
+    return true
   }
 
   private static func fits(_ op: Op, _ f: Function, _ types: [ValueID: ValueType], _ definers: [ValueID: Op],
@@ -517,7 +540,7 @@ extension WordCompiler {
       case (.int, .int): return !b.isLogical && b != .matmul && op.type == (b.isComparison ? .bool : .int)
       case (.int, .float), (.float, .int), (.float, .float):
         return !b.isLogical && b != .matmul && op.type == (b.isComparison ? .bool : .float)
-      case (.bool, .bool): return b.isLogical && op.type == .bool
+      case (.bool, .bool): return (b.isLogical || b == .eq || b == .ne) && op.type == .bool
       default: return false
       }
     case .unary(let u):
@@ -534,7 +557,7 @@ extension WordCompiler {
       return definers[seq]!.operands.allSatisfy { types[$0] == .int }
     case .range: return op.result.map { uses[$0]?.first.map { if case .forEach = $0.kind { true } else { false } } ?? false } ?? false
     case .breakLoop, .continueLoop, .yield: return operands.allSatisfy { $0.map { isWord($0) || $0 == .void } ?? false }
-    case .returnValue: return operands == [f.resultType]
+    case .returnValue: return operands == [f.resultType] || operands.isEmpty
     case .varNew: return isWord(op.type) && operands == [op.type] && op.result.map(cell) == true
     case .varGet: return cell(op.operands[0]) && isWord(op.type)
     case .varSet: return op.operands.count == 2 && cell(op.operands[0]) && types[op.operands[1]] == types[op.operands[0]]
