@@ -87,7 +87,9 @@ import Testing
       print(sign(-0.5) + sign(0.0) * 10 + sign(3.0) * 100)
       print(root(0.0))
       print(mean(7))
-      """, 4),
+      fn acc(k: Int, x: Float) -> Float { if k <= 0 { x } else { acc(k - 1, k + x) * 0.5 } }
+      print(acc(3, 0.5))
+      """, 5),
     ("ints", """
       fn ops(x: Int, y: Int) -> Int {
         let big = x * 3000000000 + 10 - x
@@ -125,7 +127,24 @@ import Testing
       print(same(true, false) || same(false, false))
       print(differ(1, 5) && !differ(4, 5))
       print(early(10) + early(0))
-      """, 5),
+      fn branchy(n: Int) -> Int {
+        var s = 1
+        if n > 0 {
+          for i in 0..<n { s = s + i }
+        } else {
+          s = 100
+        }
+        if n > 2 {
+          if n > 3 { s = s * 2 }
+        } else {
+          s = s + 1000
+        }
+        s
+      }
+      print(branchy(4))
+      print(branchy(3))
+      print(branchy(0))
+      """, 6),
   ]
 
   static let errors: [(name: String, source: String, depth: Int?)] = [
