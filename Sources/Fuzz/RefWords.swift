@@ -125,6 +125,14 @@ struct WordPrinter {
     for s in stmts { stmt(s, indent) }
   }
 
+  /// ` {`, the body one level in, and the closing `}` on a line of its own.
+  mutating func braced(_ body: [WordStmt], _ indent: Int) {
+    line += " {"
+    flush()
+    block(body, indent + 1)
+    line = String(repeating: "  ", count: indent) + "}"
+  }
+
   mutating func stmt(_ s: WordStmt, _ indent: Int) {
     let pad = String(repeating: "  ", count: indent)
     line = pad
@@ -151,19 +159,13 @@ struct WordPrinter {
     case .loop(let c, let body):
       line += "while "
       expr(c)
-      line += " {"
-      flush()
-      block(body, indent + 1)
-      line = pad + "}"
+      braced(body, indent)
     case .range(let i, let lo, let hi, let body):
       line += "for \(i) in "
       expr(lo)
       line += "..<"
       expr(hi)
-      line += " {"
-      flush()
-      block(body, indent + 1)
-      line = pad + "}"
+      braced(body, indent)
     case .breakLoop: line += "break"
     case .continueLoop: line += "continue"
     case .ret(let e):
