@@ -166,8 +166,8 @@ extension ProgramGenerator {
     case 6 where nest, 7 where nest: return forLoop(&ws)
     case 8 where nest: return whileLoop(&ws)
     case 9 where ws.inLoop:
-      return [.branch(wordExpr(.bool, 2, ws), [rng.chance(0.5) ? .breakLoop : .continueLoop], [])]
-    case 10: return [.branch(wordExpr(.bool, 2, ws), [.ret(wordExpr(ws.result, 2, ws))], [])]
+      return [.branch(wordExpr(.bool, wordDepth(), ws), [rng.chance(0.5) ? .breakLoop : .continueLoop], [])]
+    case 10: return [.branch(wordExpr(.bool, wordDepth(), ws), [.ret(wordExpr(ws.result, wordDepth(), ws))], [])]
     default: return [assignment(ws) ?? binding(&ws)]
     }
   }
@@ -175,7 +175,7 @@ extension ProgramGenerator {
   /// `let u = e`.
   mutating func binding(_ ws: inout WordScope) -> WordStmt {
     let t = rng.pick(Self.wordTypes), name = fresh("u")
-    let e = wordExpr(t, 2, ws)
+    let e = wordExpr(t, wordDepth(), ws)
     ws.vars.append(WordVar(name: name, type: t, mutable: false))
     return .bind(name, e, mutable: false)
   }
@@ -196,21 +196,21 @@ extension ProgramGenerator {
     guard let v = targets.isEmpty ? nil : rng.pick(targets) else { return nil }
     let site = nextNode()
     switch v.type {
-    case .bool: return .assign(v.name, op: "=", wordExpr(.bool, 2, ws), site: site)
+    case .bool: return .assign(v.name, op: "=", wordExpr(.bool, wordDepth(), ws), site: site)
     case .int:
       let op = rng.pick(["=", "+", "+", "-", "*", "/"])
-      return .assign(v.name, op: op, op == "/" ? divisor(.int, 1, ws) : wordExpr(.int, 2, ws), site: site)
+      return .assign(v.name, op: op, op == "/" ? divisor(.int, 1, ws) : wordExpr(.int, wordDepth(), ws), site: site)
     case .float:
       let op = rng.pick(["=", "+", "+", "-", "*", "/"])
       if op == "/" { return .assign(v.name, op: op, divisor(.float, 1, ws), site: site) }
       let t: WordType = op == "=" || rng.chance(0.6) ? .float : .int
-      return .assign(v.name, op: op, wordExpr(t, 2, ws), site: site)
+      return .assign(v.name, op: op, wordExpr(t, wordDepth(), ws), site: site)
     }
   }
 
   /// `if c { … }`, sometimes with an `else`.
   mutating func wordIf(_ ws: inout WordScope) -> WordStmt {
-    let cond = wordExpr(.bool, 2, ws)
+    let cond = wordExpr(.bool, wordDepth(), ws)
     var a = ws, b = ws
     a.nesting += 1
     b.nesting += 1
@@ -245,7 +245,7 @@ extension ProgramGenerator {
         let i: WordExpr = rng.chance(0.3) ? .binary("%", .name(index), .literal(.int(2)), site: nextNode()) : .name(index)
         cond = .binary(rng.pick(["==", ">", ">=", "!="]), i, k, site: nextNode())
       } else {
-        cond = wordExpr(.bool, 2, start)
+        cond = wordExpr(.bool, wordDepth(), start)
       }
       body.insert(.branch(cond, [jump], []), at: rng.below(body.count))
     }
@@ -297,6 +297,10 @@ extension ProgramGenerator {
     out.append(.loop(cond, [step] + loopBody(&inner, index: n)))
     return out
   }
+
+  /// How deep a statement's expressions go: one operation or two, half the time each (a
+  /// word's ops cost every pass setting more than a tensor statement's do).
+  mutating func wordDepth() -> Int { 1 + rng.below(2) }
 
   /// An expression of type `t`.
   mutating func wordExpr(_ t: WordType, _ d: Int, _ ws: WordScope) -> WordExpr {
